@@ -1,0 +1,23 @@
+# From hospital extracts to the harmonised study model of real-world inotuzumab ozogamicin
+# studies. Stages live in workflow/rules/, helpers in workflow/rules/common.smk, logic in the
+# importable package inoflow (src/inoflow). Run: snakemake --cores 4
+
+
+from snakemake.utils import min_version
+
+min_version("9.27")
+
+
+configfile: "config/config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/ingest.smk"
+include: "workflow/rules/harmonise.smk"
+include: "workflow/rules/sdtm.smk"
+
+
+rule all:
+    input:
+        get_final_outputs(),
+    default_target: True

@@ -1,0 +1,169 @@
+"""pandera models of the harmonised common model (CDISC SDTM-named domains).
+
+One model per domain, all inheriting the identifier and provenance columns. Checks are the
+ones a harmonised record must pass whatever site it came from; cross-domain plausibility
+(dates in order, one subject in one site) lives in :mod:`inoflow.pool`.
+"""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+from pandera.typing import Series
+
+ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+ISO_DATE_OR_YEAR = r"^\d{4}(-\d{2}-\d{2})?$"
+
+
+class SDTMRecord(pa.DataFrameModel):
+    """Identifiers and provenance carried by every record of the common model."""
+
+    STUDYID: Series[str] = pa.Field(description="Study identifier")
+    DOMAIN: Series[str] = pa.Field(str_length={"min_value": 2, "max_value": 2}, description="Domain abbreviation")
+    USUBJID: Series[str] = pa.Field(description="Unique subject identifier: STUDYID-SITEID-SUBJID")
+    SUBJID: Series[str] = pa.Field(description="Subject identifier as used at the site")
+    SITEID: Series[str] = pa.Field(str_matches=r"^[A-Z]{2}\d{2}$", description="Site identifier")
+    SRCFILE: Series[str] = pa.Field(description="Source file, relative to the cut's extract folder")
+    SRCSHA256: Series[str] = pa.Field(str_matches=r"^[0-9a-f]{64}$", description="sha256 of the source file")
+    SRCSHEET: Series[str] = pa.Field(nullable=True, description="Source sheet (Excel), empty for CSV")
+    SRCROW: Series[pa.Int64] = pa.Field(ge=1, description="Row number in the source file, header rows counted")
+    SRCCOLS: Series[str] = pa.Field(description="JSON: contract variable -> source column")
+
+    @pa.dataframe_check(error="USUBJID must equal STUDYID-SITEID-SUBJID")
+    def usubjid_composed(cls, df):  # noqa: N805
+        return df["USUBJID"] == df["STUDYID"] + "-" + df["SITEID"] + "-" + df["SUBJID"]
+
+    class Config:
+        coerce = False
+        strict = False
+
+
+class DM(SDTMRecord):
+    """Demographics: one record per subject."""
+
+    AGE: Series[pa.Int64] = pa.Field(nullable=True, ge=0, le=120, description="Age in years at first InO dose, as sent")
+    AGEU: Series[str] = pa.Field(isin=["YEARS"])
+    BRTHDTC: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE_OR_YEAR, description="Birth year (partial ISO 8601)")
+    SEX: Series[str] = pa.Field(isin=["F", "M"])
+
+    @pa.dataframe_check(error="each subject has exactly one DM record")
+    def one_record_per_subject(cls, df):  # noqa: N805
+        return ~df["USUBJID"].duplicated(keep=False)
+
+    @pa.dataframe_check(error="AGE or BRTHDTC must be present")
+    def age_or_birth_year(cls, df):  # noqa: N805
+        return df["AGE"].notna() | df["BRTHDTC"].notna()
+
+
+class Findings(SDTMRecord):
+    """Shared variables of findings domains (LB, SC, RS, VS)."""
+
+    @pa.dataframe_check(error="--TESTCD and --ORRES are required on every findings record")
+    def test_and_result(cls, df):  # noqa: N805
+        prefix = df["DOMAIN"].iloc[0] if len(df) else ""
+        return df[f"{prefix}TESTCD"].notna() & df[f"{prefix}ORRES"].notna()
+
+
+class SC(Findings):
+    SCTESTCD: Series[str] = pa.Field(isin=["PHSTAT", "TKIFAILN", "CD22PCT", "DISSTAT", "PRIORLN", "SALVLN", "PRBLINA"])
+    SCORRES: Series[str]
+    SCSTRESC: Series[str]
+
+
+class MH(SDTMRecord):
+    MHTERM: Series[str]
+    MHCAT: Series[str]
+    MHSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+
+
+class EX(SDTMRecord):
+    EXTRT: Series[str] = pa.Field(isin=["INOTUZUMAB OZOGAMICIN"])
+    EXCYCLE: Series[pa.Int64] = pa.Field(ge=1, le=12, description="InO cycle number")
+    EXCYDY: Series[pa.Int64] = pa.Field(ge=1, le=42, description="Day within the cycle")
+    EXSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+    EXDOSE: Series[float] = pa.Field(gt=0, le=2.0, description="Dose in mg/m2 (one administration)")
+    EXDOSU: Series[str] = pa.Field(isin=["mg/m2"])
+    EXBSA: Series[float] = pa.Field(nullable=True, ge=0.8, le=3.0, description="Body surface area, m2")
+
+
+class LB(Findings):
+    LBTESTCD: Series[str] = pa.Field(isin=["BLAST", "NEUT", "PLAT", "MRD", "ALT", "AST", "BILI", "HGB", "WBC"])
+    LBSTRESN: Series[float] = pa.Field(ge=0)
+    LBSTRESU: Series[str]
+    LBDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+    LBSTNRHI: Series[float] = pa.Field(nullable=True, gt=0)
+
+    @pa.dataframe_check(error="percentages (blasts, MRD) must lie in 0-100")
+    def percent_range(cls, df):  # noqa: N805
+        pct = df["LBTESTCD"].isin(["BLAST", "MRD"])
+        return ~pct | df["LBSTRESN"].between(0, 100)
+
+
+class RS(Findings):
+    RSTESTCD: Series[str] = pa.Field(isin=["MRDSTAT", "EMD", "EMDSITE", "SITERESP"])
+    RSDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+
+
+class VS(Findings):
+    VSTESTCD: Series[str] = pa.Field(isin=["TEMP"])
+    VSSTRESN: Series[float] = pa.Field(ge=30, le=45, description="Body temperature, C")
+    VSDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+
+
+class PR(SDTMRecord):
+    PRTRT: Series[str]
+    PRCAT: Series[str]
+    PRSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+
+
+class AE(SDTMRecord):
+    AETERM: Series[str]
+    AEDECOD: Series[str]
+    AESTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+    AEENDTC: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE)
+    AETOXGR: Series[pa.Int64] = pa.Field(ge=1, le=5)
+    AEREL: Series[str] = pa.Field(isin=["N", "Y"])
+    AESER: Series[str] = pa.Field(isin=["N", "Y"])
+
+
+class CM(SDTMRecord):
+    CMTRT: Series[str]
+    CMCAT: Series[str]
+    CMSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+    CMENDTC: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE)
+
+
+class DS(SDTMRecord):
+    DSDECOD: Series[str] = pa.Field(isin=["ALIVE", "DEAD", "LOST TO FOLLOW-UP"])
+    DSSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+    DSDTHDTC: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE)
+
+    @pa.dataframe_check(error="a subject recorded DEAD needs a death date equal to the last contact date")
+    def death_consistent(cls, df):  # noqa: N805
+        dead = df["DSDECOD"] == "DEAD"
+        return ~dead | (df["DSDTHDTC"].notna() & (df["DSDTHDTC"] == df["DSSTDTC"]))
+
+    @pa.dataframe_check(error="only subjects recorded DEAD may carry a death date")
+    def no_death_date_if_alive(cls, df):  # noqa: N805
+        return (df["DSDECOD"] == "DEAD") | df["DSDTHDTC"].isna()
+
+
+class DD(SDTMRecord):
+    DDTESTCD: Series[str] = pa.Field(isin=["PRCDTH"])
+    DDORRES: Series[str]
+    DDSTRESC: Series[str]
+
+
+MODELS: dict[str, type[SDTMRecord]] = {
+    "DM": DM,
+    "SC": SC,
+    "MH": MH,
+    "EX": EX,
+    "LB": LB,
+    "RS": RS,
+    "VS": VS,
+    "PR": PR,
+    "AE": AE,
+    "CM": CM,
+    "DS": DS,
+    "DD": DD,
+}

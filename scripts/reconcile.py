@@ -1,0 +1,19 @@
+"""Snakemake script: account for every row read, per site and domain."""
+
+from inoflow.reconcile import write_reconciliation
+from inoflow.runner import step
+
+with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
+    smk = snakemake  # noqa: F821
+    write_reconciliation(
+        study=smk.wildcards.study,
+        cut=smk.wildcards.cut,
+        keys=smk.params.extracts,
+        read=smk.input.read,
+        rejected=smk.input.rejected,
+        harmonised=smk.input.harmonised,
+        sdtm=smk.input.sdtm,
+        out_csv=smk.output.csv,
+        out_rejected=smk.output.rejected,
+        out_html=smk.output.html,
+    )

@@ -1,0 +1,301 @@
+"""Loading and checking the workflow's configuration.
+
+Every configuration file is validated against its JSON schema in ``workflow/schemas/`` when
+loaded; checks a schema cannot express (a dialect naming a contract variable that does not
+exist, a unit with no conversion) raise :class:`ConfigError` naming the file and the value.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from inoflow.errors import ConfigError
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_DIR = PROJECT_ROOT / "workflow" / "schemas"
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Read a YAML file, naming the file in any error."""
+    path = Path(path)
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+
+
+def validate_against_schema(document: Any, schema_name: str, source: str | Path) -> None:
+    """Validate ``document`` against ``workflow/schemas/<schema_name>.schema.yaml``.
+
+    Every violation is listed, each with its location in the document.
+    """
+    import jsonschema  # imported here: it is slow to import and only the workflow's start needs it
+
+    schema = read_yaml(SCHEMA_DIR / f"{schema_name}.schema.yaml")
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [
+            f"  - at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
+            for e in errors
+        ]
+        raise ConfigError(
+            f"{source}: does not match {schema_name}.schema.yaml:\n" + "\n".join(lines)
+        )
+
+
+@dataclass(frozen=True)
+class Contract:
+    """The raw-extract contract (config/contract.yaml)."""
+
+    codelists: dict[str, list[str]]
+    domains: dict[str, dict[str, Any]]
+
+    def variables(self, domain: str) -> dict[str, dict[str, Any]]:
+        return self.domains[domain]["variables"]
+
+    def sdtm_targets(self, domain: str) -> list[str]:
+        return list(self.domains[domain]["sdtm"])
+
+    def sdtm_domains(self) -> list[str]:
+        """Every common-model domain, in the order the contract first names them."""
+        seen: list[str] = []
+        for spec in self.domains.values():
+            for name in spec["sdtm"]:
+                if name not in seen:
+                    seen.append(name)
+        return seen
+
+    def sources_of(self, sdtm_domain: str) -> list[str]:
+        """The raw domains that feed one common-model domain."""
+        return [d for d, spec in self.domains.items() if sdtm_domain in spec["sdtm"]]
+
+
+@dataclass(frozen=True)
+class Units:
+    """Standard units and the conversions sites may declare (config/units.yaml)."""
+
+    quantities: dict[str, dict[str, Any]]
+    aliases: dict[str, str]
+
+    def canonical_unit(self, unit: str) -> str:
+        unit = str(unit).strip()
+        return self.aliases.get(unit, unit)
+
+
+@dataclass(frozen=True)
+class Site:
+    """One site's dialect (config/sites/<study>/<site>.yaml)."""
+
+    site: str
+    path: Path
+    spec: dict[str, Any]
+
+    @property
+    def domains(self) -> list[str]:
+        return list(self.spec["domains"])
+
+    def reader(self, domain: str) -> dict[str, Any]:
+        """Reader settings for a domain: site defaults overlaid by the domain's own."""
+        settings = {
+            "format": "csv",
+            "encoding": "utf-8",
+            "delimiter": ",",
+            "decimal": ".",
+            "thousands": None,
+            "date_format": "%Y-%m-%d",
+            "header_row": 1,
+            "missing": ["", "NA", "N/A", "na", "n/a", "-", "--"],
+        }
+        settings.update(self.spec.get("defaults", {}))
+        domain_spec = self.spec["domains"][domain]
+        settings.update({k: v for k, v in domain_spec.items() if k in settings})
+        return settings
+
+    def domain_spec(self, domain: str) -> dict[str, Any]:
+        return self.spec["domains"][domain]
+
+
+@dataclass(frozen=True)
+class Cut:
+    cut: str
+    cutoff: str
+    status: str
+    extracts: Path
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Study:
+    """A study: its sites' dialects, data cuts and policies."""
+
+    study: str
+    studyid: str
+    title: str
+    path: Path
+    sites: dict[str, Site]
+    cuts: dict[str, Cut]
+    validation_policy: str
+    spec: dict[str, Any] = field(repr=False, default_factory=dict)
+
+
+@functools.cache
+def load_contract(path: str | Path = PROJECT_ROOT / "config" / "contract.yaml") -> Contract:
+    doc = read_yaml(path)
+    return Contract(codelists=doc["codelists"], domains=doc["domains"])
+
+
+@functools.cache
+def load_units(path: str | Path = PROJECT_ROOT / "config" / "units.yaml") -> Units:
+    doc = read_yaml(path)
+    return Units(quantities=doc["quantities"], aliases=doc.get("aliases", {}))
+
+
+def load_site(path: str | Path, site_id: str | None = None, root: Path = PROJECT_ROOT, check: bool = True) -> Site:
+    """Load one site's dialect; with ``check``, validate it against the schema and the contract.
+
+    The workflow checks every configuration file once, when Snakemake starts; its jobs load
+    the already-checked files with ``check=False`` (the JSON-schema library is slow to import).
+    """
+    full = Path(path) if Path(path).is_absolute() else root / path
+    spec = read_yaml(full)
+    if check:
+        validate_against_schema(spec, "site", path)
+        check_site_against_contract(spec, path)
+    if site_id is not None and spec["site"] != site_id:
+        raise ConfigError(f"{path}: declares site {spec['site']!r} but the study lists it as {site_id!r}")
+    return Site(site=spec["site"], path=full, spec=spec)
+
+
+def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> None:
+    """Checks the schema cannot express: mapped variables exist, required ones are mapped,
+    codes map onto the contract's codelists, units are known."""
+    contract = load_contract()
+    units = load_units()
+    problems: list[str] = []
+    for codelist, mapping in spec.get("codelists", {}).items():
+        if codelist not in contract.codelists:
+            problems.append(f"codelists: {codelist!r} is not a contract codelist")
+            continue
+        for local, code in mapping.items():
+            if code not in contract.codelists[codelist]:
+                problems.append(
+                    f"codelists/{codelist}: {local!r} maps to {code!r}, not one of "
+                    f"{contract.codelists[codelist]}"
+                )
+    for domain, dspec in spec["domains"].items():
+        variables = contract.variables(domain)
+        mapped = set()
+        for source_col, target in dspec.get("columns", {}).items():
+            target_var = target if isinstance(target, str) else target["to"]
+            if target_var not in variables:
+                problems.append(
+                    f"domains/{domain}/columns/{source_col}: {target_var!r} is not a variable "
+                    f"of the {domain} contract ({', '.join(variables)})"
+                )
+                continue
+            mapped.add(target_var)
+            if isinstance(target, dict) and "unit" in target:
+                quantity = target_var if target_var in units.quantities else None
+                quantity = quantity or _quantity_of_variable(domain, target_var)
+                if quantity and not _unit_known(units, quantity, target["unit"]):
+                    problems.append(
+                        f"domains/{domain}/columns/{source_col}: unit {target['unit']!r} has no "
+                        f"conversion to {units.quantities[quantity]['standard']} in units.yaml"
+                    )
+        if dspec.get("layout") == "wide_tests":
+            mapped |= {"TEST", "VALUE", "UNIT", "ULN"}
+            for test, tspec in dspec.get("tests", {}).items():
+                if test not in contract.codelists["LBTEST"]:
+                    problems.append(f"domains/{domain}/tests: {test!r} is not an LBTEST code")
+                elif not _unit_known(units, test, tspec["unit"]):
+                    problems.append(
+                        f"domains/{domain}/tests/{test}: unit {tspec['unit']!r} has no conversion"
+                    )
+        for var, vspec in variables.items():
+            if vspec.get("required") and var not in mapped:
+                problems.append(f"domains/{domain}: required contract variable {var} is not mapped")
+        for group in contract.domains[domain].get("one_of", []):
+            if not mapped.intersection(group):
+                problems.append(f"domains/{domain}: map at least one of {group}")
+    if problems:
+        raise ConfigError(f"{source}: dialect does not fit the contract:\n  - " + "\n  - ".join(problems))
+
+
+# Contract variables whose values are quantities with units (the rest are unit-less).
+VARIABLE_QUANTITY = {
+    ("assessments", "BM_BLASTS"): "BLAST",
+    ("assessments", "ANC"): "NEUT",
+    ("assessments", "PLATELETS"): "PLAT",
+    ("assessments", "MRD_PCT"): "MRD",
+    ("dosing", "DOSE"): "DOSE",
+    ("dosing", "BSA"): "BSA",
+}
+
+
+def _quantity_of_variable(domain: str, variable: str) -> str | None:
+    return VARIABLE_QUANTITY.get((domain, variable))
+
+
+def _unit_known(units: Units, quantity: str, unit: str) -> bool:
+    q = units.quantities[quantity]
+    name = units.canonical_unit(unit)
+    return name in q["factors"] or name in q.get("affine", {}) or name in q.get("per_bsa", [])
+
+
+def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) -> Study:
+    """Load a study configuration, its sites' dialects and its cuts (see :func:`load_site`)."""
+    full = Path(path) if Path(path).is_absolute() else root / path
+    spec = read_yaml(full)
+    if check:
+        validate_against_schema(spec, "study", path)
+    sites = {sid: load_site(spath, sid, root, check) for sid, spath in spec["sites"].items()}
+    cuts = {
+        cid: Cut(
+            cut=cid,
+            cutoff=c["cutoff"],
+            status=c["status"],
+            extracts=root / c["extracts"],
+            description=c.get("description", ""),
+        )
+        for cid, c in spec["cuts"].items()
+    }
+    return Study(
+        study=spec["study"],
+        studyid=spec["studyid"],
+        title=spec["title"],
+        path=full,
+        sites=sites,
+        cuts=cuts,
+        validation_policy=spec["validation_policy"],
+        spec=spec,
+    )
+
+
+def load_config(path: str | Path = PROJECT_ROOT / "config" / "config.yaml", root: Path = PROJECT_ROOT) -> dict[str, Study]:
+    """Load the entry configuration and every study it names, keyed by study name."""
+    doc = read_yaml(path)
+    validate_against_schema(doc, "config", path)
+    studies = [load_study(p, root) for p in doc["studies"]]
+    names = [s.study for s in studies]
+    duplicates = {n for n in names if names.count(n) > 1}
+    if duplicates:
+        raise ConfigError(f"{path}: study names must be unique, repeated: {sorted(duplicates)}")
+    return {s.study: s for s in studies}
+
+
+@functools.cache
+def load_vocabulary(name: str, folder: str | Path = PROJECT_ROOT / "config" / "vocabularies") -> dict[str, list[str]]:
+    """Standard term -> synonyms of one controlled vocabulary."""
+    doc = read_yaml(Path(folder) / f"{name}.yaml")
+    if doc.get("name") != name or not isinstance(doc.get("terms"), dict):
+        raise ConfigError(f"{folder}/{name}.yaml: needs `name: {name}` and a `terms:` mapping")
+    return doc["terms"]

@@ -1,0 +1,59 @@
+"""Errors a statistician can read: each names where the problem is and which rule it breaks."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+
+class InoflowError(Exception):
+    """Base of the workflow's own errors; the Snakemake scripts print these without a traceback."""
+
+
+class ConfigError(InoflowError):
+    """A configuration file is missing, malformed or inconsistent with the contract."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One failed check on one cell (or row, or file) of an extract."""
+
+    site: str
+    file: str
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    rule: str
+    category: str = "conformance"  # conformance | completeness | plausibility (OHDSI DQD)
+
+    def describe(self) -> str:
+        where = f"site {self.site}, file {self.file}"
+        if self.sheet:
+            where += f", sheet {self.sheet!r}"
+        if self.row is not None:
+            where += f", row {self.row}"
+        if self.column:
+            where += f", column {self.column!r}"
+        value = "" if self.value == "" else f", value {self.value!r}"
+        return f"{where}{value}: {self.rule}"
+
+
+FINDING_COLUMNS = list(Finding.__dataclass_fields__)
+
+
+def findings_frame(findings: list[Finding]):
+    """Findings as a pandas DataFrame (one row each, columns :data:`FINDING_COLUMNS`)."""
+    import pandas as pd
+
+    return pd.DataFrame([asdict(f) for f in findings], columns=FINDING_COLUMNS)
+
+
+class ExtractError(InoflowError):
+    """An extract breaks its site's declared layout or the contract."""
+
+    def __init__(self, findings: list[Finding], max_listed: int = 25):
+        self.findings = findings
+        lines = [f"  - {f.describe()}" for f in findings[:max_listed]]
+        if len(findings) > max_listed:
+            lines.append(f"  ... and {len(findings) - max_listed} more (see the validation report)")
+        super().__init__(f"{len(findings)} problem(s) in the extract:\n" + "\n".join(lines))

@@ -1,0 +1,174 @@
+"""Ingest: read one site's extract file for one domain, exactly as sent.
+
+Every cell is kept as text (no type guessing), and every row keeps where it came from:
+the file path relative to the cut's extract folder, the file's sha256, the sheet and the
+row number a person sees when opening the file (1-based, header rows counted).
+
+Ingest uses pyarrow, not pandas: it runs once per site and domain, and a light import keeps
+a cold run of the workflow quick.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pyarrow as pa
+
+from inoflow.config import Site
+from inoflow.errors import ExtractError, Finding
+
+log = logging.getLogger(__name__)
+
+PROVENANCE = ["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def extract_path(site: Site, domain: str, extracts_dir: Path) -> Path:
+    """Where a site's file for a domain lives inside a cut's extract folder."""
+    return Path(extracts_dir) / site.site / site.domain_spec(domain)["file"]
+
+
+def read_extract(site: Site, domain: str, extracts_dir: Path) -> pa.Table:
+    """Read a site's file for one domain into a table of text cells plus provenance columns."""
+    path = extract_path(site, domain, extracts_dir)
+    relative = path.relative_to(extracts_dir).as_posix()
+    if not path.exists():
+        raise ExtractError(
+            [Finding(site.site, relative, "", None, "", "", f"the {domain} file declared in {site.path.name} is missing", "completeness")]
+        )
+    settings = site.reader(domain)
+    sheet = site.domain_spec(domain).get("sheet", "")
+    if settings["format"] == "xlsx":
+        header, rows = _read_xlsx(path, relative, site.site, sheet, settings["header_row"])
+    else:
+        header, rows = _read_csv(path, relative, site.site, settings)
+    _check_header(header, site.site, relative, sheet, settings["header_row"])
+    columns = {name: pa.array([r[i] for _, r in rows], type=pa.string()) for i, name in enumerate(header)}
+    digest = sha256_of(path)
+    columns["SRCFILE"] = pa.array([relative] * len(rows), type=pa.string())
+    columns["SRCSHA256"] = pa.array([digest] * len(rows), type=pa.string())
+    columns["SRCSHEET"] = pa.array([sheet] * len(rows), type=pa.string())
+    columns["SRCROW"] = pa.array([n for n, _ in rows], type=pa.int64())
+    table = pa.table(columns)
+    log.info("%s %s: read %d rows from %s%s", site.site, domain, len(rows), relative, f" [{sheet}]" if sheet else "")
+    return table
+
+
+def _check_header(header: list[str], site: str, file: str, sheet: str, header_row: int) -> None:
+    problems = []
+    for i, name in enumerate(header, start=1):
+        if name == "":
+            problems.append(Finding(site, file, sheet, header_row, f"#{i}", "", "header cell is empty (merged or missing column name)"))
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            problems.append(Finding(site, file, sheet, header_row, name, "", "column name appears twice in the header"))
+        seen.add(name)
+    if problems:
+        raise ExtractError(problems)
+
+
+def _read_csv(path: Path, relative: str, site: str, settings: dict) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise ExtractError([Finding(site, relative, "", None, "", "", "file is empty", "completeness")])
+    encoding = settings["encoding"]
+    try:
+        text = raw.decode("utf-8-sig" if encoding.replace("_", "-").lower() == "utf-8" else encoding)
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ExtractError(
+            [Finding(site, relative, "", line, "", f"byte 0x{raw[exc.start]:02x}", f"text is not valid {encoding} (declared encoding in the site dialect)")]
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=settings["delimiter"])
+    header_row = settings["header_row"]
+    header: list[str] | None = None
+    rows: list[tuple[int, list[str | None]]] = []
+    problems: list[Finding] = []
+    for record in reader:
+        line = reader.line_num
+        if line < header_row:
+            continue
+        if header is None:
+            header = [c.strip() for c in record]
+            continue
+        if len(record) != len(header):
+            if not any(c.strip() for c in record):
+                record = [""] * len(header)
+            else:
+                problems.append(
+                    Finding(site, relative, "", line, "", "", f"row has {len(record)} fields but the header has {len(header)}")
+                )
+                continue
+        rows.append((line, [c if c != "" else None for c in record]))
+    if header is None:
+        raise ExtractError([Finding(site, relative, "", header_row, "", "", "no header row where the dialect declares it", "completeness")])
+    if problems:
+        raise ExtractError(problems)
+    return header, rows
+
+
+def _cell_text(value: object) -> str | None:
+    """Excel cell -> text: dates as ISO 8601, whole numbers without '.0'."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0, 0) else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text.strip() != "" else None
+
+
+def _read_xlsx(path: Path, relative: str, site: str, sheet: str, header_row: int) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises several types for a damaged workbook
+        raise ExtractError([Finding(site, relative, sheet, None, "", "", f"not a readable Excel workbook ({type(exc).__name__})")]) from None
+    try:
+        if sheet not in workbook.sheetnames:
+            raise ExtractError(
+                [Finding(site, relative, sheet, None, "", "", f"sheet not found; the workbook has {workbook.sheetnames}", "completeness")]
+            )
+        worksheet = workbook[sheet]
+        header: list[str] | None = None
+        rows: list[tuple[int, list[str | None]]] = []
+        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+            if number < header_row:
+                continue
+            cells = [_cell_text(v) for v in values]
+            if header is None:
+                header = [(c or "").strip() for c in cells]
+                while header and header[-1] == "":
+                    header.pop()
+                continue
+            cells = (cells + [None] * len(header))[: max(len(header), len(cells))]
+            if any(c is not None for c in cells[len(header):]):
+                raise ExtractError([Finding(site, relative, sheet, number, "", "", "row has values beyond the last named column")])
+            rows.append((number, cells[: len(header)]))
+        # openpyxl reports formatted-but-empty trailing rows; they carry nothing to account for
+        while rows and all(c is None for c in rows[-1][1]):
+            rows.pop()
+    finally:
+        workbook.close()
+    if header is None:
+        raise ExtractError([Finding(site, relative, sheet, header_row, "", "", "no header row where the dialect declares it", "completeness")])
+    return header, rows

@@ -1,0 +1,112 @@
+"""Reconciliation: every row read is accounted for.
+
+Per site and raw domain: rows read (ingest) = rows harmonised (present in the canonical
+table) + rows rejected (each with its reason). And every harmonised row reaches at least one
+record of the common model. The reconciliation fails loudly if either does not hold.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pandas as pd
+
+from inoflow.errors import InoflowError
+
+log = logging.getLogger(__name__)
+
+RECONCILIATION_COLUMNS = [
+    "study", "cut", "site", "domain", "file", "sha256", "rows_read", "rows_harmonised",
+    "rows_rejected", "rows_unaccounted", "records_harmonised", "rows_in_common_model", "balanced",
+]
+
+
+class ReconciliationError(InoflowError):
+    pass
+
+
+def reconcile_extract(study: str, cut: str, site: str, domain: str, read: pd.DataFrame, rejected: pd.DataFrame, harmonised: pd.DataFrame, sdtm_rows: set[tuple[str, int]]) -> dict:
+    """Account for one site's extract of one domain."""
+    read_rows = set(read["SRCROW"].astype(int))
+    harmonised_rows = set(harmonised["SRCROW"].astype(int))
+    rejected_rows = set(rejected["SRCROW"].astype(int))
+    file = read["SRCFILE"].iloc[0] if len(read) else ""
+    in_model = {r for r in harmonised_rows if (file, r) in sdtm_rows}
+    unaccounted = read_rows - harmonised_rows - rejected_rows
+    overlap = harmonised_rows & rejected_rows
+    return {
+        "study": study,
+        "cut": cut,
+        "site": site,
+        "domain": domain,
+        "file": file,
+        "sha256": read["SRCSHA256"].iloc[0] if len(read) else "",
+        "rows_read": len(read_rows),
+        "rows_harmonised": len(harmonised_rows),
+        "rows_rejected": len(rejected_rows),
+        "rows_unaccounted": len(unaccounted) + len(overlap),
+        "records_harmonised": len(harmonised),
+        "rows_in_common_model": len(in_model),
+        "balanced": not unaccounted and not overlap and len(read_rows) == len(read) and in_model == harmonised_rows,
+    }
+
+
+def check_balanced(table: pd.DataFrame) -> None:
+    bad = table[~table["balanced"]]
+    if not bad.empty:
+        lines = [
+            f"  - {r.site} {r.domain} ({r.file}): read {r.rows_read}, harmonised {r.rows_harmonised}, "
+            f"rejected {r.rows_rejected}, unaccounted {r.rows_unaccounted}, in common model {r.rows_in_common_model}"
+            for r in bad.itertuples()
+        ]
+        raise ReconciliationError("rows are not accounted for:\n" + "\n".join(lines))
+    log.info("reconciliation: %d extracts, %d rows read, %d harmonised, %d rejected: balanced",
+             len(table), table["rows_read"].sum(), table["rows_harmonised"].sum(), table["rows_rejected"].sum())
+
+
+def write_reconciliation(study: str, cut: str, keys: list[tuple[str, str]], read: list[str], rejected: list[str], harmonised: list[str], sdtm: list[str], out_csv: str, out_rejected: str, out_html: str) -> pd.DataFrame:
+    """Reconcile every (site, domain) extract of a cut and write the CSV, rejected rows and HTML.
+
+    ``keys[i]`` names the extract whose ingested, rejected and harmonised tables are
+    ``read[i]``, ``rejected[i]`` and ``harmonised[i]``; ``sdtm`` lists the pooled domains.
+    """
+    sdtm_rows: set[tuple[str, int]] = set()
+    for path in sdtm:
+        domain = pd.read_parquet(path, columns=["SRCFILE", "SRCROW"])
+        sdtm_rows.update(zip(domain["SRCFILE"], domain["SRCROW"].astype(int)))
+    rows, rejected_all = [], []
+    for (site, domain), read_path, rejected_path, harmonised_path in zip(keys, read, rejected, harmonised, strict=True):
+        read_table = pd.read_parquet(read_path, columns=["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"])
+        rejected_table = pd.read_parquet(rejected_path)
+        harmonised_table = pd.read_parquet(harmonised_path, columns=["SRCROW"])
+        rows.append(reconcile_extract(study, cut, site, domain, read_table, rejected_table, harmonised_table, sdtm_rows))
+        if len(rejected_table):
+            rejected_all.append(
+                rejected_table[["SRCFILE", "SRCSHEET", "SRCROW", "REJECT_REASON"]].assign(site=site, domain=domain)
+            )
+    table = pd.DataFrame(rows, columns=RECONCILIATION_COLUMNS)
+    rejected_rows = (
+        pd.concat(rejected_all, ignore_index=True)[["site", "domain", "SRCFILE", "SRCSHEET", "SRCROW", "REJECT_REASON"]]
+        if rejected_all
+        else pd.DataFrame(columns=["site", "domain", "SRCFILE", "SRCSHEET", "SRCROW", "REJECT_REASON"])
+    )
+    table.to_csv(out_csv, index=False)
+    rejected_rows.to_csv(out_rejected, index=False)
+    _write_html(table, rejected_rows, study, cut, out_html)
+    check_balanced(table)
+    return table
+
+
+def _write_html(table: pd.DataFrame, rejected_rows: pd.DataFrame, study: str, cut: str, path: str) -> None:
+    totals = table[["rows_read", "rows_harmonised", "rows_rejected", "rows_unaccounted"]].sum()
+    status = "every row read is accounted for" if table["balanced"].all() else "ROWS UNACCOUNTED FOR - see the table"
+    html = f"""<!doctype html><html><head><meta charset="utf-8"><title>Reconciliation {study} {cut}</title>
+<style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:3px 8px;font-size:90%}}</style>
+</head><body><h1>Reconciliation of extracts: {study}, cut {cut}</h1>
+<p>Rows read {totals.rows_read}, harmonised {totals.rows_harmonised}, rejected {totals.rows_rejected},
+unaccounted {totals.rows_unaccounted}: <b>{status}</b>.</p>
+<h2>Per site and domain</h2>{table.drop(columns=["study", "cut", "sha256"]).to_html(index=False)}
+<h2>Rejected rows and reasons</h2>{rejected_rows.to_html(index=False) if len(rejected_rows) else "<p>None.</p>"}
+</body></html>"""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(html)

@@ -1,0 +1,71 @@
+"""Configuration is checked at load time; a misspelled key or a dialect that does not fit
+the contract is refused with a message naming the file and the problem."""
+
+import copy
+
+import pytest
+import yaml
+
+from inoflow.config import PROJECT_ROOT, check_site_against_contract, load_config, validate_against_schema
+from inoflow.errors import ConfigError
+
+
+def site_spec(site="IN02"):
+    return yaml.safe_load((PROJECT_ROOT / f"config/sites/india/{site}.yaml").read_text(encoding="utf-8"))
+
+
+def test_shipped_configuration_loads():
+    studies = load_config()
+    india = studies["india"]
+    assert sorted(india.sites) == ["IN01", "IN02", "IN03", "IN04", "IN05"]
+    assert india.studyid == "INO-IND-RWS"
+    assert india.cuts["2023-04-30"].status == "locked"
+
+
+def test_misspelled_key_in_study_config_is_refused():
+    spec = yaml.safe_load((PROJECT_ROOT / "config/studies/india.yaml").read_text(encoding="utf-8"))
+    spec["validation_polcy"] = "fail"
+    with pytest.raises(ConfigError, match="Additional properties are not allowed \\('validation_polcy'"):
+        validate_against_schema(spec, "study", "india.yaml")
+
+
+def test_unknown_policy_is_refused():
+    spec = yaml.safe_load((PROJECT_ROOT / "config/studies/india.yaml").read_text(encoding="utf-8"))
+    spec["validation_policy"] = "ignore"
+    with pytest.raises(ConfigError, match="at validation_policy: 'ignore' is not one of"):
+        validate_against_schema(spec, "study", "india.yaml")
+
+
+def test_misspelled_key_in_site_dialect_is_refused():
+    spec = site_spec()
+    spec["domains"]["patients"]["colums"] = spec["domains"]["patients"].pop("columns")
+    with pytest.raises(ConfigError, match="'colums' was unexpected"):
+        validate_against_schema(spec, "site", "IN02.yaml")
+
+
+def test_dialect_naming_an_unknown_contract_variable_is_refused():
+    spec = site_spec()
+    spec["domains"]["patients"]["columns"]["Age"] = "AGE_YEARS"
+    with pytest.raises(ConfigError, match="'AGE_YEARS' is not a variable of the patients contract"):
+        check_site_against_contract(spec, "IN02.yaml")
+
+
+def test_dialect_leaving_a_required_variable_unmapped_is_refused():
+    spec = site_spec()
+    del spec["domains"]["patients"]["columns"]["Sex"]
+    with pytest.raises(ConfigError, match="required contract variable SEX is not mapped"):
+        check_site_against_contract(spec, "IN02.yaml")
+
+
+def test_dialect_with_unit_lacking_a_conversion_is_refused():
+    spec = copy.deepcopy(site_spec("IN03"))
+    spec["domains"]["assessments"]["columns"]["Platelets (lakh/cumm)"]["unit"] = "crore/cumm"
+    with pytest.raises(ConfigError, match="unit 'crore/cumm' has no conversion to 10\\^9/L"):
+        check_site_against_contract(spec, "IN03.yaml")
+
+
+def test_code_mapping_onto_a_non_contract_code_is_refused():
+    spec = site_spec()
+    spec["codelists"]["SEX"]["Other"] = "X"
+    with pytest.raises(ConfigError, match="'Other' maps to 'X'"):
+        check_site_against_contract(spec, "IN02.yaml")

@@ -1,0 +1,85 @@
+"""The workflow end to end: Snakemake on the shipped demo, into a temporary results folder."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from inoflow.config import PROJECT_ROOT, load_contract
+
+pytestmark = pytest.mark.workflow
+SNAKEMAKE = [sys.executable, "-m", "snakemake"]
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    results = tmp_path_factory.mktemp("results")
+    proc = subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", "--config", f"results={results}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return results / "india" / "2023-04-30", proc
+
+
+def test_common_model_has_32_patients_from_5_sites(run):
+    cut, _ = run
+    dm = pd.read_parquet(cut / "sdtm" / "DM.parquet")
+    assert len(dm) == 32
+    assert dm["USUBJID"].is_unique
+    assert dm.groupby("SITEID").size().to_dict() == {"IN01": 9, "IN02": 7, "IN03": 6, "IN04": 6, "IN05": 4}
+    assert dm["USUBJID"].str.startswith("INO-IND-RWS-").all()
+
+
+def test_every_common_model_domain_is_written_with_provenance(run):
+    cut, _ = run
+    for name in load_contract().sdtm_domains():
+        domain = pd.read_parquet(cut / "sdtm" / f"{name}.parquet")
+        assert len(domain) > 0, name
+        assert {"SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW", "SRCCOLS"} <= set(domain.columns), name
+        assert domain["SRCROW"].notna().all(), name
+
+
+def test_reconciliation_accounts_for_every_row(run):
+    cut, _ = run
+    recon = pd.read_csv(cut / "reconciliation" / "reconciliation.csv")
+    assert len(recon) == 40  # 5 sites x 8 domains
+    assert recon["balanced"].all()
+    assert (recon["rows_read"] == recon["rows_harmonised"] + recon["rows_rejected"]).all()
+    assert recon["rows_unaccounted"].sum() == 0
+    rejected = pd.read_csv(cut / "reconciliation" / "rejected_rows.csv")
+    reasons = dict(zip(rejected["site"], rejected["REJECT_REASON"]))
+    assert len(rejected) == 2
+    assert reasons["IN01"].startswith("report footer written by the EMR export")
+    assert reasons["IN04"].startswith("record deleted by the site in its database")
+
+
+def test_every_rule_wrote_its_log(run):
+    cut, _ = run
+    logs = list((cut / "logs").rglob("*.log"))
+    assert len(logs) == 3 * 40 + len(load_contract().sdtm_domains()) + 1
+    ingest_log = (cut / "logs" / "ingest_extract" / "IN02" / "labs.log").read_text()
+    assert "IN02 labs: read" in ingest_log
+
+
+def test_noop_rerun_plans_nothing(run):
+    cut, _ = run
+    proc = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "2", "--config", f"results={cut.parents[1]}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_lint_is_clean():
+    proc = subprocess.run([*SNAKEMAKE, "--lint"], cwd=PROJECT_ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]

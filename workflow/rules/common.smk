@@ -1,0 +1,108 @@
+# Configuration, wildcard constraints and input functions shared by every stage.
+
+import os
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from inoflow.config import load_config, load_contract
+
+validate(config, "../schemas/config.schema.yaml")
+
+STUDIES = load_config(workflow.configfiles[0] if workflow.configfiles else "config/config.yaml")
+CONTRACT = load_contract(config["contract"])
+RESULTS = config["results"]
+CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")
+SHARED_CONFIG = [config["contract"], config["units"]]
+VOCABULARIES = sorted(str(p) for p in Path(config["vocabularies"]).glob("*.yaml"))
+
+
+wildcard_constraints:
+    study=r"[a-z][a-z0-9_]*",
+    cut=r"[A-Za-z0-9_.-]+",
+    site=r"[A-Z]{2}[0-9]{2}",
+    domain="|".join(CONTRACT.domains),
+    sdtm="|".join(CONTRACT.sdtm_domains()),
+
+
+def cut_path(*parts):
+    """A path under results/<study>/<cut>/, wildcards left for Snakemake to fill."""
+    return os.path.join(CUT_DIR, *parts)
+
+
+def study_of(wildcards):
+    return STUDIES[wildcards.study]
+
+
+def study_config(wildcards):
+    return str(study_of(wildcards).path.relative_to(workflow.basedir))
+
+
+def cut_of(wildcards):
+    return study_of(wildcards).cuts[wildcards.cut]
+
+
+def extracts_dir(wildcards):
+    return str(cut_of(wildcards).extracts.relative_to(workflow.basedir))
+
+
+def site_of(wildcards):
+    return study_of(wildcards).sites[wildcards.site]
+
+
+def get_extract(wildcards):
+    """The raw file a site sent for a domain in this cut, and the site's dialect."""
+    site = site_of(wildcards)
+    spec = site.domain_spec(wildcards.domain)
+    return {
+        "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
+        "dialect": str(site.path.relative_to(workflow.basedir)),
+    }
+
+
+def get_dialect(wildcards):
+    """The site's dialect file: editing it reruns that site's chain only."""
+    return get_extract(wildcards)["dialect"]
+
+
+def site_domains(study):
+    """Every (site, domain) extract a study's sites send."""
+    return [(s, d) for s, site in study.sites.items() for d in site.domains]
+
+
+def get_sdtm_sources(wildcards):
+    """Harmonised tables of every site for the raw domains that feed one SDTM domain."""
+    study = study_of(wildcards)
+    sources = CONTRACT.sources_of(wildcards.sdtm)
+    return [
+        cut_path("harmonised", site, f"{domain}.parquet").format(**wildcards)
+        for site, domain in site_domains(study)
+        if domain in sources
+    ]
+
+
+def get_reconciliation_inputs(wildcards):
+    study = study_of(wildcards)
+    keys = site_domains(study)
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    return {
+        "read": [f"{base}/ingest/{s}/{d}.parquet" for s, d in keys],
+        "rejected": [f"{base}/validated/{s}/{d}.rejected.parquet" for s, d in keys],
+        "harmonised": [f"{base}/harmonised/{s}/{d}.parquet" for s, d in keys],
+        "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
+    }
+
+
+def reconciliation_keys(wildcards):
+    return site_domains(study_of(wildcards))
+
+
+def get_final_outputs():
+    """Every study and cut: the pooled common model and its reconciliation."""
+    targets = []
+    for name, study in STUDIES.items():
+        for cut in study.cuts:
+            base = CUT_DIR.format(study=name, cut=cut)
+            targets += [f"{base}/sdtm/{d}.parquet" for d in CONTRACT.sdtm_domains()]
+            targets.append(f"{base}/reconciliation/reconciliation.csv")
+    return targets

@@ -1,0 +1,18 @@
+# Per-site harmonisation: a site's validated extract -> the contract's canonical variables.
+
+
+rule harmonise_extract:
+    input:
+        accepted=rules.validate_extract.output.accepted,
+        dialect=get_dialect,
+        shared=SHARED_CONFIG + VOCABULARIES,
+    output:
+        table=cut_path("harmonised", "{site}", "{domain}.parquet"),
+    params:
+        study_config=study_config,
+    log:
+        cut_path("logs", "harmonise_extract", "{site}", "{domain}.log"),
+    conda:
+        "../../envs/inoflow.yaml"
+    script:
+        "../../scripts/harmonise.py"
