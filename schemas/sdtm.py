@@ -42,7 +42,9 @@ class DM(SDTMRecord):
 
     AGE: Series[pa.Int64] = pa.Field(nullable=True, ge=0, le=120, description="Age in years at first InO dose, as sent")
     AGEU: Series[str] = pa.Field(isin=["YEARS"])
-    BRTHDTC: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE_OR_YEAR, description="Birth year (partial ISO 8601)")
+    BRTHDTC: Series[str] = pa.Field(
+        nullable=True, str_matches=ISO_DATE_OR_YEAR, description="Birth year (partial ISO 8601)"
+    )
     SEX: Series[str] = pa.Field(isin=["F", "M"])
 
     @pa.dataframe_check(error="each subject has exactly one DM record")

@@ -39,7 +39,9 @@ def main() -> None:
             print(f"wrote {path.relative_to(PROJECT_ROOT)}")
     readme = Path(cut.extracts) / "README.md"
     readme.write_text(
-        README.format(title=study.title, n=len(truth["patients"]), k=len(study.sites), seed=args.seed, study=study.study),
+        README.format(
+            title=study.title, n=len(truth["patients"]), k=len(study.sites), seed=args.seed, study=study.study
+        ),
         encoding="utf-8",
     )
 

@@ -29,8 +29,19 @@ PUBLISHED = Path(__file__).resolve().parents[2] / "shared/reference/published_re
 MONTH = 30.4375
 SIX, TWELVE = 6 * MONTH, 12 * MONTH
 DOMAINS = ["patients", "dosing", "assessments", "labs", "transplants", "adverse_events", "conmeds", "followup"]
-DATE_COLUMNS = ["DIAG_DATE", "DOSE_DATE", "ASSESS_DATE", "LAB_DATE", "HSCT_DATE", "AE_START", "AE_END",
-                "CM_START", "CM_END", "LAST_CONTACT", "DEATH_DATE"]
+DATE_COLUMNS = [
+    "DIAG_DATE",
+    "DOSE_DATE",
+    "ASSESS_DATE",
+    "LAB_DATE",
+    "HSCT_DATE",
+    "AE_START",
+    "AE_END",
+    "CM_START",
+    "CM_END",
+    "LAST_CONTACT",
+    "DEATH_DATE",
+]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -132,7 +143,9 @@ def derive(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
     f["liver_alt"] = any_by_patient(lw[(lw.TEST == "ALT") & (lw.VALUE >= 2.5 * lw.ULN)])
     f["liver_bili"] = any_by_patient(lw[(lw.TEST == "BILI") & (lw.VALUE >= 1.5 * lw.ULN)])
     f["liver_any"] = f.liver_ast | f.liver_alt | f.liver_bili
-    f["thrombocytopenia"] = any_by_patient(lw[(lw.TEST == "PLAT") & (lw.VALUE < 150)]) | any_by_patient(aw[aw.PLATELETS < 150])
+    f["thrombocytopenia"] = any_by_patient(lw[(lw.TEST == "PLAT") & (lw.VALUE < 150)]) | any_by_patient(
+        aw[aw.PLATELETS < 150]
+    )
     f["neutropenia"] = any_by_patient(lw[(lw.TEST == "NEUT") & (lw.VALUE < 1.0)]) | any_by_patient(aw[aw.ANC < 1.0])
     wide = lw.pivot_table(index=["SUBJID", "LAB_DATE"], columns="TEST", values="VALUE").reset_index()
     f["febrile_neutropenia"] = any_by_patient(wide[(wide.NEUT < 1.0) & (wide.TEMP >= 38.5)])
@@ -225,13 +238,17 @@ def test_baseline_characteristics(facts, pub):
     assert round(facts.AGE.std(ddof=1), 2) == b["age_sd"]
     assert facts.SALVAGE_LINE.value_counts().to_dict() == b["salvage_line_of_ino"]
     status = facts.DISEASE_STATUS.value_counts()
-    assert status.to_dict() == {"RELAPSED": b["disease_status_before_ino"]["relapsed"],
-                                "REFRACTORY": b["disease_status_before_ino"]["refractory"]}
+    assert status.to_dict() == {
+        "RELAPSED": b["disease_status_before_ino"]["relapsed"],
+        "REFRACTORY": b["disease_status_before_ino"]["refractory"],
+    }
     assert facts.n_cycles.value_counts().to_dict() == b["total_ino_cycles"]
     doses = facts.dose_category.value_counts()
-    assert doses.to_dict() == {"standard": b["cycle1_dose_category"]["standard_1.8"],
-                               "under": b["cycle1_dose_category"]["under_lt_1.8"],
-                               "over": b["cycle1_dose_category"]["over_gt_1.8"]}
+    assert doses.to_dict() == {
+        "standard": b["cycle1_dose_category"]["standard_1.8"],
+        "under": b["cycle1_dose_category"]["under_lt_1.8"],
+        "over": b["cycle1_dose_category"]["over_gt_1.8"],
+    }
     assert (facts.burden == "low").sum() == b["bone_marrow_blasts"]["lt_50"]
     assert (facts.burden == "high").sum() == b["bone_marrow_blasts"]["ge_50"]
     assert (facts.baseline_blasts == 50).sum() == 1  # the ">= 50" boundary is exercised
@@ -255,7 +272,11 @@ def test_response(facts, pub):
         assert (len(group), group.responder.sum()) == (r["by_burden"][key]["n"], r["by_burden"][key]["cr_cri"])
     emd = facts[facts.emd_baseline]
     e = r["emd_at_baseline"]
-    assert (len(emd), emd.responder.sum(), (emd.responder & emd.hsct).sum()) == (e["n"], e["cr_cri"], e["cr_cri_then_hsct"])
+    assert (len(emd), emd.responder.sum(), (emd.responder & emd.hsct).sum()) == (
+        e["n"],
+        e["cr_cri"],
+        e["cr_cri_then_hsct"],
+    )
 
 
 def test_mrd(facts, pub):
@@ -343,7 +364,10 @@ def test_safety(facts, pub):
     table6 = facts[facts.best_response != "NE"]  # 31: the lost patient is in neither column
     for key, group in (("hsct", table6[table6.hsct]), ("no_hsct", table6[~table6.hsct])):
         assert (len(group), group.vod.sum()) == (s["vod_by_hsct"][key]["n"], s["vod_by_hsct"][key]["vod"])
-        assert (len(group), group.liver_any.sum()) == (s["liver_g34_by_hsct"][key]["n"], s["liver_g34_by_hsct"][key]["events"])
+        assert (len(group), group.liver_any.sum()) == (
+            s["liver_g34_by_hsct"][key]["n"],
+            s["liver_g34_by_hsct"][key]["events"],
+        )
         assert (len(group), group.heme_any.sum()) == (s["heme_by_hsct"][key]["n"], s["heme_by_hsct"][key]["events"])
     for line, spec in s["vod_by_salvage_line"].items():
         group = facts[facts.SALVAGE_LINE == line]
@@ -351,19 +375,31 @@ def test_safety(facts, pub):
     assert facts.liver_any.sum() == s["liver_toxicity_g34"]
     lp = s["liver_by_parameter"]
     assert (facts.liver_ast.sum(), facts.liver_alt.sum(), facts.liver_bili.sum()) == (
-        lp["ast_increased"], lp["alt_increased"], lp["bilirubin_increased"])
+        lp["ast_increased"],
+        lp["alt_increased"],
+        lp["bilirubin_increased"],
+    )
     assert facts.heme_any.sum() == s["hematological_toxicity"]
     h = s["heme_by_type"]
     assert (facts.thrombocytopenia.sum(), facts.neutropenia.sum(), facts.febrile_neutropenia.sum()) == (
-        h["thrombocytopenia"], h["neutropenia"], h["febrile_neutropenia"])
+        h["thrombocytopenia"],
+        h["neutropenia"],
+        h["febrile_neutropenia"],
+    )
     ne = facts[facts.best_response == "NE"].iloc[0]
     assert not (ne.vod or ne.liver_any or ne.heme_any)
 
 
 def test_deaths_by_cause(facts, pub):
-    names = {"progression_of_disease": "PROGRESSION OF DISEASE", "relapse": "RELAPSE", "septic_shock": "SEPTIC SHOCK",
-             "vod_multi_organ_failure": "VOD-RELATED MULTI-ORGAN FAILURE", "vod_pneumonia": "VOD PNEUMONIA",
-             "cns_relapse": "CNS RELAPSE", "not_documented": "NOT DOCUMENTED"}
+    names = {
+        "progression_of_disease": "PROGRESSION OF DISEASE",
+        "relapse": "RELAPSE",
+        "septic_shock": "SEPTIC SHOCK",
+        "vod_multi_organ_failure": "VOD-RELATED MULTI-ORGAN FAILURE",
+        "vod_pneumonia": "VOD PNEUMONIA",
+        "cns_relapse": "CNS RELAPSE",
+        "not_documented": "NOT DOCUMENTED",
+    }
     counts = facts[facts.death].death_cause_std.value_counts().to_dict()
     assert counts == {names[k]: v for k, v in pub["deaths"]["cause"].items()}
     vod_deaths = facts[facts.death_cause_std.isin(["VOD-RELATED MULTI-ORGAN FAILURE", "VOD PNEUMONIA"])]
@@ -380,29 +416,59 @@ def test_outcomes_match_the_derivation(cohort, facts):
     o = cohort["outcomes"].set_index("SUBJID").loc[facts.index]
     ts = lambda s: pd.to_datetime(s)  # noqa: E731
     pairs = {
-        "best_response": "best_response", "n_cycles": "n_cycles", "cycle1_dose_mgm2": "cycle1_dose",
-        "dose_category": "dose_category", "dose_modified": "dose_modified", "burden": "burden",
-        "baseline_blasts": "baseline_blasts", "emd_baseline": "emd_baseline", "salvage_line": "SALVAGE_LINE",
-        "age": "AGE", "hsct": "hsct", "vod": "vod", "vod_after_hsct": "vod_after_hsct", "liver_ast": "liver_ast",
-        "liver_alt": "liver_alt", "liver_bili": "liver_bili", "liver_any": "liver_any",
-        "thrombocytopenia": "thrombocytopenia", "neutropenia": "neutropenia",
-        "febrile_neutropenia": "febrile_neutropenia", "heme_any": "heme_any", "death": "death",
-        "os_days": "os_days", "any_conmed": "any_conmed",
+        "best_response": "best_response",
+        "n_cycles": "n_cycles",
+        "cycle1_dose_mgm2": "cycle1_dose",
+        "dose_category": "dose_category",
+        "dose_modified": "dose_modified",
+        "burden": "burden",
+        "baseline_blasts": "baseline_blasts",
+        "emd_baseline": "emd_baseline",
+        "salvage_line": "SALVAGE_LINE",
+        "age": "AGE",
+        "hsct": "hsct",
+        "vod": "vod",
+        "vod_after_hsct": "vod_after_hsct",
+        "liver_ast": "liver_ast",
+        "liver_alt": "liver_alt",
+        "liver_bili": "liver_bili",
+        "liver_any": "liver_any",
+        "thrombocytopenia": "thrombocytopenia",
+        "neutropenia": "neutropenia",
+        "febrile_neutropenia": "febrile_neutropenia",
+        "heme_any": "heme_any",
+        "death": "death",
+        "os_days": "os_days",
+        "any_conmed": "any_conmed",
     }
     for out_col, fact_col in pairs.items():
         assert (o[out_col].to_numpy() == facts[fact_col].to_numpy()).all(), out_col
-    for out_col, fact_col in {"first_dose_date": "first_dose", "last_contact": "last_contact", "hsct_date": "hsct_date",
-                              "death_date": "death_date", "first_response_date": "first_response",
-                              "relapse_date": "relapse_date"}.items():
+    for out_col, fact_col in {
+        "first_dose_date": "first_dose",
+        "last_contact": "last_contact",
+        "hsct_date": "hsct_date",
+        "death_date": "death_date",
+        "first_response_date": "first_response",
+        "relapse_date": "relapse_date",
+    }.items():
         pd.testing.assert_series_equal(ts(o[out_col]), facts[fact_col], check_names=False, obj=out_col)
     assert (o.age_group == np.where(facts.AGE > 65, ">65", "18-65")).all()
     assert (o.death_cause_std.fillna("-") == facts.death_cause_std.fillna("-")).all()
     resp = facts.responder
-    for out_col, fact_col in {"cycles_to_response": "cycles_to_response", "mrd_negative": "mrd_negative",
-                              "mrd_negative_at_first_response": "mrd_negative_at_first", "relapse": "relapse",
-                              "rfs_days": "rfs_days", "rfs_event": "rfs_event", "dor_days": "dor_days",
-                              "dor_event": "rfs_event", "dor_evaluable": "dor_evaluable"}.items():
-        assert (o.loc[resp, out_col].astype(float).to_numpy() == facts.loc[resp, fact_col].astype(float).to_numpy()).all(), out_col
+    for out_col, fact_col in {
+        "cycles_to_response": "cycles_to_response",
+        "mrd_negative": "mrd_negative",
+        "mrd_negative_at_first_response": "mrd_negative_at_first",
+        "relapse": "relapse",
+        "rfs_days": "rfs_days",
+        "rfs_event": "rfs_event",
+        "dor_days": "dor_days",
+        "dor_event": "rfs_event",
+        "dor_evaluable": "dor_evaluable",
+    }.items():
+        assert (
+            o.loc[resp, out_col].astype(float).to_numpy() == facts.loc[resp, fact_col].astype(float).to_numpy()
+        ).all(), out_col
         assert o.loc[~resp, out_col].isna().all(), out_col
     months = facts.os_days / MONTH
     lost = facts.status == "LOST TO FOLLOW-UP"
@@ -440,8 +506,15 @@ def test_adverse_event_verbatims_are_in_the_vocabulary(cohort):
 
 def test_death_cause_verbatims_are_in_the_vocabulary(cohort):
     lookup = load_vocabulary("death_causes")
-    assert set(lookup.values()) == {"PROGRESSION OF DISEASE", "RELAPSE", "SEPTIC SHOCK", "VOD-RELATED MULTI-ORGAN FAILURE",
-                                    "VOD PNEUMONIA", "CNS RELAPSE", "NOT DOCUMENTED"}
+    assert set(lookup.values()) == {
+        "PROGRESSION OF DISEASE",
+        "RELAPSE",
+        "SEPTIC SHOCK",
+        "VOD-RELATED MULTI-ORGAN FAILURE",
+        "VOD PNEUMONIA",
+        "CNS RELAPSE",
+        "NOT DOCUMENTED",
+    }
     fu = cohort["followup"]
     dead = fu[fu.STATUS == "DEAD"]
     assert dead.DEATH_CAUSE.notna().all()
@@ -457,7 +530,13 @@ def test_death_cause_verbatims_are_in_the_vocabulary(cohort):
 def test_sites_and_identifiers(cohort):
     p = cohort["patients"]
     assert p.SITEID.value_counts().to_dict() == {"IN01": 9, "IN02": 7, "IN03": 6, "IN04": 6, "IN05": 4}
-    patterns = {"IN01": r"P\d{3}", "IN02": r"02-\d{4}", "IN03": r"KMC/ALL/\d{3}", "IN04": r"R4-\d+", "IN05": r"05/\d{3}"}
+    patterns = {
+        "IN01": r"P\d{3}",
+        "IN02": r"02-\d{4}",
+        "IN03": r"KMC/ALL/\d{3}",
+        "IN04": r"R4-\d+",
+        "IN05": r"05/\d{3}",
+    }
     for site, pattern in patterns.items():
         assert p[p.SITEID == site].SUBJID.str.fullmatch(pattern).all(), site
     assert p.SUBJID.is_unique
@@ -478,7 +557,10 @@ def test_patient_history(cohort):
     first = pd.to_datetime(cohort["dosing"].groupby("SUBJID").DOSE_DATE.min())
     months = (first.loc[p.SUBJID].to_numpy() - p.DIAG_DATE.to_numpy()) / np.timedelta64(1, "D") / MONTH
     assert (months >= 4).all() and (months <= 48.5).all()
-    assert months[p.DISEASE_STATUS.eq("REFRACTORY").to_numpy()].max() < months[p.DISEASE_STATUS.eq("RELAPSED").to_numpy()].min()
+    assert (
+        months[p.DISEASE_STATUS.eq("REFRACTORY").to_numpy()].max()
+        < months[p.DISEASE_STATUS.eq("RELAPSED").to_numpy()].min()
+    )
     ph = p.PH_STATUS == "POSITIVE"
     assert 5 <= ph.sum() <= 9 and (p[ph].TKI_FAILED >= 1).all() and (p[~ph].TKI_FAILED == 0).all()
     assert p.CD22_PCT.between(60, 99).all()
@@ -500,7 +582,11 @@ def test_dosing(cohort, facts):
     assert d.BSA.between(1.4, 2.1).all() and (d.groupby("SUBJID").BSA.nunique() == 1).all()
     c1 = d[d.CYCLE == 1].pivot(index="SUBJID", columns="DAY", values="DOSE")
     standard = facts.index[facts.dose_category == "standard"]
-    assert (c1.loc[standard, 1] == 0.8).all() and (c1.loc[standard, 8] == 0.5).all() and (c1.loc[standard, 15] == 0.5).all()
+    assert (
+        (c1.loc[standard, 1] == 0.8).all()
+        and (c1.loc[standard, 8] == 0.5).all()
+        and (c1.loc[standard, 15] == 0.5).all()
+    )
     assert (facts[facts.dose_category == "under"].cycle1_dose <= 1.6).all()
     assert (facts[facts.dose_category == "over"].cycle1_dose >= 2.0).all()
     assert (c1[15].isna().sum()) >= 3  # day 15 omitted for some under-dosed patients
@@ -518,7 +604,9 @@ def test_transplants_and_vod_timing(cohort, facts):
     after = facts[facts.vod_after_hsct]
     assert ((after.vod_date - after.hsct_date).dt.days.between(1, 30)).all()
     during = facts[facts.vod & ~facts.hsct]
-    assert (during.vod_date >= during.first_dose).all() and (during.vod_date <= during.last_dose + pd.Timedelta(days=14)).all()
+    assert (during.vod_date >= during.first_dose).all() and (
+        during.vod_date <= during.last_dose + pd.Timedelta(days=14)
+    ).all()
 
 
 def test_follow_up_dates(cohort, facts):
@@ -528,17 +616,31 @@ def test_follow_up_dates(cohort, facts):
     alive = facts[facts.status == "ALIVE"]
     assert (alive.last_contact >= pd.Timestamp("2023-01-01")).all()
     t = as_timestamps(cohort)
-    for name, column in (("dosing", "DOSE_DATE"), ("assessments", "ASSESS_DATE"), ("labs", "LAB_DATE"),
-                         ("adverse_events", "AE_START"), ("adverse_events", "AE_END"), ("conmeds", "CM_START"),
-                         ("conmeds", "CM_END")):
+    for name, column in (
+        ("dosing", "DOSE_DATE"),
+        ("assessments", "ASSESS_DATE"),
+        ("labs", "LAB_DATE"),
+        ("adverse_events", "AE_START"),
+        ("adverse_events", "AE_END"),
+        ("conmeds", "CM_START"),
+        ("conmeds", "CM_END"),
+    ):
         frame = t[name].dropna(subset=[column])
         assert (frame[column] <= facts.last_contact.loc[frame.SUBJID].to_numpy()).all(), (name, column)
 
 
 def test_labs(cohort, facts):
     labs = as_timestamps(cohort)["labs"]
-    units = {"AST": "U/L", "ALT": "U/L", "BILI": "umol/L", "PLAT": "10^9/L", "NEUT": "10^9/L", "HGB": "g/dL",
-             "WBC": "10^9/L", "TEMP": "C"}
+    units = {
+        "AST": "U/L",
+        "ALT": "U/L",
+        "BILI": "umol/L",
+        "PLAT": "10^9/L",
+        "NEUT": "10^9/L",
+        "HGB": "g/dL",
+        "WBC": "10^9/L",
+        "TEMP": "C",
+    }
     assert (labs.UNIT == labs.TEST.map(units)).all()
     assert labs[labs.TEST == "TEMP"].ULN.isna().all() and labs[labs.TEST != "TEMP"].ULN.notna().all()
     uln = labs[labs.TEST == "AST"].groupby("SITEID").ULN.unique()
@@ -563,14 +665,34 @@ def test_adverse_events_and_conmeds(cohort, facts):
     labs = t["labs"]
     wide = labs.pivot_table(index=["SUBJID", "LAB_DATE"], columns="TEST", values="VALUE").reset_index()
     wide = wide.merge(facts[["first_dose", "window_end"]], left_on="SUBJID", right_index=True)
-    fn = wide[(wide.NEUT < 1.0) & (wide.TEMP >= 38.5) & (wide.LAB_DATE >= wide.first_dose) & (wide.LAB_DATE <= wide.window_end)]
-    fn_ae = set(zip(ae[ae.AE_DECOD == "FEBRILE NEUTROPENIA"].SUBJID, ae[ae.AE_DECOD == "FEBRILE NEUTROPENIA"].AE_START, strict=True))
+    fn = wide[
+        (wide.NEUT < 1.0)
+        & (wide.TEMP >= 38.5)
+        & (wide.LAB_DATE >= wide.first_dose)
+        & (wide.LAB_DATE <= wide.window_end)
+    ]
+    fn_ae = set(
+        zip(
+            ae[ae.AE_DECOD == "FEBRILE NEUTROPENIA"].SUBJID,
+            ae[ae.AE_DECOD == "FEBRILE NEUTROPENIA"].AE_START,
+            strict=True,
+        )
+    )
     assert set(zip(fn.SUBJID, fn.LAB_DATE, strict=True)) == fn_ae
     septic = facts.index[facts.death_cause_std == "SEPTIC SHOCK"]
-    assert ae[ae.SUBJID.isin(septic) & ae.AE_DECOD.isin(["SEPSIS", "SEPTIC SHOCK", "PNEUMONIA"])].SUBJID.nunique() == len(septic)
+    assert ae[
+        ae.SUBJID.isin(septic) & ae.AE_DECOD.isin(["SEPSIS", "SEPTIC SHOCK", "PNEUMONIA"])
+    ].SUBJID.nunique() == len(septic)
     assert facts.any_conmed.sum() >= 30
-    for pattern in ("ursodiol|ursodeoxycholic|udca", "posaconazole", "a[cy]+clovir", "filgrastim", "ondansetron",
-                    "allopurinol", "premed"):
+    for pattern in (
+        "ursodiol|ursodeoxycholic|udca",
+        "posaconazole",
+        "a[cy]+clovir",
+        "filgrastim",
+        "ondansetron",
+        "allopurinol",
+        "premed",
+    ):
         assert cm.CM_NAME.str.contains(pattern, case=False).any(), pattern
     subsequent = cm[cm.CM_CATEGORY == "SUBSEQUENT ANTILEUKAEMIC THERAPY"]
     assert subsequent.SUBJID.nunique() >= 2 and (facts.loc[subsequent.SUBJID, "best_response"] == "NR").all()
@@ -585,7 +707,9 @@ def test_assessments_and_boundary_cases(cohort, facts):
     a = a.merge(facts[["first_dose", "first_response", "best_response"]], left_on="SUBJID", right_index=True)
     first = a[a.ASSESS_DATE == a.first_response]
     # CR at exactly 5 % blasts; the CRi patient's response marrow at platelets exactly 100
-    assert ((first.BM_BLASTS == 5.0) & (first.best_response == "CR") & (first.PLATELETS > 100) & (first.ANC > 1.0)).sum() == 1
+    assert (
+        (first.BM_BLASTS == 5.0) & (first.best_response == "CR") & (first.PLATELETS > 100) & (first.ANC > 1.0)
+    ).sum() == 1
     assert ((first.best_response == "CRi") & (first.PLATELETS == 100.0)).sum() == 1
     # ANC exactly 1.0 in a remission marrow: not a recovered count
     exact = a[(a.ANC == 1.0) & (a.BM_BLASTS <= 5)]
@@ -615,5 +739,13 @@ def test_assessments_and_boundary_cases(cohort, facts):
     labels = post.SITE_RESPONSE.map(label_class)
     disagree = post[labels.notna() & (labels != rule)]
     assert 2 <= disagree.SUBJID.nunique() <= 3
-    assert set(post.SITE_RESPONSE.dropna()) >= {"CR", "Complete remission", "CRi", "CR with incomplete count recovery",
-                                                "Refractory", "No response", "PR", "Relapse"}
+    assert set(post.SITE_RESPONSE.dropna()) >= {
+        "CR",
+        "Complete remission",
+        "CRi",
+        "CR with incomplete count recovery",
+        "Refractory",
+        "No response",
+        "PR",
+        "Relapse",
+    }

@@ -111,7 +111,9 @@ def test_normalise_term():
 
 def test_standardise_terms_with_site_synonyms():
     extra = {"SEPTIC SHOCK": ["shock, septic (local wording)"]}
-    values, bad = parsing.standardise_terms(s("Shock, septic (local wording)", "completely unknown wording xyz"), "death_causes", extra)
+    values, bad = parsing.standardise_terms(
+        s("Shock, septic (local wording)", "completely unknown wording xyz"), "death_causes", extra
+    )
     assert values.iloc[0] == "SEPTIC SHOCK"
     assert values.iloc[1] is None and bad.tolist() == [False, True]
 

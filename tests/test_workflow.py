@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -54,7 +53,7 @@ def test_reconciliation_accounts_for_every_row(run):
     assert (recon["rows_read"] == recon["rows_harmonised"] + recon["rows_rejected"]).all()
     assert recon["rows_unaccounted"].sum() == 0
     rejected = pd.read_csv(cut / "reconciliation" / "rejected_rows.csv")
-    reasons = dict(zip(rejected["site"], rejected["REJECT_REASON"]))
+    reasons = dict(zip(rejected["site"], rejected["REJECT_REASON"], strict=True))
     assert len(rejected) == 2
     assert reasons["IN01"].startswith("report footer written by the EMR export")
     assert reasons["IN04"].startswith("record deleted by the site in its database")

@@ -40,7 +40,6 @@ Study definitions used throughout (months = days / 30.4375; day 0 = first InO do
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -58,6 +57,7 @@ LONG_FOLLOW_UP_FROM = date(2018, 4, 1)  # registry: "InO initiation (Apr 2018) .
 PUBLISHED_RESULTS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "published_results.yaml"
 
 # Canonical raw-extract variables per domain (config/contract.yaml), in contract order.
+# fmt: off
 DOMAIN_COLUMNS: dict[str, list[str]] = {
     "patients": [
         "SUBJID", "AGE", "BIRTH_YEAR", "SEX", "PH_STATUS", "TKI_FAILED", "CD22_PCT", "DIAG_DATE",
@@ -75,6 +75,7 @@ DOMAIN_COLUMNS: dict[str, list[str]] = {
     "followup": ["SUBJID", "LAST_CONTACT", "STATUS", "DEATH_DATE", "DEATH_CAUSE"],
 }
 EXTRA_COLUMNS: dict[str, list[str]] = {"adverse_events": ["AE_DECOD"], "followup": ["DEATH_CAUSE_STD"]}
+# fmt: on
 
 # ---------------------------------------------------------------------------------------------
 # Codes and vocabularies used by the generator
@@ -90,8 +91,14 @@ VOD = "VENO-OCCLUSIVE DISEASE"
 # Verbatim cause-of-death texts (config/vocabularies/death_causes.yaml holds them as synonyms).
 DEATH_VERBATIMS: dict[str, list[str]] = {
     PROGRESSION: ["Disease progression", "Progressive disease", "Progression of leukaemia", "PD - refractory leukemia"],
-    RELAPSE: ["relapsed ALL", "Relapse", "Died of relapsed disease", "Disease relapse", "Relapse of leukemia",
-              "Relapse post transplant"],
+    RELAPSE: [
+        "relapsed ALL",
+        "Relapse",
+        "Died of relapsed disease",
+        "Disease relapse",
+        "Relapse of leukemia",
+        "Relapse post transplant",
+    ],
     CNS_RELAPSE: ["CNS relapse", "Isolated CNS relapse"],
     SEPTIC: ["Pt expired due to septic shock", "Septic shock", "Sepsis with septic shock"],
     VOD_MOF: ["Multi organ failure secondary to VOD", "MODS due to VOD"],
@@ -101,10 +108,21 @@ DEATH_VERBATIMS: dict[str, list[str]] = {
 
 # Verbatim adverse-event terms by standard term (config/vocabularies/ae_terms.yaml).
 AE_VERBATIMS: dict[str, list[str]] = {
-    VOD: ["VOD", "Veno-occlusive disease", "hepatic VOD", "SOS/VOD", "Sinusoidal obstruction syndrome",
-          "Hepatic veno-occlusive disease"],
-    "FEBRILE NEUTROPENIA": ["Febrile Neutropenia", "FN", "Febrile neutropaenia", "febrile neutropenia.",
-                            "Neutropenic fever"],
+    VOD: [
+        "VOD",
+        "Veno-occlusive disease",
+        "hepatic VOD",
+        "SOS/VOD",
+        "Sinusoidal obstruction syndrome",
+        "Hepatic veno-occlusive disease",
+    ],
+    "FEBRILE NEUTROPENIA": [
+        "Febrile Neutropenia",
+        "FN",
+        "Febrile neutropaenia",
+        "febrile neutropenia.",
+        "Neutropenic fever",
+    ],
     "NEUTROPENIA": ["Neutropenia", "neutropaenia", "Low ANC"],
     "THROMBOCYTOPENIA": ["Thrombocytopenia", "low platelets", "Thrombocytopaenia"],
     "ASPARTATE AMINOTRANSFERASE INCREASED": ["Raised SGOT", "SGOT raised", "AST increased"],
@@ -152,8 +170,16 @@ SITE_ULN: dict[str, dict[str, float]] = {
     "IN04": {"AST": 40.0, "ALT": 40.0, "BILI": 20.0, "PLAT": 400.0, "NEUT": 7.5, "HGB": 16.0, "WBC": 11.0},
     "IN05": {"AST": 34.0, "ALT": 36.0, "BILI": 18.8, "PLAT": 450.0, "NEUT": 7.0, "HGB": 16.5, "WBC": 10.5},
 }
-LAB_UNITS = {"AST": "U/L", "ALT": "U/L", "BILI": "umol/L", "PLAT": "10^9/L", "NEUT": "10^9/L",
-             "HGB": "g/dL", "WBC": "10^9/L", "TEMP": "C"}
+LAB_UNITS = {
+    "AST": "U/L",
+    "ALT": "U/L",
+    "BILI": "umol/L",
+    "PLAT": "10^9/L",
+    "NEUT": "10^9/L",
+    "HGB": "g/dL",
+    "WBC": "10^9/L",
+    "TEMP": "C",
+}
 LAB_TESTS = ["AST", "ALT", "BILI", "PLAT", "NEUT", "HGB", "WBC", "TEMP"]
 
 # ---------------------------------------------------------------------------------------------
@@ -217,6 +243,7 @@ class Plan:
     subsequent: tuple[str, int] | None = None  # subsequent antileukaemic therapy (name, day)
 
 
+# fmt: off
 PLANS: tuple[Plan, ...] = (
     # ---- CR/CRi responders (19) ------------------------------------------------------------
     # 1 cycle then HSCT (6 of the 9 transplanted responders)
@@ -372,6 +399,7 @@ PLANS: tuple[Plan, ...] = (
     # ---- not evaluable: lost to follow-up after cycle 1, no response marrow (1) -------------
     Plan("X01", "IN05", "M", 62, 1, "RELAPSED", 22.0, 1, "U13", "NE", marrows=(), fate="LTFU", end=40),
 )
+# fmt: on
 """The allocation table. How it meets the publication:
 
 * responders R01-R19 (CR 18, CRi R09); no remission N01-N12; not evaluable X01.
@@ -502,23 +530,38 @@ def _baseline_counts(plan: Plan, rng: np.random.Generator) -> tuple[float, float
 
 def _assessment_rows(plan: Plan, tl: _Timeline, day0: date, rng: np.random.Generator) -> list[dict]:
     anc0, plat0 = _baseline_counts(plan, rng)
-    baseline_label = {"REFRACTORY": "Refractory disease", "RELAPSED": _choice(rng, ["Relapse", "Relapsed disease", None])}
+    baseline_label = {
+        "REFRACTORY": "Refractory disease",
+        "RELAPSED": _choice(rng, ["Relapse", "Relapsed disease", None]),
+    }
     rows = [
         {
-            "ASSESS_DATE": day0 + timedelta(days=tl.baseline_day), "BM_BLASTS": plan.blasts, "ANC": anc0,
-            "PLATELETS": plat0, "MRD_PCT": math.nan, "MRD_METHOD": None, "MRD_STATUS": None,
-            "EMD": "Y" if plan.emd else "N", "EMD_SITE": plan.emd, "SITE_RESPONSE": baseline_label[plan.status],
+            "ASSESS_DATE": day0 + timedelta(days=tl.baseline_day),
+            "BM_BLASTS": plan.blasts,
+            "ANC": anc0,
+            "PLATELETS": plat0,
+            "MRD_PCT": math.nan,
+            "MRD_METHOD": None,
+            "MRD_STATUS": None,
+            "EMD": "Y" if plan.emd else "N",
+            "EMD_SITE": plan.emd,
+            "SITE_RESPONSE": baseline_label[plan.status],
         }
     ]
     for day, m in tl.marrows:
         pct, method, status = _mrd_fields(m.mrd)
         rows.append(
             {
-                "ASSESS_DATE": day0 + timedelta(days=day), "BM_BLASTS": m.blasts,
+                "ASSESS_DATE": day0 + timedelta(days=day),
+                "BM_BLASTS": m.blasts,
                 "ANC": math.nan if m.anc is None else float(m.anc),
                 "PLATELETS": math.nan if m.plat is None else float(m.plat),
-                "MRD_PCT": pct, "MRD_METHOD": method, "MRD_STATUS": status,
-                "EMD": "Y" if m.emd else "N", "EMD_SITE": m.emd, "SITE_RESPONSE": m.label,
+                "MRD_PCT": pct,
+                "MRD_METHOD": method,
+                "MRD_STATUS": status,
+                "EMD": "Y" if m.emd else "N",
+                "EMD_SITE": m.emd,
+                "SITE_RESPONSE": m.label,
             }
         )
     return sorted(rows, key=lambda r: r["ASSESS_DATE"])
@@ -608,19 +651,34 @@ def _lab_rows(plan: Plan, tl: _Timeline, rng: np.random.Generator) -> list[tuple
         v = values[d]
         v["WBC"] = v["NEUT"] + _uniform(rng, 0.4, 2.5) + (_uniform(rng, 2, 25) if d < 0 and plan.blasts >= 50 else 0)
         rounded = {
-            "AST": round(v["AST"]), "ALT": round(v["ALT"]), "BILI": round(v["BILI"], 1), "PLAT": round(v["PLAT"]),
-            "NEUT": round(v["NEUT"], 2), "HGB": round(v["HGB"], 1), "WBC": round(v["WBC"], 2), "TEMP": round(v["TEMP"], 1),
+            "AST": round(v["AST"]),
+            "ALT": round(v["ALT"]),
+            "BILI": round(v["BILI"], 1),
+            "PLAT": round(v["PLAT"]),
+            "NEUT": round(v["NEUT"], 2),
+            "HGB": round(v["HGB"], 1),
+            "WBC": round(v["WBC"], 2),
+            "TEMP": round(v["TEMP"], 1),
         }
         rows.extend((d, test, float(exact.get((d, test), rounded[test]))) for test in LAB_TESTS)
     return rows
 
 
-def _ae(rng, std: str, day: int, grade: int, related: str, serious: str, end: int | None, verbatim: str | None = None):
-    return {"std": std, "term": verbatim or _choice(rng, AE_VERBATIMS[std]), "day": day, "grade": grade,
-            "related": related, "serious": serious, "end": end}
+def _ae(rng, std: str, day: int, grade: int, related: str, serious: str, end: int | None) -> dict:
+    return {
+        "std": std,
+        "term": _choice(rng, AE_VERBATIMS[std]),
+        "day": day,
+        "grade": grade,
+        "related": related,
+        "serious": serious,
+        "end": end,
+    }
 
 
-def _adverse_events(plan: Plan, tl: _Timeline, labs: list[tuple[int, str, float]], rng: np.random.Generator) -> list[dict]:
+def _adverse_events(
+    plan: Plan, tl: _Timeline, labs: list[tuple[int, str, float]], rng: np.random.Generator
+) -> list[dict]:
     if plan.response == "NE":
         return []
     death = tl.end if plan.fate == "DEAD" else None
@@ -679,7 +737,9 @@ def _adverse_events(plan: Plan, tl: _Timeline, labs: list[tuple[int, str, float]
     if tl.hsct is not None and plan.fate != "DEAD":
         if rng.random() < 0.5:
             d = tl.hsct + int(rng.integers(20, 45))
-            events.append(_ae(rng, "ACUTE GRAFT VERSUS HOST DISEASE", d, _choice(rng, [2, 2, 3]), "N", "N", ends(d, 14, 60)))
+            events.append(
+                _ae(rng, "ACUTE GRAFT VERSUS HOST DISEASE", d, _choice(rng, [2, 2, 3]), "N", "N", ends(d, 14, 60))
+            )
         if rng.random() < 0.4:
             d = tl.hsct + int(rng.integers(25, 60))
             events.append(_ae(rng, "CYTOMEGALOVIRUS INFECTION REACTIVATION", d, 2, "N", "N", ends(d, 10, 30)))
@@ -687,10 +747,17 @@ def _adverse_events(plan: Plan, tl: _Timeline, labs: list[tuple[int, str, float]
         d = next(d for d in window if by_day[d]["TEMP"] >= 38.5)
         events.append(_ae(rng, "PYREXIA", d, 1, "N", "N", d + 2))
     # other, mostly low-grade events during treatment
-    minor = [("NAUSEA", (1, 2), "Y"), ("VOMITING", (1, 2), "Y"), ("MUCOSAL INFLAMMATION", (2, 3), "N"),
-             ("FATIGUE", (1, 2), "Y"), ("HEADACHE", (1, 1), "N"), ("DIARRHOEA", (1, 2), "N"),
-             ("ABDOMINAL PAIN", (1, 2), "N"), ("INFUSION RELATED REACTION", (1, 2), "Y"),
-             ("URINARY TRACT INFECTION", (2, 3), "N")]
+    minor = [
+        ("NAUSEA", (1, 2), "Y"),
+        ("VOMITING", (1, 2), "Y"),
+        ("MUCOSAL INFLAMMATION", (2, 3), "N"),
+        ("FATIGUE", (1, 2), "Y"),
+        ("HEADACHE", (1, 1), "N"),
+        ("DIARRHOEA", (1, 2), "N"),
+        ("ABDOMINAL PAIN", (1, 2), "N"),
+        ("INFUSION RELATED REACTION", (1, 2), "Y"),
+        ("URINARY TRACT INFECTION", (2, 3), "N"),
+    ]
     latest = min(tl.last_dose + 28, horizon - 1, (tl.hsct or 10**6) - 1)
     for i in sorted(rng.choice(len(minor), size=int(rng.integers(0, 4)), replace=False)):
         std, (g_low, g_high), related = minor[i]
@@ -711,10 +778,17 @@ def _conmeds(plan: Plan, tl: _Timeline, labs: list[tuple[int, str, float]], rng:
     if plan.key == "N07":  # nothing documented in this record
         return []
     horizon = tl.end
-    cap = (lambda d: None if d is None or d >= horizon else d)  # noqa: E731
-    rows = [(_choice(rng, ["Paracetamol (premedication)", "PCM premed"]), 0, tl.last_dose, "CONCOMITANT"),
-            (_choice(rng, ["Chlorpheniramine (premedication)", "Hydrocortisone premedication"]), 0, tl.last_dose, "CONCOMITANT"),
-            ("Ondansetron", 0, tl.last_dose, "CONCOMITANT")]
+    cap = lambda d: None if d is None or d >= horizon else d  # noqa: E731
+    rows = [
+        (_choice(rng, ["Paracetamol (premedication)", "PCM premed"]), 0, tl.last_dose, "CONCOMITANT"),
+        (
+            _choice(rng, ["Chlorpheniramine (premedication)", "Hydrocortisone premedication"]),
+            0,
+            tl.last_dose,
+            "CONCOMITANT",
+        ),
+        ("Ondansetron", 0, tl.last_dose, "CONCOMITANT"),
+    ]
     if plan.response != "NE" or rng.random() < 0.5:
         stop = (tl.hsct + 80) if tl.hsct is not None else tl.last_dose + 30
         rows.append((_choice(rng, ["Ursodiol", "Ursodeoxycholic acid", "UDCA"]), 0, cap(stop), "CONCOMITANT"))
@@ -737,8 +811,14 @@ def _conmeds(plan: Plan, tl: _Timeline, labs: list[tuple[int, str, float]], rng:
         rows.append(("Defibrotide", tl.vod, cap(tl.vod + 21), "CONCOMITANT"))
     if plan.subsequent:
         name, day = plan.subsequent
-        rows.append((name, day, cap(day + int(rng.integers(21, 60))) if rng.random() < 0.6 else None,
-                     "SUBSEQUENT ANTILEUKAEMIC THERAPY"))
+        rows.append(
+            (
+                name,
+                day,
+                cap(day + int(rng.integers(21, 60))) if rng.random() < 0.6 else None,
+                "SUBSEQUENT ANTILEUKAEMIC THERAPY",
+            )
+        )
     out, seen = [], set()
     for r in rows:
         if (r[0], r[1]) not in seen and r[1] < horizon:
@@ -796,49 +876,89 @@ def build_cohort(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     for p in plans:
         tl = timelines[p.key]
         day0 = first_doses[p.key]
-        on = (lambda d, day0=day0: day0 + timedelta(days=int(d)))  # noqa: E731
+        on = lambda d, day0=day0: day0 + timedelta(days=int(d))  # noqa: E731
         ident = {"SITEID": p.site, "SUBJID": ids[p.key]}
         bsa = round(_uniform(rng, 1.40, 1.80) if p.sex == "F" else _uniform(rng, 1.55, 2.10), 2)
         birth_year = None
         if p.site == "IN03":  # sends the year of birth; 1 July of it gives the same age
             birth_year = day0.year - p.age - (0 if (day0.month, day0.day) >= (7, 1) else 1)
-        tables["patients"].append({
-            **ident, "AGE": p.age, "BIRTH_YEAR": birth_year, "SEX": p.sex,
-            "PH_STATUS": "POSITIVE" if p.tki else "NEGATIVE", "TKI_FAILED": p.tki,
-            "CD22_PCT": round(_uniform(rng, 60, 99), 1),
-            "DIAG_DATE": day0 - timedelta(days=round(_diagnosis_months(p, rng) * MONTH_DAYS)),
-            "DISEASE_STATUS": p.status, "PRIOR_LINES": p.salvage, "SALVAGE_LINE": p.salvage,
-            "PRIOR_BLINA": "Y" if p.blina else "N",
-        })
+        tables["patients"].append(
+            {
+                **ident,
+                "AGE": p.age,
+                "BIRTH_YEAR": birth_year,
+                "SEX": p.sex,
+                "PH_STATUS": "POSITIVE" if p.tki else "NEGATIVE",
+                "TKI_FAILED": p.tki,
+                "CD22_PCT": round(_uniform(rng, 60, 99), 1),
+                "DIAG_DATE": day0 - timedelta(days=round(_diagnosis_months(p, rng) * MONTH_DAYS)),
+                "DISEASE_STATUS": p.status,
+                "PRIOR_LINES": p.salvage,
+                "SALVAGE_LINE": p.salvage,
+                "PRIOR_BLINA": "Y" if p.blina else "N",
+            }
+        )
         for cycle, day_in_cycle, d, dose in tl.doses:
-            tables["dosing"].append({**ident, "CYCLE": cycle, "DAY": day_in_cycle, "DOSE_DATE": on(d), "DOSE": dose, "BSA": bsa})
+            tables["dosing"].append(
+                {**ident, "CYCLE": cycle, "DAY": day_in_cycle, "DOSE_DATE": on(d), "DOSE": dose, "BSA": bsa}
+            )
         for row in _assessment_rows(p, tl, day0, rng):
             tables["assessments"].append({**ident, **row})
         labs = _lab_rows(p, tl, rng)
         for d, test, value in labs:
             uln = SITE_ULN[p.site].get(test, math.nan)
-            tables["labs"].append({**ident, "LAB_DATE": on(d), "TEST": test, "VALUE": value, "UNIT": LAB_UNITS[test], "ULN": uln})
+            tables["labs"].append(
+                {**ident, "LAB_DATE": on(d), "TEST": test, "VALUE": value, "UNIT": LAB_UNITS[test], "ULN": uln}
+            )
         if p.hsct:
-            tables["transplants"].append({**ident, "HSCT_DATE": on(tl.hsct), "HSCT_TYPE": p.hsct[1], "CONDITIONING": p.hsct[2]})
+            tables["transplants"].append(
+                {**ident, "HSCT_DATE": on(tl.hsct), "HSCT_TYPE": p.hsct[1], "CONDITIONING": p.hsct[2]}
+            )
         for e in _adverse_events(p, tl, labs, rng):
-            tables["adverse_events"].append({
-                **ident, "AE_TERM": e["term"], "AE_START": on(e["day"]), "AE_END": None if e["end"] is None else on(e["end"]),
-                "GRADE": e["grade"], "RELATED": e["related"], "SERIOUS": e["serious"], "AE_DECOD": e["std"],
-            })
+            tables["adverse_events"].append(
+                {
+                    **ident,
+                    "AE_TERM": e["term"],
+                    "AE_START": on(e["day"]),
+                    "AE_END": None if e["end"] is None else on(e["end"]),
+                    "GRADE": e["grade"],
+                    "RELATED": e["related"],
+                    "SERIOUS": e["serious"],
+                    "AE_DECOD": e["std"],
+                }
+            )
         cms = _conmeds(p, tl, labs, rng)
         for name, start, end, category in cms:
-            tables["conmeds"].append({**ident, "CM_NAME": name, "CM_START": on(start), "CM_END": None if end is None else on(end), "CM_CATEGORY": category})
+            tables["conmeds"].append(
+                {
+                    **ident,
+                    "CM_NAME": name,
+                    "CM_START": on(start),
+                    "CM_END": None if end is None else on(end),
+                    "CM_CATEGORY": category,
+                }
+            )
         dead = p.fate == "DEAD"
-        tables["followup"].append({
-            **ident, "LAST_CONTACT": on(tl.end), "STATUS": {"DEAD": "DEAD", "ALIVE": "ALIVE", "LTFU": "LOST TO FOLLOW-UP"}[p.fate],
-            "DEATH_DATE": on(tl.end) if dead else None, "DEATH_CAUSE": _death_text(p.cause, rng) if dead else None,
-            "DEATH_CAUSE_STD": p.cause if dead else None,
-        })
+        tables["followup"].append(
+            {
+                **ident,
+                "LAST_CONTACT": on(tl.end),
+                "STATUS": {"DEAD": "DEAD", "ALIVE": "ALIVE", "LTFU": "LOST TO FOLLOW-UP"}[p.fate],
+                "DEATH_DATE": on(tl.end) if dead else None,
+                "DEATH_CAUSE": _death_text(p.cause, rng) if dead else None,
+                "DEATH_CAUSE_STD": p.cause if dead else None,
+            }
+        )
         outcomes.append(_intended_outcome(p, tl, day0, ident, any(c[3] == "CONCOMITANT" for c in cms)))
 
     order = {ids[p.key]: (p.site, first_doses[p.key]) for p in plans}  # site, then enrolment
-    sort_dates = {"dosing": ["CYCLE", "DAY"], "assessments": ["ASSESS_DATE"], "labs": ["LAB_DATE", "TEST"],
-                  "adverse_events": ["AE_START", "AE_TERM"], "conmeds": ["CM_START", "CM_NAME"]}
+    sort_dates = {
+        "dosing": ["CYCLE", "DAY"],
+        "assessments": ["ASSESS_DATE"],
+        "labs": ["LAB_DATE", "TEST"],
+        "adverse_events": ["AE_START", "AE_TERM"],
+        "conmeds": ["CM_START", "CM_NAME"],
+    }
     frames = {}
     for name, columns in DOMAIN_COLUMNS.items():
         frame = pd.DataFrame(tables[name], columns=["SITEID", *columns, *EXTRA_COLUMNS.get(name, [])])
@@ -885,39 +1005,73 @@ def _intended_outcome(p: Plan, tl: _Timeline, day0: date, ident: dict, any_conme
         ltfu = "<6" if months < 6 else ("6-12" if months < 12 else ">=12")
     liver = p.liver.split()
     return {
-        **ident, "first_dose_date": day0, "age": p.age, "age_group": ">65" if p.age > 65 else "18-65",
-        "salvage_line": p.salvage, "burden": "high" if p.blasts >= 50 else "low", "baseline_blasts": p.blasts,
-        "emd_baseline": p.emd is not None, "n_cycles": p.cycles, "cycle1_dose_mgm2": c1,
+        **ident,
+        "first_dose_date": day0,
+        "age": p.age,
+        "age_group": ">65" if p.age > 65 else "18-65",
+        "salvage_line": p.salvage,
+        "burden": "high" if p.blasts >= 50 else "low",
+        "baseline_blasts": p.blasts,
+        "emd_baseline": p.emd is not None,
+        "n_cycles": p.cycles,
+        "cycle1_dose_mgm2": c1,
         "dose_category": "standard" if c1 == 1.8 else ("under" if c1 < 1.8 else "over"),
         "dose_modified": any(round(t, 1) != 1.8 for t in totals.values()),
-        "best_response": p.response, "cycles_to_response": p.ctr, "first_response_date": on(first),
+        "best_response": p.response,
+        "cycles_to_response": p.ctr,
+        "first_response_date": on(first),
         "mrd_negative": (p.mrd != "never") if responder else None,
         "mrd_negative_at_first_response": (p.mrd == "first") if responder else None,
-        "hsct": p.hsct is not None, "hsct_date": on(tl.hsct), "vod": p.vod is not None,
+        "hsct": p.hsct is not None,
+        "hsct_date": on(tl.hsct),
+        "vod": p.vod is not None,
         "vod_after_hsct": p.vod is not None and tl.hsct is not None and tl.vod > tl.hsct,
-        "liver_ast": "AST" in liver, "liver_alt": "ALT" in liver, "liver_bili": "BILI" in liver, "liver_any": bool(liver),
-        "thrombocytopenia": "T" in p.heme, "neutropenia": "N" in p.heme, "febrile_neutropenia": "F" in p.heme,
-        "heme_any": bool(p.heme), "death": dead, "death_date": on(tl.end) if dead else None,
-        "death_cause_std": p.cause, "last_contact": on(tl.end), "os_days": os_days,
-        "relapse": (relapse is not None) if responder else None, "relapse_date": on(relapse),
-        "rfs_days": rfs_days, "rfs_event": rfs_event, "dor_days": dor_days, "dor_event": dor_event,
-        "dor_evaluable": dor_evaluable, "ltfu_window": ltfu, "any_conmed": any_conmed,
+        "liver_ast": "AST" in liver,
+        "liver_alt": "ALT" in liver,
+        "liver_bili": "BILI" in liver,
+        "liver_any": bool(liver),
+        "thrombocytopenia": "T" in p.heme,
+        "neutropenia": "N" in p.heme,
+        "febrile_neutropenia": "F" in p.heme,
+        "heme_any": bool(p.heme),
+        "death": dead,
+        "death_date": on(tl.end) if dead else None,
+        "death_cause_std": p.cause,
+        "last_contact": on(tl.end),
+        "os_days": os_days,
+        "relapse": (relapse is not None) if responder else None,
+        "relapse_date": on(relapse),
+        "rfs_days": rfs_days,
+        "rfs_event": rfs_event,
+        "dor_days": dor_days,
+        "dor_event": dor_event,
+        "dor_evaluable": dor_evaluable,
+        "ltfu_window": ltfu,
+        "any_conmed": any_conmed,
     }
 
 
 def _check_plan_integrity(frames: dict[str, pd.DataFrame]) -> None:
-    """Cheap structural checks on a build (orderings the plan relies on)."""
-    out = frames["outcomes"].set_index("SUBJID")
-    for name in DOMAIN_COLUMNS:
-        frame = frames[name]
-        for _, row in frame.iterrows():
-            o = out.loc[row["SUBJID"]]
-            for column in ("DOSE_DATE", "ASSESS_DATE", "LAB_DATE", "HSCT_DATE", "AE_START", "CM_START", "AE_END", "CM_END"):
-                if column in frame.columns and row[column] is not None:
-                    if not row[column] <= o["last_contact"]:
-                        raise AssertionError(f"{name}: {row['SUBJID']} {column} {row[column]} after last contact")
-    if (frames["outcomes"]["last_contact"] > END_OF_FOLLOW_UP).any():
+    """Cheap structural checks on a build: no record after the end of a patient's follow-up."""
+    last_contact = frames["outcomes"].set_index("SUBJID")["last_contact"]
+    if (last_contact > END_OF_FOLLOW_UP).any():
         raise AssertionError("follow-up beyond 2023-04-30")
+    columns = {
+        "dosing": ["DOSE_DATE"],
+        "assessments": ["ASSESS_DATE"],
+        "labs": ["LAB_DATE"],
+        "transplants": ["HSCT_DATE"],
+        "adverse_events": ["AE_START", "AE_END"],
+        "conmeds": ["CM_START", "CM_END"],
+    }
+    for name, date_columns in columns.items():
+        frame = frames[name]
+        limit = frame["SUBJID"].map(last_contact)
+        for column in date_columns:
+            present = frame[column].notna()
+            late = present & (frame[column].where(present, limit) > limit)
+            if late.any():
+                raise AssertionError(f"{name}.{column} after last contact: {frame.loc[late, 'SUBJID'].tolist()}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -958,15 +1112,23 @@ def derive(frames: dict[str, pd.DataFrame]) -> pd.DataFrame:
         mrd_neg = (post.MRD_STATUS == "NEGATIVE").where(post.MRD_STATUS.notna(), post.MRD_PCT < 0.01)
         f = fu.loc[subj]
         rec: dict[str, Any] = {
-            "SUBJID": subj, "burden": "high" if base.BM_BLASTS >= 50 else "low", "emd_baseline": base.EMD == "Y",
-            "n_cycles": int(d.CYCLE.max()), "best_response": best,
+            "SUBJID": subj,
+            "burden": "high" if base.BM_BLASTS >= 50 else "low",
+            "emd_baseline": base.EMD == "Y",
+            "n_cycles": int(d.CYCLE.max()),
+            "best_response": best,
             "cycle1_dose_mgm2": round(d[d.CYCLE == 1].DOSE.sum(), 1),
-            "first_response_date": first_resp, "hsct": hsct_date is not None,
-            "liver_ast": ratio.get("AST", 0) >= 2.5, "liver_alt": ratio.get("ALT", 0) >= 2.5,
+            "first_response_date": first_resp,
+            "hsct": hsct_date is not None,
+            "liver_ast": ratio.get("AST", 0) >= 2.5,
+            "liver_alt": ratio.get("ALT", 0) >= 2.5,
             "liver_bili": ratio.get("BILI", 0) >= 1.5,
-            "thrombocytopenia": bool(plat_min < 150), "neutropenia": bool(neut_min < 1.0), "febrile_neutropenia": fn,
+            "thrombocytopenia": bool(plat_min < 150),
+            "neutropenia": bool(neut_min < 1.0),
+            "febrile_neutropenia": fn,
             "vod": bool((aes[aes.SUBJID == subj].AE_DECOD == VOD).any()),
-            "death": f.STATUS == "DEAD", "os_days": (f.LAST_CONTACT - first).days,
+            "death": f.STATUS == "DEAD",
+            "os_days": (f.LAST_CONTACT - first).days,
         }
         if first_resp is not None:
             rec["cycles_to_response"] = int(d[d.DOSE_DATE <= first_resp].sort_values("DOSE_DATE").CYCLE.iloc[-1])
@@ -993,7 +1155,9 @@ def _km_median_months(durations: pd.Series, events: pd.Series) -> float:
     return float(kmf.median_survival_time_)
 
 
-def check_against_published(frames: dict[str, pd.DataFrame] | None = None, published: dict | None = None) -> dict[str, Any]:
+def check_against_published(
+    frames: dict[str, pd.DataFrame] | None = None, published: dict | None = None
+) -> dict[str, Any]:
     """Derive the published facts from the truth tables; raise AssertionError on any mismatch.
 
     Returns the derived summary (including the Kaplan-Meier medians in months).
@@ -1006,40 +1170,54 @@ def check_against_published(frames: dict[str, pd.DataFrame] | None = None, publi
     problems: list[str] = []
     derived = derive(frames).set_index("SUBJID")
     intended = frames["outcomes"].set_index("SUBJID")
+
+    def missing(value: Any) -> bool:
+        return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
     for column in derived.columns:
         for subj in derived.index:
             got, want = derived.at[subj, column], intended.at[subj, column]
-            if pd.isna(want) if not isinstance(want, (list, tuple)) else False:
-                if not pd.isna(got):
-                    problems.append(f"{subj} {column}: derived {got!r}, intended {want!r}")
-            elif got != want:
+            same = missing(got) and missing(want) if missing(got) or missing(want) else got == want
+            if not same:
                 problems.append(f"{subj} {column}: derived {got!r}, intended {want!r}")
 
-    o = intended
+    o = derived
+    o["liver_any"] = o.liver_ast | o.liver_alt | o.liver_bili
+    o["heme_any"] = o.thrombocytopenia | o.neutropenia | o.febrile_neutropenia
     resp = o[o.best_response.isin(["CR", "CRi"])]
+    evaluable = resp[resp.dor_evaluable.astype(bool)]
     summary = {
         "n": len(o),
         "best_response": o.best_response.value_counts().to_dict(),
         "cycles_to_response": resp.cycles_to_response.astype(int).describe().to_dict(),
         "os_median_months": _km_median_months(o.os_days, o.death),
         "rfs_median_months": _km_median_months(resp.rfs_days, resp.rfs_event),
-        "dor_median_months": _km_median_months(
-            resp[resp.dor_evaluable.astype(bool)].dor_days, resp[resp.dor_evaluable.astype(bool)].dor_event
-        ),
+        "dor_median_months": _km_median_months(evaluable.dor_days, evaluable.rfs_event),
     }
     pr = published["response"]
     expect = {
         "n": published["baseline"]["n"],
-        "cr": pr["cr"], "cri": pr["cri"], "nr": pr["no_remission"], "ne": pr["not_evaluable_lost_to_follow_up"],
-        "hsct": published["hsct"]["overall"], "vod": published["safety"]["vod"]["n"],
-        "deaths": published["deaths"]["n"], "liver": published["safety"]["liver_toxicity_g34"],
+        "cr": pr["cr"],
+        "cri": pr["cri"],
+        "nr": pr["no_remission"],
+        "ne": pr["not_evaluable_lost_to_follow_up"],
+        "hsct": published["hsct"]["overall"],
+        "vod": published["safety"]["vod"]["n"],
+        "deaths": published["deaths"]["n"],
+        "liver": published["safety"]["liver_toxicity_g34"],
         "heme": published["safety"]["hematological_toxicity"],
     }
     got = {
-        "n": len(o), "cr": int((o.best_response == "CR").sum()), "cri": int((o.best_response == "CRi").sum()),
-        "nr": int((o.best_response == "NR").sum()), "ne": int((o.best_response == "NE").sum()),
-        "hsct": int(o.hsct.sum()), "vod": int(o.vod.sum()), "deaths": int(o.death.sum()),
-        "liver": int(o.liver_any.sum()), "heme": int(o.heme_any.sum()),
+        "n": len(o),
+        "cr": int((o.best_response == "CR").sum()),
+        "cri": int((o.best_response == "CRi").sum()),
+        "nr": int((o.best_response == "NR").sum()),
+        "ne": int((o.best_response == "NE").sum()),
+        "hsct": int(o.hsct.sum()),
+        "vod": int(o.vod.sum()),
+        "deaths": int(o.death.sum()),
+        "liver": int(o.liver_any.sum()),
+        "heme": int(o.heme_any.sum()),
     }
     problems += [f"{k}: {got[k]} != published {v}" for k, v in expect.items() if got[k] != v]
     if round(summary["os_median_months"], 1) != published["overall_survival"]["median_months"]:
@@ -1051,12 +1229,6 @@ def check_against_published(frames: dict[str, pd.DataFrame] | None = None, publi
     if problems:
         raise AssertionError("the cohort does not reproduce the publication:\n  " + "\n  ".join(problems))
     return summary
-
-
-def normalise_term(text: str) -> str:
-    """Vocabulary matching key: casefold, trim, collapse inner whitespace, drop a final full stop."""
-    key = re.sub(r"\s+", " ", str(text).strip().casefold())
-    return key[:-1].rstrip() if key.endswith(".") else key
 
 
 if __name__ == "__main__":  # pragma: no cover

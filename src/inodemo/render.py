@@ -32,11 +32,19 @@ REALISM: dict[str, dict] = {
     "IN01": {"footer": {"adverse_events": "End of report ({n} records)"}},
     "IN02": {"remarks": {"patients": ("Remarks", "synthetic demo record")}},
     "IN04": {"deleted_row": {"adverse_events": "record_status"}},
-    "IN05": {"long_lab_units": {"PLAT": "10^3/uL", "NEUT": "10^3/uL", "WBC": "10^3/uL", "TEMP": "°F", "BILI": "µmol/L"}},
+    "IN05": {
+        "long_lab_units": {"PLAT": "10^3/uL", "NEUT": "10^3/uL", "WBC": "10^3/uL", "TEMP": "°F", "BILI": "µmol/L"}
+    },
 }
 LONG_LAB_UNITS_DEFAULT = {
-    "AST": "U/L", "ALT": "U/L", "BILI": "µmol/L", "PLAT": "x10^9/L", "NEUT": "x10^9/L",
-    "WBC": "x10^9/L", "HGB": "g/dL", "TEMP": "°C",
+    "AST": "U/L",
+    "ALT": "U/L",
+    "BILI": "µmol/L",
+    "PLAT": "x10^9/L",
+    "NEUT": "x10^9/L",
+    "WBC": "x10^9/L",
+    "HGB": "g/dL",
+    "TEMP": "°C",
 }
 
 
@@ -144,7 +152,9 @@ def _long_lab_cell(record: dict, rule: ColumnRule, site: Site, units: Units):
     return _number_text(converted, site, "labs")
 
 
-def _wide_tests(frame: pd.DataFrame, site: Site, domain: str, rules: list[ColumnRule], units: Units) -> tuple[list[str], list[list]]:
+def _wide_tests(
+    frame: pd.DataFrame, site: Site, domain: str, rules: list[ColumnRule], units: Units
+) -> tuple[list[str], list[list]]:
     spec = site.domain_spec(domain)
     id_rules = [r for r in rules if r.source in spec["columns"]]
     header = [r.source for r in id_rules]
@@ -162,10 +172,14 @@ def _wide_tests(frame: pd.DataFrame, site: Site, domain: str, rules: list[Column
             cells = [None, None] if "uln" in tspec else [None]
             if rec is not None:
                 value = to_site_unit(float(rec["VALUE"]), test, tspec["unit"], units)
-                cells[0] = float(value) if site.reader(domain)["format"] == "xlsx" else _number_text(value, site, domain)
+                cells[0] = (
+                    float(value) if site.reader(domain)["format"] == "xlsx" else _number_text(value, site, domain)
+                )
                 if "uln" in tspec and pd.notna(rec["ULN"]):
                     uln = to_site_unit(float(rec["ULN"]), test, tspec["unit"], units)
-                    cells[1] = float(uln) if site.reader(domain)["format"] == "xlsx" else _number_text(uln, site, domain)
+                    cells[1] = (
+                        float(uln) if site.reader(domain)["format"] == "xlsx" else _number_text(uln, site, domain)
+                    )
             row.extend(cells)
         rows.append(row)
     return header, rows

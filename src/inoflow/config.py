@@ -43,13 +43,8 @@ def validate_against_schema(document: Any, schema_name: str, source: str | Path)
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
-        lines = [
-            f"  - at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}"
-            for e in errors
-        ]
-        raise ConfigError(
-            f"{source}: does not match {schema_name}.schema.yaml:\n" + "\n".join(lines)
-        )
+        lines = [f"  - at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors]
+        raise ConfigError(f"{source}: does not match {schema_name}.schema.yaml:\n" + "\n".join(lines))
 
 
 @dataclass(frozen=True)
@@ -188,8 +183,7 @@ def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> Non
         for local, code in mapping.items():
             if code not in contract.codelists[codelist]:
                 problems.append(
-                    f"codelists/{codelist}: {local!r} maps to {code!r}, not one of "
-                    f"{contract.codelists[codelist]}"
+                    f"codelists/{codelist}: {local!r} maps to {code!r}, not one of {contract.codelists[codelist]}"
                 )
     for domain, dspec in spec["domains"].items():
         variables = contract.variables(domain)
@@ -217,9 +211,7 @@ def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> Non
                 if test not in contract.codelists["LBTEST"]:
                     problems.append(f"domains/{domain}/tests: {test!r} is not an LBTEST code")
                 elif not _unit_known(units, test, tspec["unit"]):
-                    problems.append(
-                        f"domains/{domain}/tests/{test}: unit {tspec['unit']!r} has no conversion"
-                    )
+                    problems.append(f"domains/{domain}/tests/{test}: unit {tspec['unit']!r} has no conversion")
         for var, vspec in variables.items():
             if vspec.get("required") and var not in mapped:
                 problems.append(f"domains/{domain}: required contract variable {var} is not mapped")
@@ -280,7 +272,9 @@ def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) 
     )
 
 
-def load_config(path: str | Path = PROJECT_ROOT / "config" / "config.yaml", root: Path = PROJECT_ROOT) -> dict[str, Study]:
+def load_config(
+    path: str | Path = PROJECT_ROOT / "config" / "config.yaml", root: Path = PROJECT_ROOT
+) -> dict[str, Study]:
     """Load the entry configuration and every study it names, keyed by study name."""
     doc = read_yaml(path)
     validate_against_schema(doc, "config", path)

@@ -13,7 +13,17 @@ import pandas as pd
 from inoflow import parsing
 from inoflow.config import Site, load_contract
 
-_STRFTIME_HUMAN = {"%d": "dd", "%m": "mm", "%Y": "yyyy", "%y": "yy", "%b": "Mon", "%B": "Month", "%H": "HH", "%M": "MM", "%S": "SS"}
+_STRFTIME_HUMAN = {
+    "%d": "dd",
+    "%m": "mm",
+    "%Y": "yyyy",
+    "%y": "yy",
+    "%b": "Mon",
+    "%B": "Month",
+    "%H": "HH",
+    "%M": "MM",
+    "%S": "SS",
+}
 
 
 def human_date_format(fmt: str) -> str:
@@ -67,7 +77,7 @@ def column_rules(site: Site, domain: str) -> list[ColumnRule]:
             )
         )
     if dspec.get("layout") == "wide_tests":
-        for test, tspec in dspec["tests"].items():
+        for tspec in dspec["tests"].values():
             rules.append(ColumnRule(tspec["value"], "VALUE", "number", False, unit=tspec["unit"]))
             if "uln" in tspec:
                 rules.append(ColumnRule(tspec["uln"], "ULN", "number", False, unit=tspec["unit"]))
@@ -90,7 +100,9 @@ def parse_column(rule: ColumnRule, values: pd.Series, site: Site, domain: str) -
     if rule.vtype == "term":
         extra = site.spec.get("vocabularies", {}).get(rule.vocabulary, {})
         return parsing.standardise_terms(values, rule.vocabulary, extra)
-    return values.astype("string").str.strip().astype("object").where(values.notna(), None), pd.Series(False, index=values.index)
+    return values.astype("string").str.strip().astype("object").where(values.notna(), None), pd.Series(
+        False, index=values.index
+    )
 
 
 def describe_rule(rule: ColumnRule, site: Site, domain: str) -> str:
@@ -108,5 +120,3 @@ def describe_rule(rule: ColumnRule, site: Site, domain: str) -> str:
     if rule.vtype == "term":
         return f"{rule.variable} must be a term of the {rule.vocabulary} vocabulary (or a site synonym)"
     return f"{rule.variable} must be text"
-
-

@@ -17,8 +17,8 @@ import pandas as pd
 
 from inoflow import parsing
 from inoflow.config import VARIABLE_QUANTITY, Site, load_contract, load_units
-from inoflow.ingest import PROVENANCE
 from inoflow.dialect import ColumnRule, column_rules, parse_column
+from inoflow.ingest import PROVENANCE
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +71,9 @@ def _harmonise_records(accepted: pd.DataFrame, site: Site, domain: str) -> pd.Da
         values = _parsed(rule, accepted, site, domain)
         sources[rule.variable] = rule.source
         if rule.vtype == "term":
-            out[rule.variable] = accepted[rule.source].str.strip().astype("object").where(accepted[rule.source].notna(), None)
+            out[rule.variable] = (
+                accepted[rule.source].str.strip().astype("object").where(accepted[rule.source].notna(), None)
+            )
             out[f"{rule.variable}__STD"] = values
             continue
         quantity = VARIABLE_QUANTITY.get((domain, rule.variable))
@@ -104,7 +106,9 @@ def _convert_long_labs(out: pd.DataFrame, accepted: pd.DataFrame, sources: dict[
         rows = out["TEST"] == test
         value[rows] = parsing.convert_units(out.loc[rows, "VALUE"], out.loc[rows, "UNIT"], test, units)[0]
         if "ULN" in out:
-            uln[rows] = parsing.convert_units(out.loc[rows, "ULN"].astype("float64"), out.loc[rows, "UNIT"], test, units)[0]
+            uln[rows] = parsing.convert_units(
+                out.loc[rows, "ULN"].astype("float64"), out.loc[rows, "UNIT"], test, units
+            )[0]
         unit[rows] = units.quantities[test]["standard"]
     out["VALUE"], out["UNIT"] = value, unit
     if "ULN" in out:
@@ -136,7 +140,9 @@ def _harmonise_wide_tests(accepted: pd.DataFrame, site: Site, domain: str) -> pd
         part["UNIT__ORIG"] = tspec["unit"]
         srccols = dict(id_sources, VALUE=tspec["value"])
         if "uln" in tspec:
-            uln, _ = parsing.parse_number(accepted.loc[present, tspec["uln"]], settings["decimal"], settings["thousands"])
+            uln, _ = parsing.parse_number(
+                accepted.loc[present, tspec["uln"]], settings["decimal"], settings["thousands"]
+            )
             part["ULN"] = parsing.convert_units(uln, unit_text, test, units)[0]
             srccols["ULN"] = tspec["uln"]
         part[PROVENANCE] = accepted.loc[present, PROVENANCE]

@@ -46,7 +46,18 @@ def read_extract(site: Site, domain: str, extracts_dir: Path) -> pa.Table:
     relative = path.relative_to(extracts_dir).as_posix()
     if not path.exists():
         raise ExtractError(
-            [Finding(site.site, relative, "", None, "", "", f"the {domain} file declared in {site.path.name} is missing", "completeness")]
+            [
+                Finding(
+                    site.site,
+                    relative,
+                    "",
+                    None,
+                    "",
+                    "",
+                    f"the {domain} file declared in {site.path.name} is missing",
+                    "completeness",
+                )
+            ]
         )
     settings = site.reader(domain)
     sheet = site.domain_spec(domain).get("sheet", "")
@@ -70,7 +81,11 @@ def _check_header(header: list[str], site: str, file: str, sheet: str, header_ro
     problems = []
     for i, name in enumerate(header, start=1):
         if name == "":
-            problems.append(Finding(site, file, sheet, header_row, f"#{i}", "", "header cell is empty (merged or missing column name)"))
+            problems.append(
+                Finding(
+                    site, file, sheet, header_row, f"#{i}", "", "header cell is empty (merged or missing column name)"
+                )
+            )
     seen: set[str] = set()
     for name in header:
         if name and name in seen:
@@ -80,7 +95,9 @@ def _check_header(header: list[str], site: str, file: str, sheet: str, header_ro
         raise ExtractError(problems)
 
 
-def _read_csv(path: Path, relative: str, site: str, settings: dict) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+def _read_csv(
+    path: Path, relative: str, site: str, settings: dict
+) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
     raw = path.read_bytes()
     if not raw.strip():
         raise ExtractError([Finding(site, relative, "", None, "", "", "file is empty", "completeness")])
@@ -90,7 +107,17 @@ def _read_csv(path: Path, relative: str, site: str, settings: dict) -> tuple[lis
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ExtractError(
-            [Finding(site, relative, "", line, "", f"byte 0x{raw[exc.start]:02x}", f"text is not valid {encoding} (declared encoding in the site dialect)")]
+            [
+                Finding(
+                    site,
+                    relative,
+                    "",
+                    line,
+                    "",
+                    f"byte 0x{raw[exc.start]:02x}",
+                    f"text is not valid {encoding} (declared encoding in the site dialect)",
+                )
+            ]
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=settings["delimiter"])
     header_row = settings["header_row"]
@@ -109,12 +136,33 @@ def _read_csv(path: Path, relative: str, site: str, settings: dict) -> tuple[lis
                 record = [""] * len(header)
             else:
                 problems.append(
-                    Finding(site, relative, "", line, "", "", f"row has {len(record)} fields but the header has {len(header)}")
+                    Finding(
+                        site,
+                        relative,
+                        "",
+                        line,
+                        "",
+                        "",
+                        f"row has {len(record)} fields but the header has {len(header)}",
+                    )
                 )
                 continue
         rows.append((line, [c if c != "" else None for c in record]))
     if header is None:
-        raise ExtractError([Finding(site, relative, "", header_row, "", "", "no header row where the dialect declares it", "completeness")])
+        raise ExtractError(
+            [
+                Finding(
+                    site,
+                    relative,
+                    "",
+                    header_row,
+                    "",
+                    "",
+                    "no header row where the dialect declares it",
+                    "completeness",
+                )
+            ]
+        )
     if problems:
         raise ExtractError(problems)
     return header, rows
@@ -136,17 +184,32 @@ def _cell_text(value: object) -> str | None:
     return text if text.strip() != "" else None
 
 
-def _read_xlsx(path: Path, relative: str, site: str, sheet: str, header_row: int) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+def _read_xlsx(
+    path: Path, relative: str, site: str, sheet: str, header_row: int
+) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
     from openpyxl import load_workbook
 
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged workbook
-        raise ExtractError([Finding(site, relative, sheet, None, "", "", f"not a readable Excel workbook ({type(exc).__name__})")]) from None
+        raise ExtractError(
+            [Finding(site, relative, sheet, None, "", "", f"not a readable Excel workbook ({type(exc).__name__})")]
+        ) from None
     try:
         if sheet not in workbook.sheetnames:
             raise ExtractError(
-                [Finding(site, relative, sheet, None, "", "", f"sheet not found; the workbook has {workbook.sheetnames}", "completeness")]
+                [
+                    Finding(
+                        site,
+                        relative,
+                        sheet,
+                        None,
+                        "",
+                        "",
+                        f"sheet not found; the workbook has {workbook.sheetnames}",
+                        "completeness",
+                    )
+                ]
             )
         worksheet = workbook[sheet]
         header: list[str] | None = None
@@ -161,8 +224,10 @@ def _read_xlsx(path: Path, relative: str, site: str, sheet: str, header_row: int
                     header.pop()
                 continue
             cells = (cells + [None] * len(header))[: max(len(header), len(cells))]
-            if any(c is not None for c in cells[len(header):]):
-                raise ExtractError([Finding(site, relative, sheet, number, "", "", "row has values beyond the last named column")])
+            if any(c is not None for c in cells[len(header) :]):
+                raise ExtractError(
+                    [Finding(site, relative, sheet, number, "", "", "row has values beyond the last named column")]
+                )
             rows.append((number, cells[: len(header)]))
         # openpyxl reports formatted-but-empty trailing rows; they carry nothing to account for
         while rows and all(c is None for c in rows[-1][1]):
@@ -170,5 +235,18 @@ def _read_xlsx(path: Path, relative: str, site: str, sheet: str, header_row: int
     finally:
         workbook.close()
     if header is None:
-        raise ExtractError([Finding(site, relative, sheet, header_row, "", "", "no header row where the dialect declares it", "completeness")])
+        raise ExtractError(
+            [
+                Finding(
+                    site,
+                    relative,
+                    sheet,
+                    header_row,
+                    "",
+                    "",
+                    "no header row where the dialect declares it",
+                    "completeness",
+                )
+            ]
+        )
     return header, rows

@@ -110,7 +110,11 @@ def _findings(name: str, spec: dict, table: pd.DataFrame) -> pd.DataFrame:
         original = rows.get(f"{variable}__ORIG")
         part[f"{name}ORRES"] = original if original is not None else rows[variable].map(_text)
         part[f"{name}ORRESU"] = rows.get(f"{variable}__ORIGU", test.get("unit"))
-        numeric = pd.to_numeric(rows[variable], errors="coerce") if rows[variable].map(lambda v: isinstance(v, (int, float))).all() else None
+        numeric = (
+            pd.to_numeric(rows[variable], errors="coerce")
+            if rows[variable].map(lambda v: isinstance(v, (int, float))).all()
+            else None
+        )
         part[f"{name}STRESC"] = rows[variable].map(_text)
         part[f"{name}STRESN"] = numeric.astype("float64") if numeric is not None else float("nan")
         part[f"{name}STRESU"] = test.get("unit")

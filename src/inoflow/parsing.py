@@ -103,7 +103,9 @@ def normalise_term(text: str) -> str:
     return key[:-1].rstrip() if key.endswith(".") else key
 
 
-def standardise_terms(values: pd.Series, vocabulary: str, extra: dict[str, list[str]] | None = None) -> tuple[pd.Series, pd.Series]:
+def standardise_terms(
+    values: pd.Series, vocabulary: str, extra: dict[str, list[str]] | None = None
+) -> tuple[pd.Series, pd.Series]:
     """Map free text onto a vocabulary's standard terms (study vocabulary plus site additions)."""
     lookup: dict[str, str] = {}
     for source in (load_vocabulary(vocabulary), extra or {}):

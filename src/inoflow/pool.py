@@ -72,7 +72,16 @@ def _locate(domain: pd.DataFrame, case, name: str) -> list[Finding]:
     if column:
         source_col = column
     return [
-        Finding(record["SITEID"], record["SRCFILE"], record["SRCSHEET"] or "", int(record["SRCROW"]), source_col, value, rule, "plausibility")
+        Finding(
+            record["SITEID"],
+            record["SRCFILE"],
+            record["SRCSHEET"] or "",
+            int(record["SRCROW"]),
+            source_col,
+            value,
+            rule,
+            "plausibility",
+        )
     ]
 
 
@@ -81,6 +90,15 @@ def _subjects_in_one_site(dm: pd.DataFrame) -> list[Finding]:
     must not be sent twice by one site."""
     dup = dm[dm.duplicated(["SITEID", "SUBJID"], keep=False)]
     return [
-        Finding(r.SITEID, r.SRCFILE, r.SRCSHEET or "", int(r.SRCROW), "SUBJID", r.SUBJID, "subject sent twice by the site", "plausibility")
+        Finding(
+            r.SITEID,
+            r.SRCFILE,
+            r.SRCSHEET or "",
+            int(r.SRCROW),
+            "SUBJID",
+            r.SUBJID,
+            "subject sent twice by the site",
+            "plausibility",
+        )
         for r in dup.itertuples()
     ]

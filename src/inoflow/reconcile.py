@@ -16,8 +16,19 @@ from inoflow.errors import InoflowError
 log = logging.getLogger(__name__)
 
 RECONCILIATION_COLUMNS = [
-    "study", "cut", "site", "domain", "file", "sha256", "rows_read", "rows_harmonised",
-    "rows_rejected", "rows_unaccounted", "records_harmonised", "rows_in_common_model", "balanced",
+    "study",
+    "cut",
+    "site",
+    "domain",
+    "file",
+    "sha256",
+    "rows_read",
+    "rows_harmonised",
+    "rows_rejected",
+    "rows_unaccounted",
+    "records_harmonised",
+    "rows_in_common_model",
+    "balanced",
 ]
 
 
@@ -25,7 +36,16 @@ class ReconciliationError(InoflowError):
     pass
 
 
-def reconcile_extract(study: str, cut: str, site: str, domain: str, read: pd.DataFrame, rejected: pd.DataFrame, harmonised: pd.DataFrame, sdtm_rows: set[tuple[str, int]]) -> dict:
+def reconcile_extract(
+    study: str,
+    cut: str,
+    site: str,
+    domain: str,
+    read: pd.DataFrame,
+    rejected: pd.DataFrame,
+    harmonised: pd.DataFrame,
+    sdtm_rows: set[tuple[str, int]],
+) -> dict:
     """Account for one site's extract of one domain."""
     read_rows = set(read["SRCROW"].astype(int))
     harmonised_rows = set(harmonised["SRCROW"].astype(int))
@@ -60,11 +80,27 @@ def check_balanced(table: pd.DataFrame) -> None:
             for r in bad.itertuples()
         ]
         raise ReconciliationError("rows are not accounted for:\n" + "\n".join(lines))
-    log.info("reconciliation: %d extracts, %d rows read, %d harmonised, %d rejected: balanced",
-             len(table), table["rows_read"].sum(), table["rows_harmonised"].sum(), table["rows_rejected"].sum())
+    log.info(
+        "reconciliation: %d extracts, %d rows read, %d harmonised, %d rejected: balanced",
+        len(table),
+        table["rows_read"].sum(),
+        table["rows_harmonised"].sum(),
+        table["rows_rejected"].sum(),
+    )
 
 
-def write_reconciliation(study: str, cut: str, keys: list[tuple[str, str]], read: list[str], rejected: list[str], harmonised: list[str], sdtm: list[str], out_csv: str, out_rejected: str, out_html: str) -> pd.DataFrame:
+def write_reconciliation(
+    study: str,
+    cut: str,
+    keys: list[tuple[str, str]],
+    read: list[str],
+    rejected: list[str],
+    harmonised: list[str],
+    sdtm: list[str],
+    out_csv: str,
+    out_rejected: str,
+    out_html: str,
+) -> pd.DataFrame:
     """Reconcile every (site, domain) extract of a cut and write the CSV, rejected rows and HTML.
 
     ``keys[i]`` names the extract whose ingested, rejected and harmonised tables are
@@ -73,13 +109,15 @@ def write_reconciliation(study: str, cut: str, keys: list[tuple[str, str]], read
     sdtm_rows: set[tuple[str, int]] = set()
     for path in sdtm:
         domain = pd.read_parquet(path, columns=["SRCFILE", "SRCROW"])
-        sdtm_rows.update(zip(domain["SRCFILE"], domain["SRCROW"].astype(int)))
+        sdtm_rows.update(zip(domain["SRCFILE"], domain["SRCROW"].astype(int), strict=True))
     rows, rejected_all = [], []
     for (site, domain), read_path, rejected_path, harmonised_path in zip(keys, read, rejected, harmonised, strict=True):
         read_table = pd.read_parquet(read_path, columns=["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"])
         rejected_table = pd.read_parquet(rejected_path)
         harmonised_table = pd.read_parquet(harmonised_path, columns=["SRCROW"])
-        rows.append(reconcile_extract(study, cut, site, domain, read_table, rejected_table, harmonised_table, sdtm_rows))
+        rows.append(
+            reconcile_extract(study, cut, site, domain, read_table, rejected_table, harmonised_table, sdtm_rows)
+        )
         if len(rejected_table):
             rejected_all.append(
                 rejected_table[["SRCFILE", "SRCSHEET", "SRCROW", "REJECT_REASON"]].assign(site=site, domain=domain)

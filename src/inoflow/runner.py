@@ -20,7 +20,9 @@ def step(smk):
     log_path = Path(smk.log[0])
     log_path.parent.mkdir(parents=True, exist_ok=True)
     handlers = [logging.FileHandler(log_path, mode="w", encoding="utf-8"), logging.StreamHandler(sys.stderr)]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
+    )
     log = logging.getLogger(f"inoflow.rule.{smk.rule}")
     wildcards = ", ".join(f"{k}={v}" for k, v in smk.wildcards.items())
     log.info("rule %s (%s)", smk.rule, wildcards)

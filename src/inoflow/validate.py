@@ -26,14 +26,23 @@ from inoflow.ingest import PROVENANCE
 
 log = logging.getLogger(__name__)
 
+
 def build_raw_schema(site: Site, domain: str, table_columns: list[str]) -> pa.DataFrameSchema:
     """The pandera schema of a site's raw extract for one domain."""
     dspec = site.domain_spec(domain)
-    columns: dict[str, pa.Column] = {c: pa.Column("string", nullable=True, required=True) for c in PROVENANCE if c != "SRCROW"}
+    columns: dict[str, pa.Column] = {
+        c: pa.Column("string", nullable=True, required=True) for c in PROVENANCE if c != "SRCROW"
+    }
     columns["SRCROW"] = pa.Column("Int64", nullable=False)
     for rule in column_rules(site, domain):
         check = _parse_check(rule, site, domain)
-        columns[rule.source] = pa.Column("string", nullable=not rule.required or rule.variable in ("VALUE", "ULN"), checks=[check], required=True, description=rule.variable)
+        columns[rule.source] = pa.Column(
+            "string",
+            nullable=not rule.required or rule.variable in ("VALUE", "ULN"),
+            checks=[check],
+            required=True,
+            description=rule.variable,
+        )
     for name in dspec.get("ignore", []):
         columns[name] = pa.Column("string", nullable=True, required=False, description="declared, not used")
     frame_checks = []
@@ -63,7 +72,9 @@ def _lab_unit_check(site: Site, domain: str) -> pa.Check:
             good[bad[bad].index] = False
         return good
 
-    return pa.Check(ok, error="UNIT has no conversion to the test's standard unit in config/units.yaml", name="UNIT:known")
+    return pa.Check(
+        ok, error="UNIT has no conversion to the test's standard unit in config/units.yaml", name="UNIT:known"
+    )
 
 
 def _row_reject_rules(site: Site, domain: str) -> list[tuple[str, Callable[[pd.DataFrame], pd.Series], str]]:
@@ -107,7 +118,11 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
 
     # 1. rows that are not data, by the dialect's declaration, and blank rows
     reasons = pd.Series("", index=table.index, dtype="object")
-    blank = pd.concat([parsing.blank_mask(table[c], settings["missing"]) for c in data_columns], axis=1).all(axis=1) if data_columns else pd.Series(True, index=table.index)
+    blank = (
+        pd.concat([parsing.blank_mask(table[c], settings["missing"]) for c in data_columns], axis=1).all(axis=1)
+        if data_columns
+        else pd.Series(True, index=table.index)
+    )
     reasons[blank] = "blank row"
     for column, matches, reason in _row_reject_rules(site, domain):
         if column not in table.columns:
@@ -147,26 +162,58 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
     accepted = rows.loc[~quarantined]
     log.info(
         "%s %s: %d rows read, %d accepted, %d set aside by dialect rules, %d quarantined",
-        site.site, domain, len(table), len(accepted), int(set_aside.sum()), int(quarantined.sum()),
+        site.site,
+        domain,
+        len(table),
+        len(accepted),
+        int(set_aside.sum()),
+        int(quarantined.sum()),
     )
     return ValidationResult(accepted=accepted, rejected=rejected, findings=findings_frame(findings))
 
 
-def _findings_from_failure_cases(cases: pd.DataFrame, rows: pd.DataFrame, site: str, file: str, sheet: str, schema: pa.DataFrameSchema) -> list[Finding]:
+def _findings_from_failure_cases(
+    cases: pd.DataFrame, rows: pd.DataFrame, site: str, file: str, sheet: str, schema: pa.DataFrameSchema
+) -> list[Finding]:
     findings = []
     for case in cases.itertuples(index=False):
         column = case.column if isinstance(case.column, str) else ""
         value = "" if pd.isna(case.failure_case) else str(case.failure_case)
         if case.check == "column_in_schema":
-            findings.append(Finding(site, file, sheet, None, value, "", "column is not declared in the site dialect (map it or list it under ignore)"))
+            findings.append(
+                Finding(
+                    site,
+                    file,
+                    sheet,
+                    None,
+                    value,
+                    "",
+                    "column is not declared in the site dialect (map it or list it under ignore)",
+                )
+            )
             continue
         if case.check == "column_in_dataframe":
-            findings.append(Finding(site, file, sheet, None, value, "", "column declared in the site dialect is missing from the file", "completeness"))
+            findings.append(
+                Finding(
+                    site,
+                    file,
+                    sheet,
+                    None,
+                    value,
+                    "",
+                    "column declared in the site dialect is missing from the file",
+                    "completeness",
+                )
+            )
             continue
         row = None if pd.isna(case.index) else int(rows.loc[case.index, "SRCROW"])
         if case.check == "not_nullable":
             variable = schema.columns[column].description
-            findings.append(Finding(site, file, sheet, row, column, "", f"{variable} is required but the cell is empty", "completeness"))
+            findings.append(
+                Finding(
+                    site, file, sheet, row, column, "", f"{variable} is required but the cell is empty", "completeness"
+                )
+            )
             continue
         if column == "" and case.schema_context == "DataFrameSchema":
             unit_col = [c for c in schema.columns if schema.columns[c].description == "UNIT"]

@@ -9,7 +9,9 @@ from inoflow.config import load_config, load_contract
 
 validate(config, "../schemas/config.schema.yaml")
 
-STUDIES = load_config(workflow.configfiles[0] if workflow.configfiles else "config/config.yaml")
+STUDIES = load_config(
+    workflow.configfiles[0] if workflow.configfiles else "config/config.yaml"
+)
 CONTRACT = load_contract(config["contract"])
 RESULTS = config["results"]
 CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")

@@ -8,11 +8,11 @@ rule harmonise_extract:
         shared=SHARED_CONFIG + VOCABULARIES,
     output:
         table=cut_path("harmonised", "{site}", "{domain}.parquet"),
-    params:
-        study_config=study_config,
     log:
         cut_path("logs", "harmonise_extract", "{site}", "{domain}.log"),
     conda:
         "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
     script:
         "../../scripts/harmonise.py"

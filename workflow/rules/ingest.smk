@@ -6,13 +6,13 @@ rule ingest_extract:
         unpack(get_extract),
     output:
         table=cut_path("ingest", "{site}", "{domain}.parquet"),
-    params:
-        study_config=study_config,
-        extracts=extracts_dir,
     log:
         cut_path("logs", "ingest_extract", "{site}", "{domain}.log"),
     conda:
         "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
+        extracts=extracts_dir,
     script:
         "../../scripts/ingest.py"
 
@@ -26,11 +26,11 @@ rule validate_extract:
         accepted=cut_path("validated", "{site}", "{domain}.parquet"),
         rejected=cut_path("validated", "{site}", "{domain}.rejected.parquet"),
         findings=cut_path("validated", "{site}", "{domain}.findings.csv"),
-    params:
-        study_config=study_config,
     log:
         cut_path("logs", "validate_extract", "{site}", "{domain}.log"),
     conda:
         "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
     script:
         "../../scripts/validate_extract.py"

@@ -7,12 +7,12 @@ rule pool_sdtm_domain:
         shared=SHARED_CONFIG,
     output:
         table=cut_path("sdtm", "{sdtm}.parquet"),
-    params:
-        study_config=study_config,
     log:
         cut_path("logs", "pool_sdtm_domain", "{sdtm}.log"),
     conda:
         "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
     script:
         "../../scripts/pool_sdtm.py"
 
@@ -24,11 +24,11 @@ rule reconcile_extracts:
         csv=cut_path("reconciliation", "reconciliation.csv"),
         rejected=cut_path("reconciliation", "rejected_rows.csv"),
         html=cut_path("reconciliation", "reconciliation.html"),
-    params:
-        extracts=reconciliation_keys,
     log:
         cut_path("logs", "reconcile_extracts", "reconcile.log"),
     conda:
         "../../envs/inoflow.yaml"
+    params:
+        extracts=reconciliation_keys,
     script:
         "../../scripts/reconcile.py"
