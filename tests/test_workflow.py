@@ -82,3 +82,43 @@ def test_noop_rerun_plans_nothing(run):
 def test_lint_is_clean():
     proc = subprocess.run([*SNAKEMAKE, "--lint"], cwd=PROJECT_ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+
+
+def test_bad_extract_stops_with_a_readable_message_and_no_partial_output(tmp_path):
+    """A cut whose IN02 adverse-event file has 31/02/2019: the run fails, the message names
+    site, file, row, column, value and rule, no Python traceback is shown, and the failing
+    job leaves no output behind."""
+    import shutil
+
+    import yaml
+
+    extracts = tmp_path / "extracts"
+    shutil.copytree(PROJECT_ROOT / "data" / "india" / "2023-04-30", extracts)
+    ae = extracts / "IN02" / "IN02_adverse_events.csv"
+    lines = ae.read_text(encoding="utf-8").splitlines(keepends=True)
+    fields = lines[3].split(",")
+    fields[2] = "31/02/2019"
+    lines[3] = ",".join(fields)
+    ae.write_text("".join(lines), encoding="utf-8")
+    study = yaml.safe_load((PROJECT_ROOT / "config" / "studies" / "india.yaml").read_text(encoding="utf-8"))
+    study["cuts"] = {"broken": {"cutoff": "2023-04-30", "status": "interim", "extracts": str(extracts)}}
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(study), encoding="utf-8")
+    config = yaml.safe_load((PROJECT_ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
+    config["studies"] = [str(tmp_path / "study.yaml")]
+    config["results"] = str(tmp_path / "results")
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+
+    proc = subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", "--configfile", str(tmp_path / "config.yaml"), "--until", "validate_extract"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "site IN02, file IN02/IN02_adverse_events.csv, row 4, column 'Start date', value '31/02/2019'" in output
+    assert "AE_START must be a calendar date written dd/mm/yyyy" in output
+    assert "Traceback" not in output
+    validated = tmp_path / "results" / "india" / "broken" / "validated" / "IN02"
+    assert not (validated / "adverse_events.parquet").exists()
+    assert (validated / "patients.parquet").exists()  # the other extracts were processed

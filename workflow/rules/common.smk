@@ -36,8 +36,13 @@ def study_of(wildcards):
     return STUDIES[wildcards.study]
 
 
+def rel(path):
+    """A path relative to the project root (paths outside it stay usable)."""
+    return os.path.relpath(path, workflow.basedir)
+
+
 def study_config(wildcards):
-    return str(study_of(wildcards).path.relative_to(workflow.basedir))
+    return rel(study_of(wildcards).path)
 
 
 def cut_of(wildcards):
@@ -45,7 +50,7 @@ def cut_of(wildcards):
 
 
 def extracts_dir(wildcards):
-    return str(cut_of(wildcards).extracts.relative_to(workflow.basedir))
+    return rel(cut_of(wildcards).extracts)
 
 
 def site_of(wildcards):
@@ -58,7 +63,7 @@ def get_extract(wildcards):
     spec = site.domain_spec(wildcards.domain)
     return {
         "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
-        "dialect": str(site.path.relative_to(workflow.basedir)),
+        "dialect": rel(site.path),
     }
 
 

@@ -1,0 +1,193 @@
+"""Ingest and validation on small extracts written in the shipped dialects.
+
+Each bad input must end in an error that names the site, file, row, column, value and the
+rule broken; rows the dialect declares as not data are set aside with their reason.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from inoflow.errors import ExtractError
+from inoflow.harmonise import harmonise_extract
+from inoflow.ingest import read_extract
+from inoflow.validate import validate_extract
+
+AE_HEADER = "Patient ID,AE term,Start date,End date,Grade,InO related,Serious\r\n"
+
+
+def write(folder: Path, site: str, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = folder / site / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def ingest(india, tmp_path, site, domain):
+    return read_extract(india.sites[site], domain, tmp_path).to_pandas()
+
+
+def test_ingest_keeps_cells_as_text_with_provenance(india, tmp_path):
+    write(
+        tmp_path,
+        "IN02",
+        "IN02_adverse_events.csv",
+        AE_HEADER + "02-0001,Nausea,05/03/2019,,1,No,No\r\n02-0001,FN,07/03/2019,10/03/2019,3,Yes,Yes\r\n",
+    )
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    assert table["Grade"].tolist() == ["1", "3"]  # text, not numbers
+    assert table["SRCROW"].tolist() == [2, 3]  # the line numbers a person sees (header is line 1)
+    assert table["SRCFILE"].unique().tolist() == ["IN02/IN02_adverse_events.csv"]
+    assert table["SRCSHA256"].str.len().eq(64).all()
+
+
+def test_impossible_date_names_site_file_row_column_value_and_rule(india, tmp_path):
+    write(
+        tmp_path,
+        "IN02",
+        "IN02_adverse_events.csv",
+        AE_HEADER + "02-0001,Nausea,05/03/2019,,1,No,No\r\n02-0001,FN,31/02/2019,,3,Yes,Yes\r\n",
+    )
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    with pytest.raises(ExtractError) as error:
+        validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
+    message = str(error.value)
+    assert "site IN02, file IN02/IN02_adverse_events.csv, row 3, column 'Start date', value '31/02/2019'" in message
+    assert "AE_START must be a calendar date written dd/mm/yyyy" in message
+
+
+def test_all_failures_are_listed_at_once(india, tmp_path):
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", AE_HEADER + "02-0001,Nausea,2019-03-05,,one,Perhaps,No\r\n")
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    with pytest.raises(ExtractError) as error:
+        validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
+    columns = sorted(f.column for f in error.value.findings)
+    assert columns == ["Grade", "InO related", "Start date"]
+    assert "GRADE must be a whole number" in str(error.value)
+    assert "RELATED must be one of the declared codes ['No', 'Yes']" in str(error.value)
+
+
+def test_unknown_and_missing_columns(india, tmp_path):
+    header = "Patient ID,AE term,Start date,End date,Grade,InO related,Severity\r\n"
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", header + "02-0001,Nausea,05/03/2019,,1,No,Mild\r\n")
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    with pytest.raises(ExtractError) as error:
+        validate_extract(table, india.sites["IN02"], "adverse_events", "quarantine")  # layout problems always fail
+    message = str(error.value)
+    assert "column 'Severity': column is not declared in the site dialect" in message
+    assert "column 'Serious': column declared in the site dialect is missing from the file" in message
+
+
+def test_required_cell_left_empty(india, tmp_path):
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", AE_HEADER + "02-0001,,05/03/2019,,1,No,No\r\n")
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    with pytest.raises(ExtractError, match="row 2, column 'AE term': AE_TERM is required but the cell is empty"):
+        validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
+
+
+def test_unmapped_free_text_term(india, tmp_path):
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", AE_HEADER + "02-0001,Felt a bit odd,05/03/2019,,1,No,No\r\n")
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    with pytest.raises(ExtractError, match="value 'Felt a bit odd': AE_TERM must be a term of the ae_terms vocabulary"):
+        validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
+
+
+def test_quarantine_rejects_the_bad_row_with_its_reason_and_keeps_the_rest(india, tmp_path):
+    write(
+        tmp_path,
+        "IN02",
+        "IN02_adverse_events.csv",
+        AE_HEADER + "02-0001,Nausea,05/03/2019,,1,No,No\r\n02-0001,FN,31/02/2019,,3,Yes,Yes\r\n",
+    )
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    result = validate_extract(table, india.sites["IN02"], "adverse_events", "quarantine")
+    assert result.accepted["SRCROW"].tolist() == [2]
+    assert result.rejected["SRCROW"].tolist() == [3]
+    assert result.rejected["REJECT_REASON"].iloc[0] == "Start date: AE_START must be a calendar date written dd/mm/yyyy"
+    assert len(result.accepted) + len(result.rejected) == len(table)
+
+
+def test_blank_line_is_set_aside_not_lost(india, tmp_path):
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", AE_HEADER + "02-0001,Nausea,05/03/2019,,1,No,No\r\n,,,,,,\r\n")
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    result = validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
+    assert result.rejected[["SRCROW", "REJECT_REASON"]].values.tolist() == [[3, "blank row"]]
+
+
+def test_wrong_encoding_names_the_line(india, tmp_path):
+    text = "Study no,Event,From,To,Gr,Related,SAE\r\nKMC/ALL/001,Fi\u00e8vre,05-Mar-2019,,1,0,0\r\n"
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", text, encoding="cp1252")
+    with pytest.raises(ExtractError, match=r"row 2, value 'byte 0xe8': text is not valid utf-8"):
+        ingest(india, tmp_path, "IN02", "adverse_events")
+
+
+def test_missing_file_is_named(india, tmp_path):
+    with pytest.raises(
+        ExtractError, match="file IN02/IN02_hsct.csv: the transplants file declared in IN02.yaml is missing"
+    ):
+        ingest(india, tmp_path, "IN02", "transplants")
+
+
+def test_short_row_is_reported(india, tmp_path):
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", AE_HEADER + "02-0001,Nausea,05/03/2019\r\n")
+    with pytest.raises(ExtractError, match="row 2: row has 3 fields but the header has 7"):
+        ingest(india, tmp_path, "IN02", "adverse_events")
+
+
+# --- layouts and units end to end (one row, hand-worked) -----------------------------------
+
+
+def test_long_labs_convert_units_row_by_row(india, tmp_path):
+    header = "PT_NO\tRESULT_DT\tTEST_CODE\tRESULT_VAL\tRESULT_UNIT\tREF_HIGH\r\n"
+    rows = "05/101\t03/08/2019\tB_PLT\t45\t10^3/uL\t450\r\n05/101\t03/08/2019\tV_TEMP\t101.3\t°F\t\r\n05/101\t03/08/2019\tS_TBIL\t34.2\tµmol/L\t20.5\r\n"
+    write(tmp_path, "IN05", "his_export_lab_results.txt", header + rows)
+    site = india.sites["IN05"]
+    table = ingest(india, tmp_path, "IN05", "labs")
+    canonical = harmonise_extract(validate_extract(table, site, "labs").accepted, site, "labs")
+    got = canonical.set_index("TEST")
+    assert got.loc["PLAT", "VALUE"] == 45.0 and got.loc["PLAT", "UNIT"] == "10^9/L" and got.loc["PLAT", "ULN"] == 450.0
+    assert got.loc["TEMP", "VALUE"] == pytest.approx(38.5) and got.loc["TEMP", "UNIT"] == "C"
+    assert got.loc["BILI", "VALUE"] == 34.2 and got.loc["BILI", "UNIT"] == "umol/L"
+    assert got.loc["TEMP", "LAB_DATE"].isoformat() == "2019-03-08"  # mm/dd/yyyy
+
+
+def test_wide_labs_become_one_record_per_test(india, tmp_path):
+    header = "Study no,Date,SGOT,SGOT_ULN,SGPT,SGPT_ULN,TBIL (µmol/L),TBIL_ULN,PLT (lakh/cumm),PLT_ULN,ANC (cells/cumm),ANC_ULN,Hb (g/dL),Hb_ULN,TLC (cells/cumm),TLC_ULN,Temp (°C)\r\n"
+    row = "KMC/ALL/001,04-Aug-2017,100,40,,,12.7,21,1.25,4.5,850,8000,9.3,17,,,38.6\r\n"
+    write(tmp_path, "IN03", "ALL_InO_labs.csv", header + row, encoding="cp1252")
+    site = india.sites["IN03"]
+    table = ingest(india, tmp_path, "IN03", "labs")
+    canonical = harmonise_extract(validate_extract(table, site, "labs").accepted, site, "labs")
+    got = canonical.set_index("TEST")
+    assert sorted(got.index) == ["AST", "BILI", "HGB", "NEUT", "PLAT", "TEMP"]  # blank ALT and WBC give no record
+    assert got.loc["PLAT", "VALUE"] == 125.0  # 1.25 lakh/cumm
+    assert got.loc["NEUT", "VALUE"] == 0.85 and got.loc["NEUT", "ULN"] == 8.0
+    assert got.loc["AST", "ULN"] == 40.0
+    assert set(canonical["SRCROW"]) == {2}
+    assert '"VALUE": "PLT (lakh/cumm)"' in got.loc["PLAT", "SRCCOLS"]
+
+
+def test_dose_in_mg_is_divided_by_bsa(india, tmp_path):
+    header = "Patient ID,Cycle no,Day no,Administration date,Dose given (mg),BSA (m2)\r\n"
+    write(tmp_path, "IN02", "IN02_ino_doses.csv", header + "02-0001,1,1,01/03/2019,1.384,1.73\r\n")
+    site = india.sites["IN02"]
+    table = ingest(india, tmp_path, "IN02", "dosing")
+    canonical = harmonise_extract(validate_extract(table, site, "dosing").accepted, site, "dosing")
+    assert canonical["DOSE"].tolist() == [0.8]  # 1.384 mg / 1.73 m2
+    assert canonical["DOSE__ORIG"].tolist() == ["1.384"]
+
+
+def test_excel_banner_rows_and_footer(india, demo_extracts, tmp_path):
+    shutil.copytree(demo_extracts / "IN01", tmp_path / "IN01")
+    site = india.sites["IN01"]
+    table = ingest(india, tmp_path, "IN01", "adverse_events")
+    assert table["SRCROW"].min() == 4  # banner row 1, blank row 2, header row 3
+    result = validate_extract(table, site, "adverse_events")
+    footer = result.rejected
+    assert len(footer) == 1 and footer["Patient ID"].iloc[0].startswith("End of report")
+    assert footer["SRCROW"].iloc[0] == table["SRCROW"].max()
+    assert isinstance(result.accepted, pd.DataFrame) and len(result.accepted) == len(table) - 1
