@@ -1,0 +1,235 @@
+"""Analysis results data (ARD) in the layout of the pharmaverse ``cards``/``cardx`` packages.
+
+One row per statistic: ``output_id, group1, group1_level, variable, variable_level, context,
+stat_name, stat_label, stat, stat_fmt`` plus ``ard_row_id``. ``cards`` keeps ``stat`` in a
+list column that mixes numbers and text; a parquet column has one type, so numeric statistics
+are in ``stat`` (float64) and every statistic, text ones included (the CI method, the
+transform), is also written formatted in ``stat_fmt``. Levels are text. Proportions ``p`` are
+0-1. Every displayed table is rendered from these rows.
+
+Builders (``ard_*``) mirror the cards/cardx functions of the same purpose:
+
+- :func:`ard_categorical`  ~ ``cards::ard_categorical``  (n, N, p per level)
+- :func:`ard_proportion_ci` ~ ``cardx::ard_proportion_ci`` (N, n, estimate, conf.low, conf.high, conf.level, method)
+- :func:`ard_continuous`   ~ ``cards::ard_continuous``   (N, mean, sd, median, p25, p75, min, max)
+- :func:`ard_survfit`      ~ ``cardx::ard_survival_survfit`` (time: n.risk, estimate, std.error, conf.low,
+  conf.high; prob 0.5: estimate, conf.low, conf.high; plus n, n.event, conf.type, variance)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from inoflow.stats import km as kmlib
+from inoflow.stats.proportion import METHOD as CP_METHOD
+from inoflow.stats.proportion import clopper_pearson
+
+ARD_COLUMNS = [
+    "ard_row_id",
+    "output_id",
+    "group1",
+    "group1_level",
+    "variable",
+    "variable_level",
+    "context",
+    "stat_name",
+    "stat_label",
+    "stat",
+    "stat_fmt",
+]
+
+STAT_LABELS = {
+    "n": "n",
+    "N": "N",
+    "p": "%",
+    "estimate": "Estimate",
+    "conf.low": "CI Lower Bound",
+    "conf.high": "CI Upper Bound",
+    "conf.level": "CI Confidence Level",
+    "method": "Method",
+    "mean": "Mean",
+    "sd": "SD",
+    "median": "Median",
+    "p25": "Q1",
+    "p75": "Q3",
+    "min": "Min",
+    "max": "Max",
+    "n.risk": "Number of Subjects at Risk",
+    "std.error": "Standard Error",
+    "n.event": "Number of Events",
+    "conf.type": "CI Transform",
+    "variance": "Variance Estimator",
+}
+
+
+def _fmt(stat_name: str, value, context: str, variable: str) -> str:
+    """Display text of one statistic: counts whole, proportions as percentages to 1 decimal,
+    times in months to 1 decimal, standard errors to 4 decimals."""
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "NE"
+    value = float(value)
+    if stat_name in ("n", "N", "n.risk", "n.event"):
+        return str(int(value))
+    if stat_name == "conf.level":
+        return f"{100 * value:g}%"
+    if stat_name == "std.error":
+        return f"{value:.4f}"
+    if stat_name == "p" or (stat_name in ("estimate", "conf.low", "conf.high") and variable != "prob"):
+        return f"{100 * value:.1f}"
+    return f"{value:.1f}" if context == "survival_survfit" else f"{value:.2f}"
+
+
+def _rows(output_id: str, group: tuple[str, str] | None, variable: str, level, context: str, stats: dict) -> list[dict]:
+    rows = []
+    for name, value in stats.items():
+        numeric = float(value) if isinstance(value, (int, float, np.integer, np.floating)) and value is not None else np.nan
+        rows.append(
+            {
+                "output_id": output_id,
+                "group1": group[0] if group else None,
+                "group1_level": None if not group or group[1] is None else str(group[1]),
+                "variable": variable,
+                "variable_level": None if level is None else str(level),
+                "context": context,
+                "stat_name": name,
+                "stat_label": STAT_LABELS.get(name, name),
+                "stat": numeric,
+                "stat_fmt": _fmt(name, value, context, variable),
+            }
+        )
+    return rows
+
+
+def _groups(data: pd.DataFrame, by: str | None, by_levels: Sequence | None) -> Iterable[tuple[tuple[str, str] | None, pd.DataFrame]]:
+    if by is None:
+        yield None, data
+        return
+    levels = list(by_levels) if by_levels is not None else sorted(data[by].dropna().unique())
+    for level in levels:
+        yield (by, level), data[data[by] == level]
+
+
+def finish(rows: list[dict]) -> pd.DataFrame:
+    """Rows -> an ARD frame with stable row ids (hash of the identifying columns)."""
+    ard = pd.DataFrame(rows, columns=[c for c in ARD_COLUMNS if c != "ard_row_id"])
+    key = ard[["output_id", "group1", "group1_level", "variable", "variable_level", "context", "stat_name"]].astype(str).agg("|".join, axis=1)
+    ard.insert(0, "ard_row_id", key.map(lambda k: hashlib.sha1(k.encode()).hexdigest()[:12]))
+    if ard["ard_row_id"].duplicated().any():
+        dup = ard.loc[ard["ard_row_id"].duplicated(keep=False), ["output_id", "variable", "variable_level", "stat_name"]]
+        raise ValueError(f"ARD rows are not unique:\n{dup}")
+    return ard
+
+
+def ard_categorical(data: pd.DataFrame, variable: str, output_id: str, levels: Sequence, by: str | None = None, by_levels: Sequence | None = None) -> list[dict]:
+    """n, N and p (0-1) of each level of ``variable`` (N = non-missing in the group)."""
+    rows = []
+    for group, part in _groups(data, by, by_levels):
+        values = part[variable].dropna()
+        total = len(values)
+        for level in levels:
+            n = int((values == level).sum())
+            rows += _rows(output_id, group, variable, level, "categorical", {"n": n, "N": total, "p": n / total if total else np.nan})
+    return rows
+
+
+def ard_proportion_ci(data: pd.DataFrame, variable: str, output_id: str, value="Y", by: str | None = None, by_levels: Sequence | None = None, conf_level: float = 0.95) -> list[dict]:
+    """Proportion of ``variable == value`` with its exact Clopper-Pearson interval."""
+    rows = []
+    for group, part in _groups(data, by, by_levels):
+        values = part[variable].dropna()
+        n, total = int((values == value).sum()), len(values)
+        low, high = clopper_pearson(n, total, conf_level) if total else (np.nan, np.nan)
+        stats = {
+            "N": total,
+            "n": n,
+            "estimate": n / total if total else np.nan,
+            "conf.low": low,
+            "conf.high": high,
+            "conf.level": conf_level,
+            "method": CP_METHOD,
+        }
+        rows += _rows(output_id, group, variable, value, "proportion_ci", stats)
+    return rows
+
+
+def ard_continuous(data: pd.DataFrame, variable: str, output_id: str, by: str | None = None, by_levels: Sequence | None = None) -> list[dict]:
+    """N, mean, sd (n - 1), median, p25, p75 (type 2 quantiles, as SAS and cards' default), min, max."""
+    rows = []
+    for group, part in _groups(data, by, by_levels):
+        x = pd.to_numeric(part[variable], errors="coerce").dropna().astype(float)
+        stats = {
+            "N": len(x),
+            "mean": x.mean() if len(x) else np.nan,
+            "sd": x.std(ddof=1) if len(x) > 1 else np.nan,
+            "median": x.median() if len(x) else np.nan,
+            "p25": quantile_type2(x, 0.25),
+            "p75": quantile_type2(x, 0.75),
+            "min": x.min() if len(x) else np.nan,
+            "max": x.max() if len(x) else np.nan,
+        }
+        rows += _rows(output_id, group, variable, None, "continuous", stats)
+    return rows
+
+
+def quantile_type2(x: pd.Series, prob: float) -> float:
+    """Quantile by Hyndman-Fan type 2 (inverse of the empirical CDF with averaging), the
+    definition SAS uses by default and ``cards::ard_continuous`` uses for p25/p75."""
+    values = np.sort(np.asarray(x, dtype=float))
+    n = len(values)
+    if n == 0:
+        return np.nan
+    position = n * prob
+    j = int(math.floor(position))
+    if position == j:
+        return float((values[max(j - 1, 0)] + values[min(j, n - 1)]) / 2)
+    return float(values[min(j, n - 1)])
+
+
+def ard_survfit(time_months: pd.Series, event: pd.Series, output_id: str, variable_times: Sequence[float], group: tuple[str, str] | None = None, conf_level: float = 0.95) -> list[dict]:
+    """Kaplan-Meier estimates at ``variable_times`` (months), the median with its
+    Brookmeyer-Crowley interval, n and n.event, Greenwood variance, log-log transform."""
+    fit = kmlib.fit_km(np.asarray(time_months, dtype=float), np.asarray(event, dtype=int), conf_level=conf_level, conf_type="log-log")
+    rows = _rows(output_id, group, "..ard_survfit..", None, "survival_survfit", {"n": fit.n, "n.event": fit.n_event, "conf.type": fit.conf_type, "variance": fit.variance, "conf.level": conf_level})
+    for t in variable_times:
+        at = kmlib.survival_at(fit, t)
+        rows += _rows(output_id, group, "time", t, "survival_survfit", {k: at[k] for k in ("n_risk", "estimate", "std_error", "conf_low", "conf_high")})
+    median = kmlib.quantile(fit, 0.5)
+    rows += _rows(output_id, group, "prob", 0.5, "survival_survfit", {"estimate": median["estimate"], "conf.low": median["conf_low"], "conf.high": median["conf_high"]})
+    return [_cardx_names(r) for r in rows]
+
+
+def _cardx_names(row: dict) -> dict:
+    rename = {"n_risk": "n.risk", "std_error": "std.error", "conf_low": "conf.low", "conf_high": "conf.high"}
+    if row["stat_name"] in rename:
+        row["stat_name"] = rename[row["stat_name"]]
+        row["stat_label"] = STAT_LABELS[row["stat_name"]]
+        row["stat_fmt"] = _fmt(row["stat_name"], row["stat"], row["context"], row["variable"])
+    return row
+
+
+def ard_crude_alive(time_months: pd.Series, landmarks: Sequence[float], output_id: str, group: tuple[str, str] | None = None) -> list[dict]:
+    """Crude proportion known alive at each landmark: death or last contact on or after it, of all N
+    (how the paper's 6- and 12-month survival figures were computed)."""
+    rows = []
+    time = np.asarray(time_months, dtype=float)
+    for t in landmarks:
+        n = int((time >= t).sum())
+        rows += _rows(output_id, group, "crude_alive", t, "crude_proportion", {"n": n, "N": len(time), "p": n / len(time) if len(time) else np.nan})
+    return rows
+
+
+def stat_value(ard: pd.DataFrame, output_id: str, stat_name: str, **where) -> float:
+    """One numeric statistic from an ARD, selected by output id, stat name and column values."""
+    rows = ard[(ard["output_id"] == output_id) & (ard["stat_name"] == stat_name)]
+    for column, value in where.items():
+        rows = rows[rows[column].astype(str) == str(value)] if value is not None else rows[rows[column].isna()]
+    if len(rows) != 1:
+        raise KeyError(f"{output_id} {stat_name} {where}: {len(rows)} rows")
+    return float(rows["stat"].iloc[0])
