@@ -34,6 +34,8 @@ ARD_COLUMNS = [
     "output_id",
     "group1",
     "group1_level",
+    "group2",
+    "group2_level",
     "variable",
     "variable_level",
     "context",
@@ -86,15 +88,21 @@ def _fmt(stat_name: str, value, context: str, variable: str) -> str:
     return f"{value:.1f}" if context == "survival_survfit" else f"{value:.2f}"
 
 
-def _rows(output_id: str, group: tuple[str, str] | None, variable: str, level, context: str, stats: dict) -> list[dict]:
+def _rows(output_id: str, group, variable: str, level, context: str, stats: dict) -> list[dict]:
+    """``group``: None, (var, level), or ((var1, level1), (var2, level2)) for two grouping variables."""
     rows = []
+    g1, g2 = group if group and isinstance(group[0], tuple) else (group, None)
     for name, value in stats.items():
-        numeric = float(value) if isinstance(value, (int, float, np.integer, np.floating)) and value is not None else np.nan
+        numeric = (
+            float(value) if isinstance(value, (int, float, np.integer, np.floating)) and value is not None else np.nan
+        )
         rows.append(
             {
                 "output_id": output_id,
-                "group1": group[0] if group else None,
-                "group1_level": None if not group or group[1] is None else str(group[1]),
+                "group1": g1[0] if g1 else None,
+                "group1_level": None if not g1 or g1[1] is None else str(g1[1]),
+                "group2": g2[0] if g2 else None,
+                "group2_level": None if not g2 or g2[1] is None else str(g2[1]),
                 "variable": variable,
                 "variable_level": None if level is None else str(level),
                 "context": context,
@@ -107,9 +115,17 @@ def _rows(output_id: str, group: tuple[str, str] | None, variable: str, level, c
     return rows
 
 
-def _groups(data: pd.DataFrame, by: str | None, by_levels: Sequence | None) -> Iterable[tuple[tuple[str, str] | None, pd.DataFrame]]:
+def _groups(data: pd.DataFrame, by, by_levels) -> Iterable[tuple[object, pd.DataFrame]]:
+    """Split by one grouping variable (``by`` a name) or two (``by`` a pair of names, ``by_levels``
+    a pair of level lists)."""
     if by is None:
         yield None, data
+        return
+    if isinstance(by, (list, tuple)):
+        (b1, b2), (l1, l2) = by, by_levels
+        for v1 in l1:
+            for v2 in l2:
+                yield ((b1, v1), (b2, v2)), data[(data[b1] == v1) & (data[b2] == v2)]
         return
     levels = list(by_levels) if by_levels is not None else sorted(data[by].dropna().unique())
     for level in levels:
@@ -119,15 +135,40 @@ def _groups(data: pd.DataFrame, by: str | None, by_levels: Sequence | None) -> I
 def finish(rows: list[dict]) -> pd.DataFrame:
     """Rows -> an ARD frame with stable row ids (hash of the identifying columns)."""
     ard = pd.DataFrame(rows, columns=[c for c in ARD_COLUMNS if c != "ard_row_id"])
-    key = ard[["output_id", "group1", "group1_level", "variable", "variable_level", "context", "stat_name"]].astype(str).agg("|".join, axis=1)
+    key = (
+        ard[
+            [
+                "output_id",
+                "group1",
+                "group1_level",
+                "group2",
+                "group2_level",
+                "variable",
+                "variable_level",
+                "context",
+                "stat_name",
+            ]
+        ]
+        .astype(str)
+        .agg("|".join, axis=1)
+    )
     ard.insert(0, "ard_row_id", key.map(lambda k: hashlib.sha1(k.encode()).hexdigest()[:12]))
     if ard["ard_row_id"].duplicated().any():
-        dup = ard.loc[ard["ard_row_id"].duplicated(keep=False), ["output_id", "variable", "variable_level", "stat_name"]]
+        dup = ard.loc[
+            ard["ard_row_id"].duplicated(keep=False), ["output_id", "variable", "variable_level", "stat_name"]
+        ]
         raise ValueError(f"ARD rows are not unique:\n{dup}")
     return ard
 
 
-def ard_categorical(data: pd.DataFrame, variable: str, output_id: str, levels: Sequence, by: str | None = None, by_levels: Sequence | None = None) -> list[dict]:
+def ard_categorical(
+    data: pd.DataFrame,
+    variable: str,
+    output_id: str,
+    levels: Sequence,
+    by: str | None = None,
+    by_levels: Sequence | None = None,
+) -> list[dict]:
     """n, N and p (0-1) of each level of ``variable`` (N = non-missing in the group)."""
     rows = []
     for group, part in _groups(data, by, by_levels):
@@ -135,11 +176,26 @@ def ard_categorical(data: pd.DataFrame, variable: str, output_id: str, levels: S
         total = len(values)
         for level in levels:
             n = int((values == level).sum())
-            rows += _rows(output_id, group, variable, level, "categorical", {"n": n, "N": total, "p": n / total if total else np.nan})
+            rows += _rows(
+                output_id,
+                group,
+                variable,
+                level,
+                "categorical",
+                {"n": n, "N": total, "p": n / total if total else np.nan},
+            )
     return rows
 
 
-def ard_proportion_ci(data: pd.DataFrame, variable: str, output_id: str, value="Y", by: str | None = None, by_levels: Sequence | None = None, conf_level: float = 0.95) -> list[dict]:
+def ard_proportion_ci(
+    data: pd.DataFrame,
+    variable: str,
+    output_id: str,
+    value="Y",
+    by: str | None = None,
+    by_levels: Sequence | None = None,
+    conf_level: float = 0.95,
+) -> list[dict]:
     """Proportion of ``variable == value`` with its exact Clopper-Pearson interval."""
     rows = []
     for group, part in _groups(data, by, by_levels):
@@ -159,7 +215,9 @@ def ard_proportion_ci(data: pd.DataFrame, variable: str, output_id: str, value="
     return rows
 
 
-def ard_continuous(data: pd.DataFrame, variable: str, output_id: str, by: str | None = None, by_levels: Sequence | None = None) -> list[dict]:
+def ard_continuous(
+    data: pd.DataFrame, variable: str, output_id: str, by: str | None = None, by_levels: Sequence | None = None
+) -> list[dict]:
     """N, mean, sd (n - 1), median, p25, p75 (type 2 quantiles, as SAS and cards' default), min, max."""
     rows = []
     for group, part in _groups(data, by, by_levels):
@@ -192,16 +250,52 @@ def quantile_type2(x: pd.Series, prob: float) -> float:
     return float(values[min(j, n - 1)])
 
 
-def ard_survfit(time_months: pd.Series, event: pd.Series, output_id: str, variable_times: Sequence[float], group: tuple[str, str] | None = None, conf_level: float = 0.95) -> list[dict]:
+def ard_survfit(
+    time_months: pd.Series,
+    event: pd.Series,
+    output_id: str,
+    variable_times: Sequence[float],
+    group: tuple[str, str] | None = None,
+    conf_level: float = 0.95,
+) -> list[dict]:
     """Kaplan-Meier estimates at ``variable_times`` (months), the median with its
     Brookmeyer-Crowley interval, n and n.event, Greenwood variance, log-log transform."""
-    fit = kmlib.fit_km(np.asarray(time_months, dtype=float), np.asarray(event, dtype=int), conf_level=conf_level, conf_type="log-log")
-    rows = _rows(output_id, group, "..ard_survfit..", None, "survival_survfit", {"n": fit.n, "n.event": fit.n_event, "conf.type": fit.conf_type, "variance": fit.variance, "conf.level": conf_level})
+    fit = kmlib.fit_km(
+        np.asarray(time_months, dtype=float), np.asarray(event, dtype=int), conf_level=conf_level, conf_type="log-log"
+    )
+    rows = _rows(
+        output_id,
+        group,
+        "..ard_survfit..",
+        None,
+        "survival_survfit",
+        {
+            "n": fit.n,
+            "n.event": fit.n_event,
+            "conf.type": fit.conf_type,
+            "variance": fit.variance,
+            "conf.level": conf_level,
+        },
+    )
     for t in variable_times:
         at = kmlib.survival_at(fit, t)
-        rows += _rows(output_id, group, "time", t, "survival_survfit", {k: at[k] for k in ("n_risk", "estimate", "std_error", "conf_low", "conf_high")})
+        rows += _rows(
+            output_id,
+            group,
+            "time",
+            t,
+            "survival_survfit",
+            {k: at[k] for k in ("n_risk", "estimate", "std_error", "conf_low", "conf_high")},
+        )
     median = kmlib.quantile(fit, 0.5)
-    rows += _rows(output_id, group, "prob", 0.5, "survival_survfit", {"estimate": median["estimate"], "conf.low": median["conf_low"], "conf.high": median["conf_high"]})
+    rows += _rows(
+        output_id,
+        group,
+        "prob",
+        0.5,
+        "survival_survfit",
+        {"estimate": median["estimate"], "conf.low": median["conf_low"], "conf.high": median["conf_high"]},
+    )
     return [_cardx_names(r) for r in rows]
 
 
@@ -214,14 +308,23 @@ def _cardx_names(row: dict) -> dict:
     return row
 
 
-def ard_crude_alive(time_months: pd.Series, landmarks: Sequence[float], output_id: str, group: tuple[str, str] | None = None) -> list[dict]:
+def ard_crude_alive(
+    time_months: pd.Series, landmarks: Sequence[float], output_id: str, group: tuple[str, str] | None = None
+) -> list[dict]:
     """Crude proportion known alive at each landmark: death or last contact on or after it, of all N
     (how the paper's 6- and 12-month survival figures were computed)."""
     rows = []
     time = np.asarray(time_months, dtype=float)
     for t in landmarks:
         n = int((time >= t).sum())
-        rows += _rows(output_id, group, "crude_alive", t, "crude_proportion", {"n": n, "N": len(time), "p": n / len(time) if len(time) else np.nan})
+        rows += _rows(
+            output_id,
+            group,
+            "crude_alive",
+            t,
+            "crude_proportion",
+            {"n": n, "N": len(time), "p": n / len(time) if len(time) else np.nan},
+        )
     return rows
 
 
