@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inoflow import ard as A
+from inoflow import ard as cards
 from inoflow.compare import compare, shown
 
 
@@ -14,22 +14,22 @@ def frame(**columns):
 
 
 def test_layout_has_the_cards_columns_and_output_id():
-    rows = A.ard_categorical(frame(SEX=["F", "M", "M"]), "SEX", "T1", ["F", "M"])
-    ard = A.finish(rows)
-    assert list(ard.columns) == A.ARD_COLUMNS
+    rows = cards.ard_categorical(frame(SEX=["F", "M", "M"]), "SEX", "T1", ["F", "M"])
+    ard = cards.finish(rows)
+    assert list(ard.columns) == cards.ARD_COLUMNS
     assert set(ard["stat_name"]) == {"n", "N", "p"}
     assert ard["ard_row_id"].is_unique
 
 
 def test_categorical_counts_and_proportions():
-    ard = A.finish(A.ard_categorical(frame(SEX=["F", "M", "M", None]), "SEX", "T1", ["F", "M"]))
+    ard = cards.finish(cards.ard_categorical(frame(SEX=["F", "M", "M", None]), "SEX", "T1", ["F", "M"]))
     m = ard[ard["variable_level"] == "M"].set_index("stat_name")["stat"]
     assert (m["n"], m["N"], m["p"]) == (2, 3, pytest.approx(2 / 3))  # N counts non-missing
 
 
 def test_proportion_ci_is_clopper_pearson_and_names_the_method():
     data = frame(RESPFL=["Y"] * 19 + ["N"] * 13)
-    ard = A.finish(A.ard_proportion_ci(data, "RESPFL", "OM01"))
+    ard = cards.finish(cards.ard_proportion_ci(data, "RESPFL", "OM01"))
     stats = ard.set_index("stat_name")
     assert stats.loc["n", "stat"] == 19 and stats.loc["N", "stat"] == 32
     assert stats.loc["estimate", "stat"] == pytest.approx(19 / 32)
@@ -41,24 +41,24 @@ def test_proportion_ci_is_clopper_pearson_and_names_the_method():
 
 def test_proportion_by_group_keeps_group_levels():
     data = frame(RESPFL=["Y", "N", "Y", "Y"], BURDEN=["LOW", "LOW", "HIGH", "HIGH"])
-    ard = A.finish(A.ard_proportion_ci(data, "RESPFL", "OM03", by="BURDEN", by_levels=["LOW", "HIGH"]))
+    ard = cards.finish(cards.ard_proportion_ci(data, "RESPFL", "OM03", by="BURDEN", by_levels=["LOW", "HIGH"]))
     n = ard[ard["stat_name"] == "n"].set_index("group1_level")["stat"]
     assert n.to_dict() == {"LOW": 1.0, "HIGH": 2.0}
     assert set(ard["group1"]) == {"BURDEN"}
 
 
 def test_continuous_uses_type2_quartiles():
-    ard = A.finish(A.ard_continuous(frame(X=[1, 2, 3, 4]), "X", "OM08"))
+    ard = cards.finish(cards.ard_continuous(frame(X=[1, 2, 3, 4]), "X", "OM08"))
     stats = ard.set_index("stat_name")["stat"]
     # type 2: n*p = 1 is whole, so Q1 = (x1 + x2) / 2; Q3: n*p = 3, (x3 + x4) / 2
     assert (stats["p25"], stats["median"], stats["p75"]) == (1.5, 2.5, 3.5)
     assert stats["sd"] == pytest.approx(1.2909944, abs=1e-7)
-    assert A.quantile_type2(pd.Series([1, 2, 3, 4, 5]), 0.25) == 2.0  # n*p = 1.25 -> x2
+    assert cards.quantile_type2(pd.Series([1, 2, 3, 4, 5]), 0.25) == 2.0  # n*p = 1.25 -> x2
 
 
 def test_two_grouping_variables():
     data = frame(V=["Y", "N", "Y"], H=["Y", "Y", "N"], S=["1", "1", "2"])
-    ard = A.finish(A.ard_proportion_ci(data, "V", "OM17", by=("H", "S"), by_levels=(["Y", "N"], ["1", "2"])))
+    ard = cards.finish(cards.ard_proportion_ci(data, "V", "OM17", by=("H", "S"), by_levels=(["Y", "N"], ["1", "2"])))
     n = ard[(ard["stat_name"] == "N")]
     assert n[["group1_level", "group2_level", "stat"]].values.tolist() == [
         ["Y", "1", 2.0],
@@ -69,7 +69,7 @@ def test_two_grouping_variables():
 
 
 def test_survfit_rows_follow_cardx_names():
-    ard = A.finish(A.ard_survfit(pd.Series([1.0, 2.0, 3.0, 4.0]), pd.Series([1, 1, 0, 1]), "F2", [0, 2]))
+    ard = cards.finish(cards.ard_survfit(pd.Series([1.0, 2.0, 3.0, 4.0]), pd.Series([1, 1, 0, 1]), "F2", [0, 2]))
     assert set(ard.loc[ard["variable"] == "time", "stat_name"]) == {
         "n.risk",
         "estimate",
@@ -84,19 +84,19 @@ def test_survfit_rows_follow_cardx_names():
 
 
 def test_crude_alive_counts_follow_up_reaching_the_landmark():
-    ard = A.finish(A.ard_crude_alive(pd.Series([2.0, 6.0, 7.5, 13.0]), [6, 12], "F2"))
+    ard = cards.finish(cards.ard_crude_alive(pd.Series([2.0, 6.0, 7.5, 13.0]), [6, 12], "F2"))
     n = ard[ard["stat_name"] == "n"].set_index("variable_level")["stat"]
     assert n.to_dict() == {"6": 3.0, "12": 1.0}
 
 
 def test_duplicate_rows_are_refused():
-    rows = A.ard_categorical(frame(SEX=["F"]), "SEX", "T1", ["F"])
+    rows = cards.ard_categorical(frame(SEX=["F"]), "SEX", "T1", ["F"])
     with pytest.raises(ValueError, match="ARD rows are not unique"):
-        A.finish(rows + rows)
+        cards.finish(rows + rows)
 
 
 def test_comparison_statuses():
-    ard = A.finish(A.ard_proportion_ci(frame(V=["Y"] * 27 + ["N"] * 5), "V", "T8"))
+    ard = cards.finish(cards.ard_proportion_ci(frame(V=["Y"] * 27 + ["N"] * 5), "V", "T8"))
     items = [
         {
             "label": "count",
