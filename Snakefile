@@ -15,6 +15,8 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/ingest.smk"
 include: "workflow/rules/harmonise.smk"
 include: "workflow/rules/sdtm.smk"
+include: "workflow/rules/adam.smk"
+include: "workflow/rules/endpoints.smk"
 
 
 rule all:

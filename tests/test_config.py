@@ -69,3 +69,13 @@ def test_code_mapping_onto_a_non_contract_code_is_refused():
     spec["codelists"]["SEX"]["Other"] = "X"
     with pytest.raises(ConfigError, match="'Other' maps to 'X'"):
         check_site_against_contract(spec, "IN02.yaml")
+
+
+@pytest.mark.parametrize("name", ["outputs.yaml", "published_results.yaml"])
+def test_reference_copies_are_current(name):
+    """config/reference/ keeps copies of the shared reference files (so a clone is self-contained);
+    they must equal the originals, apart from the one provenance line on top."""
+    shared = PROJECT_ROOT.parent / "shared" / "reference" / name
+    copy = (PROJECT_ROOT / "config" / "reference" / name).read_text(encoding="utf-8").splitlines()
+    assert copy[0].startswith("# Copied from ../shared/reference/")
+    assert copy[1:] == shared.read_text(encoding="utf-8").splitlines()

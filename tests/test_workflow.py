@@ -61,10 +61,43 @@ def test_reconciliation_accounts_for_every_row(run):
 
 def test_every_rule_wrote_its_log(run):
     cut, _ = run
-    logs = list((cut / "logs").rglob("*.log"))
-    assert len(logs) == 3 * 40 + len(load_contract().sdtm_domains()) + 1
+    per_rule = {d.name: len(list(d.rglob("*.log"))) for d in (cut / "logs").iterdir()}
+    assert per_rule == {
+        "ingest_extract": 40,
+        "validate_extract": 40,
+        "harmonise_extract": 40,
+        "pool_sdtm_domain": len(load_contract().sdtm_domains()),
+        "reconcile_extracts": 1,
+        "derive_adam": 4,
+        "run_endpoint": 5,
+        "assemble_book": 1,
+    }
     ingest_log = (cut / "logs" / "ingest_extract" / "IN02" / "labs.log").read_text()
     assert "IN02 labs: read" in ingest_log
+
+
+def test_every_india_output_is_written_with_its_table_and_notebook(run):
+    import yaml
+
+    cut, _ = run
+    catalogue = yaml.safe_load((PROJECT_ROOT / "config/reference/outputs.yaml").read_text(encoding="utf-8"))["india"]["endpoints"]
+    for endpoint, output_ids in catalogue.items():
+        ard = pd.read_parquet(cut / "ard" / f"{endpoint}.parquet")
+        assert set(ard["output_id"]) == set(output_ids), endpoint
+        for output_id in output_ids:
+            assert (cut / "tables" / endpoint / f"{output_id}.csv").exists()
+            assert (cut / "tables" / endpoint / f"{output_id}.html").exists()
+        assert (cut / "notebooks" / f"{endpoint}.html").stat().st_size > 10_000
+    for stem in ("KM_OS", "KM_RFS", "KM_DOR"):
+        assert (cut / "figures" / "survival" / f"{stem}.png").exists() and (cut / "figures" / "survival" / f"{stem}.svg").exists()
+    assert (cut / "figures" / "response" / "F1_disposition.png").exists()
+    comparison = pd.read_csv(cut / "comparison_with_publication.csv")
+    assert comparison["status"].value_counts().to_dict() == {"reproduced": 96, "documented difference": 7, "not in extracts": 1}
+    book = (cut / "book.html").read_text(encoding="utf-8")
+    assert "Synthetic demo data" in book and "Appendix: comparison with the publication" in book
+    for output_ids in catalogue.values():
+        for output_id in output_ids:
+            assert f"id='{output_id}'" in book
 
 
 def test_noop_rerun_plans_nothing(run):

@@ -139,6 +139,7 @@ class Study:
     sites: dict[str, Site]
     cuts: dict[str, Cut]
     validation_policy: str
+    definitions: Path
     spec: dict[str, Any] = field(repr=False, default_factory=dict)
 
 
@@ -268,6 +269,7 @@ def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) 
         sites=sites,
         cuts=cuts,
         validation_policy=spec["validation_policy"],
+        definitions=root / spec["definitions"],
         spec=spec,
     )
 

@@ -1,11 +1,21 @@
 # Configuration, wildcard constraints and input functions shared by every stage.
 
 import os
+import sys
 from pathlib import Path
+
+# jsonschema imports its optional IRI format checker (rfc3987_syntax) eagerly, and that
+# compiles a grammar taking ~1.8 s at every start; the configuration schemas use no IRI
+# formats, so the checker is declared absent. This keeps a no-op rerun quick.
+sys.modules.setdefault("rfc3987_syntax", None)
 
 from snakemake.utils import validate
 
+import yaml
+
 from inoflow.config import load_config, load_contract
+from inoflow.derive import ADAM_SOURCES
+from inoflow.endpoints import ADAM_INPUTS
 
 validate(config, "../schemas/config.schema.yaml")
 
@@ -17,6 +27,9 @@ RESULTS = config["results"]
 CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")
 SHARED_CONFIG = [config["contract"], config["units"]]
 VOCABULARIES = sorted(str(p) for p in Path(config["vocabularies"]).glob("*.yaml"))
+OUTPUT_CATALOGUE = yaml.safe_load(
+    Path("config/reference/outputs.yaml").read_text(encoding="utf-8")
+)
 
 
 wildcard_constraints:
@@ -25,6 +38,8 @@ wildcard_constraints:
     site=r"[A-Z]{2}[0-9]{2}",
     domain="|".join(CONTRACT.domains),
     sdtm="|".join(CONTRACT.sdtm_domains()),
+    adam="|".join(ADAM_SOURCES),
+    endpoint="|".join(ADAM_INPUTS),
 
 
 def cut_path(*parts):
@@ -104,12 +119,81 @@ def reconciliation_keys(wildcards):
     return site_domains(study_of(wildcards))
 
 
+def definitions_file(wildcards):
+    return rel(study_of(wildcards).definitions)
+
+
+def get_adam_sources(wildcards):
+    """The SDTM domains and upstream ADaM datasets one derivation reads (inoflow.derive)."""
+    sources = ADAM_SOURCES[wildcards.adam]
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    return {
+        "sdtm": [f"{base}/sdtm/{name}.parquet" for name in sources["sdtm"]],
+        "adam": [f"{base}/adam/{name}.parquet" for name in sources["adam"]],
+        "definitions": definitions_file(wildcards),
+    }
+
+
+def adam_sdtm_names(wildcards):
+    return ADAM_SOURCES[wildcards.adam]["sdtm"]
+
+
+def adam_upstream_names(wildcards):
+    return ADAM_SOURCES[wildcards.adam]["adam"]
+
+
+def get_endpoint_inputs(wildcards):
+    """An endpoint notebook, the ADaM datasets it reads and the definitions."""
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    return {
+        "notebook": f"notebooks/{wildcards.endpoint}.ipynb",
+        "adam": [
+            f"{base}/adam/{name}.parquet" for name in ADAM_INPUTS[wildcards.endpoint]
+        ],
+        "definitions": definitions_file(wildcards),
+        "catalogue": "config/reference/outputs.yaml",
+    }
+
+
+def get_notebook_parameters(wildcards, output):
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    return {
+        "study": wildcards.study,
+        "cut": wildcards.cut,
+        "endpoint": wildcards.endpoint,
+        "adam_paths": {
+            name: f"{base}/adam/{name}.parquet"
+            for name in ADAM_INPUTS[wildcards.endpoint]
+        },
+        "definitions_path": definitions_file(wildcards),
+        "output_ids": OUTPUT_CATALOGUE[wildcards.study]["endpoints"][
+            wildcards.endpoint
+        ],
+        "ard_path": output.ard,
+        "tables_dir": output.tables,
+        "figures_dir": output.figures,
+    }
+
+
+def get_book_inputs(wildcards):
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    endpoints = list(OUTPUT_CATALOGUE[wildcards.study]["endpoints"])
+    return {
+        "ard": [f"{base}/ard/{e}.parquet" for e in endpoints],
+        "tables": [f"{base}/tables/{e}" for e in endpoints],
+        "figures": [f"{base}/figures/{e}" for e in endpoints],
+        "comparison": f"config/reference/{wildcards.study}_comparison.yaml",
+        "reconciliation": f"{base}/reconciliation/reconciliation.csv",
+    }
+
+
 def get_final_outputs():
-    """Every study and cut: the pooled common model and its reconciliation."""
+    """Every study and cut: the common model, its reconciliation and the book."""
     targets = []
     for name, study in STUDIES.items():
         for cut in study.cuts:
             base = CUT_DIR.format(study=name, cut=cut)
             targets += [f"{base}/sdtm/{d}.parquet" for d in CONTRACT.sdtm_domains()]
             targets.append(f"{base}/reconciliation/reconciliation.csv")
+            targets.append(f"{base}/book.html")
     return targets

@@ -1,0 +1,21 @@
+"""Snakemake script: assemble the HTML book and the comparison with the publication."""
+
+from inoflow.book import assemble_book
+from inoflow.runner import step
+
+with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
+    smk = snakemake  # noqa: F821
+    comparison = assemble_book(
+        study=smk.wildcards.study,
+        cut=smk.wildcards.cut,
+        title=smk.params.title,
+        endpoints=smk.params.endpoints,
+        ard_paths=dict(zip(smk.params.endpoint_names, smk.input.ard, strict=True)),
+        figures_dirs=dict(zip(smk.params.endpoint_names, smk.input.figures, strict=True)),
+        synthetic=smk.params.synthetic,
+        out_html=smk.output.book,
+        out_comparison=smk.output.comparison,
+        out_ard=smk.output.ard,
+    )
+    for status, count in comparison["status"].value_counts().items():
+        log.info("comparison with the publication: %d %s", count, status)

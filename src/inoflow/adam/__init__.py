@@ -1,0 +1,15 @@
+"""ADaM derivations: SDTM-named common model -> analysis datasets.
+
+- :mod:`inoflow.adam.adrs`  ``derive_adrs(sdtm, definitions)``: response per marrow assessment and per subject
+- :mod:`inoflow.adam.adae`  ``derive_adae(sdtm, definitions)``: reported and laboratory-derived adverse events
+- :mod:`inoflow.adam.adsl`  ``derive_adsl(sdtm, adrs, adae, definitions, cutoff)``: one record per subject
+- :mod:`inoflow.adam.adtte` ``derive_adtte(sdtm, adsl, adrs, definitions)``: OS, RFS and DOR
+- :mod:`inoflow.adam.common` definitions, dates, exposure, traceability
+
+Every threshold and rule parameter comes from the study's definitions file
+(``config/definitions/<study>.yaml``, read with :func:`inoflow.adam.common.load_definitions`).
+"""
+
+from inoflow.adam.common import load_definitions
+
+__all__ = ["load_definitions"]

@@ -1,0 +1,285 @@
+"""ADAE: reported adverse events and laboratory-derived toxicity events.
+
+- ``AECAT 'REPORTED'`` (SRCDOM 'AE'): every AE record, with analysis dates, study day, the
+  treatment-emergent flag (onset on or after the first dose), the VOD flag and whether onset is
+  after the HSCT date (``APHSCTFL``).
+- ``AECAT 'LABORATORY-DERIVED'`` (SRCDOM 'LB' or 'VS'): one record per subject and toxicity, at
+  its first occurrence in the toxicity window (first dose to last dose + 42 days, ending at
+  HSCT), for the registry's liver toxicity parameters (``AEGRP 'LIVER'``) and haematological
+  toxicities (``AEGRP 'HAEMATOLOGICAL'``), with the value (``AVAL``), the ULN, the ratio to the
+  ULN (``R2ULN``) and the criterion met (``AECRIT``).
+
+The registry defines liver and haematological toxicity by laboratory thresholds, so the ADSL
+toxicity flags come from the laboratory-derived records; reported AEs of the same kind are
+kept as reported and are not counted twice.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from inoflow.adam.common import (
+    TRACE,
+    add_sequence,
+    compare,
+    first_hsct,
+    study_day,
+    subjects,
+    tidy,
+    to_date,
+    treatment_exposure,
+    with_trace,
+)
+
+REPORTED = "REPORTED"
+LABORATORY = "LABORATORY-DERIVED"
+
+COLUMNS = [
+    "STUDYID",
+    "USUBJID",
+    "ASEQ",
+    "SUBJID",
+    "SITEID",
+    "AECAT",
+    "AEGRP",
+    "AETERM",
+    "AEDECOD",
+    "AETOXGR",
+    "AEREL",
+    "AESER",
+    "ASTDT",
+    "AENDT",
+    "ASTDY",
+    "TRTEMFL",
+    "VODFL",
+    "APHSCTFL",
+    "AVAL",
+    "AVALU",
+    "ULN",
+    "R2ULN",
+    "ANC",
+    "ANCSEQ",
+    "AECRIT",
+    *TRACE,
+]
+
+
+def toxicity_window(exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dict) -> pd.DataFrame:
+    """The laboratory toxicity window per subject: ``WINSTDT`` (first dose) to ``WINENDT``
+    (last dose + 42 days, or the HSCT date if earlier), both included.
+
+    >>> exposure = pd.DataFrame({"USUBJID": ["A", "B"], "TRTSDT": pd.to_datetime(["2020-01-01"] * 2),
+    ...                          "TRTEDT": pd.to_datetime(["2020-01-15"] * 2)})
+    >>> hsct = pd.DataFrame({"USUBJID": ["B"], "HSCTDT": pd.to_datetime(["2020-02-10"])})
+    >>> defs = {"toxicity_window": {"days_after_last_dose": 42, "truncate_at_hsct": True}}
+    >>> toxicity_window(exposure, hsct, defs)["WINENDT"].dt.strftime("%Y-%m-%d").tolist()
+    ['2020-02-26', '2020-02-10']
+    """
+    rule = definitions["toxicity_window"]
+    out = exposure[["USUBJID", "TRTSDT", "TRTEDT"]].merge(hsct[["USUBJID", "HSCTDT"]], on="USUBJID", how="left")
+    out["WINSTDT"] = out["TRTSDT"]
+    out["WINENDT"] = out["TRTEDT"] + pd.to_timedelta(rule["days_after_last_dose"], unit="D")
+    if rule.get("truncate_at_hsct", True):
+        earlier = out["HSCTDT"].notna() & (out["HSCTDT"] < out["WINENDT"])
+        out.loc[earlier, "WINENDT"] = out.loc[earlier, "HSCTDT"]
+    return out[["USUBJID", "WINSTDT", "WINENDT"]]
+
+
+def derive_reported_events(ae: pd.DataFrame, exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dict):
+    """Reported AEs with ASTDT/AENDT, ASTDY, TRTEMFL, VODFL and APHSCTFL.
+
+    Registry: "Treatment-related AE was any untoward medical occurrence in a participant who has
+    received the study drug." VOD: "VOD occurs when the small blood vessels in the liver are
+    blocked." (AEDECOD ``definitions["vod"]["aedecod"]``). APHSCTFL is 'Y' when onset is after
+    the HSCT date (onset on the HSCT date is not after it), 'N' otherwise for transplanted
+    subjects, missing without HSCT.
+
+    >>> ae = pd.DataFrame({"USUBJID": ["A", "A"], "AESEQ": [1, 2], "AETERM": ["VOD", "hepatic VOD"],
+    ...                    "AEDECOD": ["VENO-OCCLUSIVE DISEASE"] * 2, "AESTDTC": ["2020-02-10", "2020-02-11"],
+    ...                    "AEENDTC": [None, None], "AETOXGR": [3, 3], "AEREL": ["Y", "Y"], "AESER": ["Y", "Y"]})
+    >>> exposure = pd.DataFrame({"USUBJID": ["A"], "TRTSDT": pd.to_datetime(["2020-01-01"])})
+    >>> hsct = pd.DataFrame({"USUBJID": ["A"], "HSCTDT": pd.to_datetime(["2020-02-10"])})
+    >>> out = derive_reported_events(ae, exposure, hsct, {"vod": {"aedecod": "VENO-OCCLUSIVE DISEASE"}})
+    >>> out[["ASTDY", "TRTEMFL", "VODFL", "APHSCTFL"]].values.tolist()
+    [[41, 'Y', 'Y', 'N'], [42, 'Y', 'Y', 'Y']]
+    """
+    out = ae.merge(exposure[["USUBJID", "TRTSDT"]], on="USUBJID", how="left").merge(
+        hsct[["USUBJID", "HSCTDT"]], on="USUBJID", how="left"
+    )
+    out["AECAT"] = REPORTED
+    out["ASTDT"] = to_date(out["AESTDTC"])
+    out["AENDT"] = to_date(out["AEENDTC"])
+    out["ASTDY"] = study_day(out["ASTDT"], out["TRTSDT"])
+    emergent = out["ASTDT"].notna() & out["TRTSDT"].notna() & (out["ASTDT"] >= out["TRTSDT"])
+    out["TRTEMFL"] = emergent.map({True: "Y", False: "N"})
+    out["VODFL"] = (out["AEDECOD"] == definitions["vod"]["aedecod"]).map({True: "Y", False: "N"})
+    after = out["ASTDT"] > out["HSCTDT"]
+    out["APHSCTFL"] = after.map({True: "Y", False: "N"}).where(out["HSCTDT"].notna() & out["ASTDT"].notna())
+    return with_trace(out, "AE", "AESEQ")
+
+
+def _in_window(records: pd.DataFrame, date_column: str, window: pd.DataFrame) -> pd.DataFrame:
+    out = records.assign(ADT=to_date(records[date_column])).merge(window, on="USUBJID", how="inner")
+    return out[(out["ADT"] >= out["WINSTDT"]) & (out["ADT"] <= out["WINENDT"])]
+
+
+def _first(records: pd.DataFrame, by: list[str], ascending: list[bool]) -> pd.DataFrame:
+    """The first qualifying record per subject (earliest date, then the most extreme value)."""
+    return records.sort_values(
+        ["USUBJID", "ADT", *by], ascending=[True, True, *ascending], kind="stable"
+    ).drop_duplicates("USUBJID")
+
+
+def derive_liver_toxicity(lb: pd.DataFrame, window: pd.DataFrame, definitions: dict) -> pd.DataFrame:
+    """First AST, ALT and bilirubin elevation in the toxicity window, one record per subject and
+    parameter.
+
+    Registry: "Number of Participants With Grade 3/4 Treatment Related Liver Toxicity
+    (Hepatobiliary Disorder) Adverse Events (TEAEs) Following InO Initiation ... Liver toxicity
+    parameters included: Aspartate aminotransferase (level) >=2.5*upper limit of normal (ULN);
+    alanine transaminase (level) >=2.5*ULN and total serum bilirubin >=1.5*ULN."
+
+    ``R2ULN`` = value / ULN rounded to ``ratio_decimals`` (6); a record without a ULN cannot meet
+    the criterion.
+
+    >>> lb = pd.DataFrame({"USUBJID": ["A"] * 3, "LBSEQ": [1, 2, 3], "LBTESTCD": ["AST", "AST", "BILI"],
+    ...                    "LBDTC": ["2020-01-05", "2020-01-09", "2020-01-09"], "LBSTRESN": [99.0, 100.0, 30.75],
+    ...                    "LBSTRESU": ["U/L", "U/L", "umol/L"], "LBSTNRHI": [40.0, 40.0, 20.5]})
+    >>> window = pd.DataFrame({"USUBJID": ["A"], "WINSTDT": pd.to_datetime(["2020-01-01"]),
+    ...                        "WINENDT": pd.to_datetime(["2020-02-01"])})
+    >>> defs = {"liver_toxicity": {"ratio_decimals": 6,
+    ...         "AST": {"aedecod": "AST INCREASED", "r2uln": {"ge": 2.5}, "criterion": "AST >= 2.5 x ULN"},
+    ...         "BILI": {"aedecod": "BILI INCREASED", "r2uln": {"ge": 1.5}, "criterion": "BILI >= 1.5 x ULN"}}}
+    >>> derive_liver_toxicity(lb, window, defs)[["AEDECOD", "AVAL", "R2ULN"]].values.tolist()
+    [['AST INCREASED', 100.0, 2.5], ['BILI INCREASED', 30.75, 1.5]]
+    """
+    rules = definitions["liver_toxicity"]
+    decimals = rules.get("ratio_decimals", 6)
+    parts = []
+    for testcd, rule in rules.items():
+        if not isinstance(rule, dict):
+            continue
+        values = _in_window(lb[lb["LBTESTCD"] == testcd], "LBDTC", window)
+        values = values.assign(
+            AVAL=values["LBSTRESN"],
+            ULN=values["LBSTNRHI"],
+            R2ULN=(values["LBSTRESN"] / values["LBSTNRHI"]).round(decimals),
+        )
+        hits = values[compare(values["R2ULN"], rule["r2uln"])]
+        first = _first(hits, ["R2ULN", "LBSEQ"], [False, True])
+        parts.append(
+            with_trace(first, "LB", "LBSEQ").assign(
+                AEDECOD=rule["aedecod"], AECRIT=rule["criterion"], AEGRP="LIVER", AVALU=first["LBSTRESU"]
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def derive_hematological_toxicity(
+    lb: pd.DataFrame, vs: pd.DataFrame, window: pd.DataFrame, definitions: dict
+) -> pd.DataFrame:
+    """First thrombocytopenia, neutropenia and febrile neutropenia in the toxicity window, one
+    record per subject and toxicity (counts sent with the marrow assessments included).
+
+    Registry: "Hematological toxicities included: Febrile neutropenia= absolute neutrophil count
+    (ANC) < 1.0*10^9 cells/L, fever >=38.5 degree C); Neutropenia= absolute granulocyte count <
+    1.0*10^9 cells/L; Thrombocytopenia= platelet count < 150,000 platelets per microliter."
+
+    Febrile neutropenia: an ANC below the threshold and a temperature at or above 38.5 C on the
+    same day; the record is the temperature (SRCDOM 'VS', AVAL in C) with the day's lowest ANC in
+    ``ANC`` / ``ANCSEQ``.
+
+    >>> lb = pd.DataFrame({"USUBJID": ["A"] * 3, "LBSEQ": [1, 2, 3], "LBTESTCD": ["NEUT", "NEUT", "PLAT"],
+    ...                    "LBDTC": ["2020-01-05", "2020-01-09", "2020-01-09"], "LBSTRESN": [0.8, 0.5, 150.0],
+    ...                    "LBSTRESU": ["10^9/L", "10^9/L", "10^9/L"], "LBSTNRHI": [None, None, None]})
+    >>> vs = pd.DataFrame({"USUBJID": ["A", "A"], "VSSEQ": [1, 2], "VSTESTCD": ["TEMP", "TEMP"],
+    ...                    "VSDTC": ["2020-01-05", "2020-01-09"], "VSSTRESN": [38.4, 38.5], "VSSTRESU": ["C", "C"]})
+    >>> window = pd.DataFrame({"USUBJID": ["A"], "WINSTDT": pd.to_datetime(["2020-01-01"]),
+    ...                        "WINENDT": pd.to_datetime(["2020-02-01"])})
+    >>> defs = {"hematological_toxicities": {
+    ...     "THROMBOCYTOPENIA": {"lbtestcd": "PLAT", "value": {"lt": 150}, "criterion": "PLAT < 150"},
+    ...     "NEUTROPENIA": {"lbtestcd": "NEUT", "value": {"lt": 1.0}, "criterion": "ANC < 1.0"},
+    ...     "FEBRILE NEUTROPENIA": {"lbtestcd": "NEUT", "value": {"lt": 1.0}, "vstestcd": "TEMP",
+    ...                             "temperature_c": {"ge": 38.5}, "criterion": "ANC < 1.0 and T >= 38.5"}}}
+    >>> out = derive_hematological_toxicity(lb, vs, window, defs)
+    >>> out[["AEDECOD", "AVAL", "ANC"]].astype(str).values.tolist()
+    [['NEUTROPENIA', '0.8', 'nan'], ['FEBRILE NEUTROPENIA', '38.5', '0.5']]
+    """
+    parts = []
+    for decod, rule in definitions["hematological_toxicities"].items():
+        counts = _in_window(lb[lb["LBTESTCD"] == rule["lbtestcd"]], "LBDTC", window)
+        low = counts[compare(counts["LBSTRESN"], rule["value"])]
+        if "vstestcd" not in rule:
+            first = _first(low, ["LBSTRESN", "LBSEQ"], [True, True])
+            parts.append(
+                with_trace(first, "LB", "LBSEQ").assign(
+                    AEDECOD=decod,
+                    AECRIT=rule["criterion"],
+                    AEGRP="HAEMATOLOGICAL",
+                    AVAL=first["LBSTRESN"],
+                    AVALU=first["LBSTRESU"],
+                    ULN=first["LBSTNRHI"],
+                )
+            )
+            continue
+        lowest = (
+            low.sort_values(["USUBJID", "ADT", "LBSTRESN", "LBSEQ"], kind="stable")
+            .drop_duplicates(["USUBJID", "ADT"])[["USUBJID", "ADT", "LBSTRESN", "LBSEQ"]]
+            .rename(columns={"LBSTRESN": "ANC", "LBSEQ": "ANCSEQ"})
+        )
+        temps = _in_window(vs[vs["VSTESTCD"] == rule["vstestcd"]], "VSDTC", window)
+        fever = temps[compare(temps["VSSTRESN"], rule["temperature_c"])].merge(lowest, on=["USUBJID", "ADT"])
+        first = _first(fever, ["VSSTRESN", "VSSEQ"], [False, True])
+        parts.append(
+            with_trace(first, "VS", "VSSEQ").assign(
+                AEDECOD=decod,
+                AECRIT=rule["criterion"],
+                AEGRP="HAEMATOLOGICAL",
+                AVAL=first["VSSTRESN"],
+                AVALU=first["VSSTRESU"],
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
+def derive_adae(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+    """ADAE from DM, EX, AE, LB, VS and PR (see the module docstring)."""
+    exposure = treatment_exposure(sdtm["EX"])
+    hsct = first_hsct(sdtm.get("PR"), exposure, definitions)
+    ids = subjects(sdtm["DM"])
+    reported = derive_reported_events(sdtm["AE"], exposure, hsct, definitions)
+    window = toxicity_window(exposure, hsct, definitions)
+    laboratory = pd.concat(
+        [
+            derive_liver_toxicity(sdtm["LB"], window, definitions),
+            derive_hematological_toxicity(sdtm["LB"], sdtm["VS"], window, definitions),
+        ],
+        ignore_index=True,
+    )
+    if not laboratory.empty:
+        laboratory = laboratory.merge(exposure[["USUBJID", "TRTSDT"]], on="USUBJID", how="left").merge(
+            hsct[["USUBJID", "HSCTDT"]], on="USUBJID", how="left"
+        )
+        laboratory["AECAT"] = LABORATORY
+        laboratory["AETERM"] = laboratory["AEDECOD"]
+        laboratory["ASTDT"] = laboratory["ADT"]
+        laboratory["ASTDY"] = study_day(laboratory["ASTDT"], laboratory["TRTSDT"])
+        laboratory["TRTEMFL"] = "Y"
+        laboratory["VODFL"] = "N"
+        after = laboratory["ASTDT"] > laboratory["HSCTDT"]
+        laboratory["APHSCTFL"] = after.map({True: "Y", False: "N"}).where(laboratory["HSCTDT"].notna())
+    adae = pd.concat([reported, laboratory], ignore_index=True)
+    adae = adae.drop(columns=["STUDYID", "SUBJID", "SITEID"], errors="ignore").merge(ids, on="USUBJID", how="left")
+    for column in COLUMNS:
+        if column not in adae.columns:
+            adae[column] = None
+    adae["ASTDT"] = to_date(adae["ASTDT"])
+    adae["AENDT"] = to_date(adae["AENDT"])
+    adae["ASTDY"] = pd.to_numeric(adae["ASTDY"], errors="coerce").astype("Int64")
+    adae["AETOXGR"] = pd.to_numeric(adae["AETOXGR"], errors="coerce").astype("Int64")
+    for column in ("AVAL", "ULN", "R2ULN", "ANC"):
+        adae[column] = pd.to_numeric(adae[column], errors="coerce").astype("float64")
+    for column in ("ANCSEQ", "SRCSEQ", "SRCROW"):
+        adae[column] = pd.to_numeric(adae[column], errors="coerce").astype("Int64")
+    adae = add_sequence(adae, ["USUBJID", "ASTDT", "AECAT", "AEDECOD"])
+    return tidy(adae[COLUMNS])

@@ -1,0 +1,429 @@
+"""ADRS: response at each bone-marrow assessment and the subject-level response parameters.
+
+Assessment-level parameters (one record per marrow assessment):
+
+- ``OVRLRESP`` response derived from the measurements of that assessment: CR / CRi / NR after
+  the first dose; the baseline marrow (the last on or before the first dose) has ABLFL 'Y' and
+  AVALC 'BASELINE'; an earlier marrow is 'PRE-TREATMENT';
+- ``MRDNEG`` MRD negative (Y/N) at each post-baseline assessment, with the rule used
+  (``MRDRULE``: DOCUMENTED, THRESHOLD, OTHER METHOD or NOT ASSESSED);
+- ``SITERESP`` the site's own label, as sent, with ``AVALCAT1`` the response it reads as and
+  ``RSPDISFL`` 'Y' where that disagrees with the derived response.
+
+Subject-level parameters: ``BOR`` (best overall response), ``CYCRESP`` (cycles to the first
+CR/CRi), ``MRDBEST`` (MRD negative at any assessment on or after the first CR/CRi),
+``MRDFIRST`` (MRD negative at the first CR/CRi assessment), ``RELAPSE`` (relapse from CR/CRi).
+
+Every record carries the measurements used (BLAST, PLAT, NEUT, MRD, EMD) and the SDTM record it
+comes from (SRCDOM, SRCSEQ and the source row).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from inoflow.adam.common import (
+    PROVENANCE,
+    TRACE,
+    add_sequence,
+    compare,
+    cycle_at,
+    empty_trace,
+    study_day,
+    subjects,
+    tidy,
+    to_date,
+    trace,
+    treatment_exposure,
+)
+
+PARAMS = {
+    "OVRLRESP": "Overall response at the marrow assessment (derived)",
+    "MRDNEG": "MRD negative at the marrow assessment",
+    "SITERESP": "Response as labelled by the site",
+    "BOR": "Best overall response (CR > CRi > NR)",
+    "CYCRESP": "Number of InO cycles to the first CR/CRi",
+    "MRDBEST": "MRD negative on or after the first CR/CRi",
+    "MRDFIRST": "MRD negative at the first CR/CRi assessment",
+    "RELAPSE": "Relapse from CR/CRi",
+}
+
+MARROW = "BONE MARROW"
+BLOOD = "BLOOD"
+RESPONDED = ("CR", "CRi")
+
+COLUMNS = [
+    "STUDYID",
+    "USUBJID",
+    "ASEQ",
+    "SUBJID",
+    "SITEID",
+    "PARAMCD",
+    "PARAM",
+    "AVAL",
+    "AVALC",
+    "AVALCAT1",
+    "ADT",
+    "ADY",
+    "AVISIT",
+    "AVISITN",
+    "ABLFL",
+    "BLAST",
+    "PLAT",
+    "NEUT",
+    "CNTSRC",
+    "MRD",
+    "MRDMETH",
+    "MRDSTAT",
+    "MRDRULE",
+    "EMD",
+    "EMDSITE",
+    "RSPDISFL",
+    *TRACE,
+]
+MEASUREMENTS = ["BLAST", "PLAT", "NEUT", "CNTSRC", "MRD", "MRDMETH", "MRDSTAT", "EMD", "EMDSITE"]
+
+
+# ---------------------------------------------------------------------------------------------
+# The rules (one small function each)
+# ---------------------------------------------------------------------------------------------
+
+
+def derive_response_at_assessment(assessments: pd.DataFrame, criteria: dict) -> pd.Series:
+    """Response at each post-baseline marrow assessment: 'CR', 'CRi' or 'NR'.
+
+    Registry: "CR was defined as 5 percent (%) bone marrow blasts, no evidence of disease in the
+    bone marrow, and recovery of peripheral blood count (platelet count of [more than] >100*10^9
+    cells/liter [L] and absolute neutrophil count of >1*10^9 cells/L). CRi was defined as 5% bone
+    marrow blasts and no evidence of disease in the bone marrow, but with incomplete recovery of
+    peripheral blood count."
+
+    ``criteria`` is ``definitions["complete_remission"]``: blasts ``{le: 5}``, extramedullary
+    disease 'N', platelets ``{gt: 100}``, ANC ``{gt: 1.0}``. A missing count is not a recovered one.
+
+    >>> crit = {"marrow_blasts_pct": {"le": 5}, "extramedullary_disease": "N",
+    ...         "platelets_recovery": {"gt": 100}, "anc_recovery": {"gt": 1.0}}
+    >>> a = pd.DataFrame({"BLAST": [5.0, 5.0, 5.0, 2.0, 2.0], "EMD": ["N", "N", "N", "Y", "N"],
+    ...                   "PLAT": [118, 100, 140, 150, 150], "NEUT": [1.5, 1.6, 1.0, 2.0, 2.0]})
+    >>> derive_response_at_assessment(a, crit).tolist()
+    ['CR', 'CRi', 'CRi', 'NR', 'CR']
+    """
+    marrow_ok = compare(assessments["BLAST"], criteria["marrow_blasts_pct"]) & (
+        assessments["EMD"] == criteria["extramedullary_disease"]
+    )
+    recovered = compare(assessments["PLAT"], criteria["platelets_recovery"]) & compare(
+        assessments["NEUT"], criteria["anc_recovery"]
+    )
+    out = pd.Series("NR", index=assessments.index, dtype="object")
+    out[marrow_ok & recovered] = "CR"
+    out[marrow_ok & ~recovered] = "CRi"
+    return out
+
+
+def derive_best_response(responses: pd.Series, order: list[str], not_evaluable: str) -> str:
+    """Best overall response over a subject's post-baseline assessments, in the order CR > CRi >
+    NR; ``not_evaluable`` ('NE') without any post-baseline marrow.
+
+    Registry: "Number of Participants Who Achieved Complete Remission (CR) or Complete Remission
+    With Incomplete Hematological Recovery (CRi) Following Treatment With InO".
+
+    >>> derive_best_response(pd.Series(["NR", "CRi", "CR", "CRi"]), ["CR", "CRi", "NR"], "NE")
+    'CR'
+    >>> derive_best_response(pd.Series([], dtype=object), ["CR", "CRi", "NR"], "NE")
+    'NE'
+    """
+    present = set(responses.dropna())
+    return next((r for r in order if r in present), not_evaluable)
+
+
+def derive_cycles_to_response(first_response: pd.DataFrame, ex: pd.DataFrame) -> pd.Series:
+    """Cycles of InO needed to attain CR/CRi: the cycle of the latest dose on or before the first
+    CR/CRi assessment (``first_response``: USUBJID, ADT).
+
+    Registry: "Median Number of Cycles of InO Needed to Attain CR/CRi".
+
+    >>> ex = pd.DataFrame({"USUBJID": ["A"] * 4, "EXCYCLE": [1, 1, 2, 2], "EXDOSE": [0.8, 0.5, 0.5, 0.5],
+    ...                    "EXSTDTC": ["2020-01-01", "2020-01-08", "2020-01-29", "2020-02-05"]})
+    >>> first = pd.DataFrame({"USUBJID": ["A", "A"], "ADT": pd.to_datetime(["2020-01-25", "2020-01-29"])})
+    >>> derive_cycles_to_response(first, ex).tolist()
+    [1, 2]
+    """
+    return cycle_at(first_response, ex, "ADT")
+
+
+def derive_mrd_negativity(assessments: pd.DataFrame, criteria: dict) -> pd.DataFrame:
+    """MRD negative at each assessment (``MRDNEG`` 'Y'/'N') and the rule used (``MRDRULE``).
+
+    Registry: "Negative MRD was defined as documented in medical records or (if unavailable in
+    the records) as leukemic cells comprising <1*10^-4 (<0.01%) of bone marrow nucleated cells.
+    MRD was assessed by multicolor flow cytometry."
+
+    The documented status (RS MRDSTAT) wins; otherwise MRD < 0.01 % measured by flow cytometry
+    (a value without a method is taken as the record's flow cytometry); a value by another method
+    is not negative by this definition; no status and no value: not assessed (not negative).
+
+    >>> crit = {"documented_negative": "NEGATIVE", "threshold_pct": {"lt": 0.01}, "method": "FLOW CYTOMETRY"}
+    >>> a = pd.DataFrame({"MRDSTAT": ["NEGATIVE", None, None, None, "POSITIVE", None],
+    ...                   "MRD": [0.01, 0.01, 0.009, None, 0.0, 0.001],
+    ...                   "MRDMETH": ["FLOW CYTOMETRY"] * 5 + ["PCR"]})
+    >>> derive_mrd_negativity(a, crit).values.tolist()
+    [['Y', 'DOCUMENTED'], ['N', 'THRESHOLD'], ['Y', 'THRESHOLD'], ['N', 'NOT ASSESSED'], ['N', 'DOCUMENTED'], ['N', 'OTHER METHOD']]
+    """
+    documented = assessments["MRDSTAT"].notna()
+    measured = pd.to_numeric(assessments["MRD"], errors="coerce").notna()
+    method_ok = assessments["MRDMETH"].isna() | (assessments["MRDMETH"] == criteria["method"])
+    negative = documented & (assessments["MRDSTAT"] == criteria["documented_negative"])
+    negative |= ~documented & measured & method_ok & compare(assessments["MRD"], criteria["threshold_pct"])
+    rule = pd.Series("NOT ASSESSED", index=assessments.index, dtype="object")
+    rule[~documented & measured & ~method_ok] = "OTHER METHOD"
+    rule[~documented & measured & method_ok] = "THRESHOLD"
+    rule[documented] = "DOCUMENTED"
+    return pd.DataFrame({"MRDNEG": negative.map({True: "Y", False: "N"}), "MRDRULE": rule})
+
+
+def derive_relapse(after_first_response: pd.DataFrame, criteria: dict) -> pd.DataFrame:
+    """The relapse assessment: the first marrow after the first CR/CRi with blasts > 5 % or
+    extramedullary disease (an empty frame if none).
+
+    Registry (RFS): "progressive disease (including objective progression, relapse from CR/CRi,
+    ...)"; relapse is the loss of the CR criteria "5% bone marrow blasts, no evidence of disease in
+    the bone marrow".
+
+    >>> crit = {"marrow_blasts_pct": {"gt": 5}, "extramedullary_disease": "Y"}
+    >>> later = pd.DataFrame({"ADT": pd.to_datetime(["2020-03-01", "2020-04-01", "2020-05-01"]),
+    ...                       "BLAST": [1.0, 1.5, 38.0], "EMD": ["N", "Y", "N"]})
+    >>> derive_relapse(later, crit)["ADT"].dt.strftime("%Y-%m-%d").tolist()
+    ['2020-04-01']
+    """
+    lost = compare(after_first_response["BLAST"], criteria["marrow_blasts_pct"]) | (
+        after_first_response["EMD"] == criteria["extramedullary_disease"]
+    )
+    return after_first_response[lost].sort_values("ADT", kind="stable").head(1)
+
+
+def read_site_label(labels: pd.Series, patterns: list[dict]) -> pd.Series:
+    """The response category a site's free-text label reads as (first matching pattern of
+    ``definitions["site_response_labels"]``; ``None`` if none matches).
+
+    >>> pats = [{"pattern": r"\\bCRi\\b|incomplete count recovery", "response": "CRi"},
+    ...         {"pattern": r"^(CR|complete remission)\\b", "response": "CR"},
+    ...         {"pattern": r"partial|relapse", "response": "NR"}]
+    >>> read_site_label(pd.Series(["CR with incomplete count recovery", "CR MRD+", "Partial remission", "?"]),
+    ...                 pats).tolist()
+    ['CRi', 'CR', 'NR', None]
+    """
+    compiled = [(re.compile(p["pattern"], re.IGNORECASE), p["response"]) for p in patterns]
+
+    def one(label):
+        if not isinstance(label, str) or not label.strip():
+            return None
+        return next((response for regex, response in compiled if regex.search(label.strip())), None)
+
+    return labels.map(one).astype("object")
+
+
+# ---------------------------------------------------------------------------------------------
+# Marrow assessments from LB and RS
+# ---------------------------------------------------------------------------------------------
+
+
+def _one_per_day(records: pd.DataFrame, date_column: str, seq_column: str) -> pd.DataFrame:
+    out = records.assign(ADT=to_date(records[date_column]))
+    return out.sort_values(["USUBJID", "ADT", seq_column], kind="stable").drop_duplicates(["USUBJID", "ADT"])
+
+
+def marrow_assessments(lb: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
+    """One row per bone-marrow assessment (subject and date of a marrow blast count): the
+    measurements (BLAST, PLAT, NEUT, MRD with its method, documented MRD status, EMD, EMD site,
+    the site's label) and the --SEQ of each SDTM record used.
+
+    The platelet and neutrophil counts are those sent with the marrow (LBSPEC BLOOD); a count
+    missing there is taken from the laboratory panel of the same day (``CNTSRC`` says which).
+    """
+    blasts = _one_per_day(lb[(lb["LBTESTCD"] == "BLAST") & (lb["LBSPEC"] == MARROW)], "LBDTC", "LBSEQ")
+    base = blasts[["STUDYID", "USUBJID", "SUBJID", "SITEID", "ADT", "LBSEQ", *PROVENANCE]].rename(
+        columns={"LBSEQ": "BLASTSEQ"}
+    )
+    base["BLAST"] = blasts["LBSTRESN"].to_numpy()
+
+    def findings(frame, testcd_col, code, value_col, date_col, seq_col, extra=None, where=None):
+        sub = frame[frame[testcd_col] == code]
+        if where is not None:
+            sub = sub[where(sub)]
+        sub = _one_per_day(sub, date_col, seq_col)
+        columns = {value_col: code, seq_col: f"{code}SEQ", **(extra or {})}
+        return sub[["USUBJID", "ADT", *columns]].rename(columns=columns)
+
+    out = base
+    for code in ("PLAT", "NEUT"):
+        at_marrow = findings(lb, "LBTESTCD", code, "LBSTRESN", "LBDTC", "LBSEQ", where=lambda s: s["LBSPEC"] == BLOOD)
+        panel = findings(lb, "LBTESTCD", code, "LBSTRESN", "LBDTC", "LBSEQ", where=lambda s: s["LBSPEC"].isna())
+        panel = panel.rename(columns={code: f"{code}_LAB", f"{code}SEQ": f"{code}SEQ_LAB"})
+        out = out.merge(at_marrow, on=["USUBJID", "ADT"], how="left").merge(panel, on=["USUBJID", "ADT"], how="left")
+    out = out.merge(
+        findings(lb, "LBTESTCD", "MRD", "LBSTRESN", "LBDTC", "LBSEQ", extra={"LBMETHOD": "MRDMETH"}),
+        on=["USUBJID", "ADT"],
+        how="left",
+    )
+    for code in ("EMD", "EMDSITE", "MRDSTAT", "SITERESP"):
+        extra = {c: f"{code}_{c}" for c in PROVENANCE} if code == "SITERESP" else None
+        out = out.merge(
+            findings(rs, "RSTESTCD", code, "RSSTRESC", "RSDTC", "RSSEQ", extra=extra), on=["USUBJID", "ADT"], how="left"
+        )
+    lab_used = pd.Series(False, index=out.index)
+    for code in ("PLAT", "NEUT"):
+        use_lab = out[code].isna() & out[f"{code}_LAB"].notna()
+        out.loc[use_lab, code] = out.loc[use_lab, f"{code}_LAB"]
+        out.loc[use_lab, f"{code}SEQ"] = out.loc[use_lab, f"{code}SEQ_LAB"]
+        lab_used |= use_lab
+    out["CNTSRC"] = "ASSESSMENT"
+    out.loc[lab_used, "CNTSRC"] = "LABORATORY"
+    out.loc[out["PLAT"].isna() & out["NEUT"].isna(), "CNTSRC"] = None
+    return out.sort_values(["USUBJID", "ADT"], kind="stable").reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The dataset
+# ---------------------------------------------------------------------------------------------
+
+
+def _record(row: pd.Series | None, paramcd: str, subject: pd.Series, **values) -> dict:
+    record = {
+        "STUDYID": subject["STUDYID"],
+        "USUBJID": subject["USUBJID"],
+        "SUBJID": subject["SUBJID"],
+        "SITEID": subject["SITEID"],
+        "PARAMCD": paramcd,
+        "PARAM": PARAMS[paramcd],
+    }
+    if row is not None:
+        record.update({"ADT": row["ADT"], "AVISIT": row["AVISIT"], "AVISITN": row["AVISITN"]})
+        record.update({m: row[m] for m in MEASUREMENTS})
+        record.update(trace(row.to_frame().T, "LB", "BLASTSEQ").iloc[0].to_dict())
+    record.update(values)
+    return record
+
+
+def _trace_to(row: pd.Series, domain: str, seq_column: str, prefix: str | None = None) -> dict:
+    """Traceability to another record of the same assessment row (same file and row)."""
+    provenance = {c: row[f"{prefix}_{c}"] if prefix else row[c] for c in PROVENANCE}
+    seq = row[seq_column]
+    return {"SRCDOM": domain, "SRCSEQ": None if pd.isna(seq) else int(seq), **provenance}
+
+
+def _mrd_trace(row: pd.Series) -> dict:
+    if row["MRDRULE"] == "DOCUMENTED":
+        return _trace_to(row, "RS", "MRDSTATSEQ")
+    if row["MRDRULE"] in ("THRESHOLD", "OTHER METHOD"):
+        return _trace_to(row, "LB", "MRDSEQ")
+    return {}
+
+
+def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+    """ADRS from DM, EX, LB and RS (see the module docstring for the parameters)."""
+    cr = definitions["complete_remission"]
+    exposure = treatment_exposure(sdtm["EX"]).set_index("USUBJID")
+    assessments = marrow_assessments(sdtm["LB"], sdtm["RS"])
+    assessments["TRTSDT"] = assessments["USUBJID"].map(exposure["TRTSDT"])
+    post = assessments["TRTSDT"].notna() & (assessments["ADT"] > assessments["TRTSDT"])
+    pre = assessments["TRTSDT"].notna() & ~post
+    baseline_index = assessments[pre].groupby("USUBJID")["ADT"].idxmax()
+    assessments["ABLFL"] = None
+    assessments.loc[baseline_index.to_numpy(), "ABLFL"] = "Y"
+    cycles = cycle_at(assessments, sdtm["EX"], "ADT")
+    assessments["AVISIT"] = "PRE-TREATMENT"
+    assessments["AVISITN"] = -1
+    assessments.loc[assessments["ABLFL"] == "Y", ["AVISIT", "AVISITN"]] = ["BASELINE", 0]
+    assessments.loc[post, "AVISIT"] = "CYCLE " + cycles[post].astype(str)
+    assessments.loc[post, "AVISITN"] = cycles[post]
+    assessments.loc[~pre & ~post, ["AVISIT", "AVISITN"]] = [None, None]
+    assessments["RESP"] = None
+    assessments.loc[post, "RESP"] = derive_response_at_assessment(assessments[post], cr)
+    assessments.loc[assessments["ABLFL"] == "Y", "RESP"] = "BASELINE"
+    assessments.loc[pre & (assessments["ABLFL"] != "Y"), "RESP"] = "PRE-TREATMENT"
+    mrd = derive_mrd_negativity(assessments, definitions["mrd_negativity"])
+    assessments["MRDNEG"], assessments["MRDRULE"] = mrd["MRDNEG"], mrd["MRDRULE"]
+    assessments["LABELRESP"] = read_site_label(assessments["SITERESP"], definitions["site_response_labels"])
+
+    records: list[dict] = []
+    for _, subject in subjects(sdtm["DM"]).iterrows():
+        own = assessments[assessments["USUBJID"] == subject["USUBJID"]]
+        records += _assessment_records(own, subject)
+        records += _subject_records(own[post.loc[own.index]], subject, sdtm["EX"], definitions)
+    adrs = pd.DataFrame.from_records(records)
+    for column in COLUMNS:
+        if column not in adrs.columns:
+            adrs[column] = None
+    adrs["ADT"] = to_date(adrs["ADT"])
+    adrs["ADY"] = study_day(adrs["ADT"], adrs["USUBJID"].map(exposure["TRTSDT"]))
+    adrs["AVAL"] = pd.to_numeric(adrs["AVAL"], errors="coerce").astype("float64")
+    for column in ("BLAST", "PLAT", "NEUT", "MRD"):
+        adrs[column] = pd.to_numeric(adrs[column], errors="coerce").astype("float64")
+    adrs["AVISITN"] = pd.to_numeric(adrs["AVISITN"], errors="coerce").astype("Int64")
+    adrs["SRCSEQ"] = pd.to_numeric(adrs["SRCSEQ"], errors="coerce").astype("Int64")
+    adrs["SRCROW"] = pd.to_numeric(adrs["SRCROW"], errors="coerce").astype("Int64")
+    order = {p: i for i, p in enumerate(PARAMS)}
+    adrs["_P"] = adrs["PARAMCD"].map(order)
+    adrs = add_sequence(adrs, ["USUBJID", "_P", "ADT"]).drop(columns="_P")
+    return tidy(adrs[COLUMNS])
+
+
+def _assessment_records(own: pd.DataFrame, subject: pd.Series) -> list[dict]:
+    records = []
+    for _, row in own.iterrows():
+        if row["RESP"] is None:  # no first dose: not placed in time
+            continue
+        records.append(_record(row, "OVRLRESP", subject, AVALC=row["RESP"], ABLFL=row["ABLFL"]))
+        if row["RESP"] in ("CR", "CRi", "NR"):
+            records.append(
+                _record(row, "MRDNEG", subject, AVALC=row["MRDNEG"], MRDRULE=row["MRDRULE"], **_mrd_trace(row))
+            )
+        if isinstance(row["SITERESP"], str):
+            compared = row["RESP"] in ("CR", "CRi", "NR") and row["LABELRESP"] is not None
+            disagree = ("Y" if row["LABELRESP"] != row["RESP"] else "N") if compared else None
+            records.append(
+                _record(
+                    row,
+                    "SITERESP",
+                    subject,
+                    AVALC=row["SITERESP"],
+                    AVALCAT1=row["LABELRESP"],
+                    ABLFL=row["ABLFL"],
+                    RSPDISFL=disagree,
+                    **_trace_to(row, "RS", "SITERESPSEQ", prefix="SITERESP"),
+                )
+            )
+    return records
+
+
+def _subject_records(post: pd.DataFrame, subject: pd.Series, ex: pd.DataFrame, definitions: dict) -> list[dict]:
+    cr = definitions["complete_remission"]
+    best = derive_best_response(post["RESP"], cr["response_order"], cr["not_evaluable"])
+    if best == cr["not_evaluable"]:
+        return [_record(None, "BOR", subject, AVALC=best, **empty_trace(pd.Index([0])).iloc[0].to_dict())]
+    best_row = post[post["RESP"] == best].iloc[0]
+    records = [_record(best_row, "BOR", subject, AVALC=best)]
+    responded = post[post["RESP"].isin(RESPONDED)]
+    if responded.empty:
+        return records
+    first = responded.iloc[0]
+    cycle = derive_cycles_to_response(first.to_frame().T[["USUBJID", "ADT"]], ex).iloc[0]
+    records.append(_record(first, "CYCRESP", subject, AVAL=cycle, AVALC=None if pd.isna(cycle) else str(cycle)))
+    on_after = post[post["ADT"] >= first["ADT"]]
+    negative = on_after[on_after["MRDNEG"] == "Y"]
+    if negative.empty:
+        records.append(_record(first, "MRDBEST", subject, AVALC="N", MRDRULE=first["MRDRULE"], **_mrd_trace(first)))
+    else:
+        row = negative.iloc[0]
+        records.append(_record(row, "MRDBEST", subject, AVALC="Y", MRDRULE=row["MRDRULE"], **_mrd_trace(row)))
+    records.append(
+        _record(first, "MRDFIRST", subject, AVALC=first["MRDNEG"], MRDRULE=first["MRDRULE"], **_mrd_trace(first))
+    )
+    relapse = derive_relapse(post[post["ADT"] > first["ADT"]], definitions["relapse"])
+    if relapse.empty:
+        records.append(_record(None, "RELAPSE", subject, AVALC="N", **empty_trace(pd.Index([0])).iloc[0].to_dict()))
+    else:
+        records.append(_record(relapse.iloc[0], "RELAPSE", subject, AVALC="Y"))
+    return records

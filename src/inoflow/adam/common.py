@@ -1,0 +1,346 @@
+"""Shared pieces of the ADaM derivations: the study definitions, dates, comparisons written as
+data, treatment exposure, HSCT dates and the provenance an ADaM record carries.
+
+Dates in ADaM datasets are ``datetime64[ns]`` at midnight (``ADT``, ``TRTSDT``, ...); SDTM dates
+are ISO 8601 text (``--DTC``). A partial ISO date (``2019`` or ``2019-05``) is not a calendar
+date and reads as missing, except where a definition imputes it (:func:`impute_partial_date`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+
+PROVENANCE = ["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW", "SRCCOLS"]
+"""Provenance columns of every SDTM record, carried into ADaM records from one source record."""
+
+TRACE = ["SRCDOM", "SRCSEQ", *PROVENANCE]
+"""Traceability columns of an ADaM record: source domain, its --SEQ, and the source row."""
+
+REQUIRED_DEFINITIONS = (
+    "month_days",
+    "landmarks_months",
+    "complete_remission",
+    "relapse",
+    "mrd_negativity",
+    "disease_burden",
+    "dose",
+    "age_groups",
+    "age_imputation",
+    "salvage_line_groups",
+    "liver_toxicity",
+    "hematological_toxicities",
+    "toxicity_window",
+    "vod",
+    "hsct",
+    "relapse_free_survival",
+    "lost_to_follow_up_windows",
+    "site_response_labels",
+)
+
+OPERATORS = {
+    "gt": np.greater,
+    "ge": np.greater_equal,
+    "lt": np.less,
+    "le": np.less_equal,
+    "eq": np.equal,
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# Definitions
+# ---------------------------------------------------------------------------------------------
+
+
+def load_definitions(path: str | Path) -> dict:
+    """Read a study's definitions file (``config/definitions/<study>.yaml``) and check that every
+    parameter the derivations use is there.
+
+    >>> d = load_definitions("config/definitions/india.yaml")
+    >>> d["month_days"], d["complete_remission"]["marrow_blasts_pct"]
+    (30.4375, {'le': 5})
+    """
+    path = Path(path)
+    with path.open(encoding="utf-8") as handle:
+        definitions = yaml.safe_load(handle)
+    if not isinstance(definitions, dict):
+        raise ValueError(f"{path}: a definitions file is a mapping")
+    missing = [key for key in REQUIRED_DEFINITIONS if key not in definitions]
+    if missing:
+        raise ValueError(f"{path}: missing definitions {missing}")
+    return definitions
+
+
+def compare(values: pd.Series | float, rule: Mapping[str, float]) -> pd.Series | bool:
+    """Apply a comparison written as data (``{ge: 18, le: 65}``): every operator must hold.
+    Missing values never satisfy a rule.
+
+    >>> compare(pd.Series([4.9, 5.0, 5.1, None]), {"le": 5}).tolist()
+    [True, True, False, False]
+    >>> compare(100.0, {"gt": 100})
+    False
+    """
+    unknown = set(rule) - set(OPERATORS) - {"label"}
+    if unknown:
+        raise ValueError(f"unknown comparison operators {sorted(unknown)} in {dict(rule)}")
+    scalar = not isinstance(values, pd.Series)
+    series = pd.Series([values]) if scalar else values
+    numeric = pd.to_numeric(series, errors="coerce").astype("float64")
+    result = numeric.notna()
+    for op, bound in rule.items():
+        if op in OPERATORS:
+            result &= pd.Series(OPERATORS[op](numeric.to_numpy(), float(bound)), index=series.index)
+    return bool(result.iloc[0]) if scalar else result
+
+
+def categorise(values: pd.Series, categories: list[Mapping[str, Any]]) -> pd.Series:
+    """The label of the first category whose comparison holds (``None`` if none does).
+
+    >>> groups = [{"label": "18-65", "ge": 18, "le": 65}, {"label": ">65", "gt": 65}]
+    >>> categorise(pd.Series([18, 65, 66, 17]), groups).tolist()
+    ['18-65', '18-65', '>65', None]
+    """
+    out = pd.Series([None] * len(values), index=values.index, dtype="object")
+    for category in categories:
+        hit = compare(values, category) & out.isna()
+        out[hit] = category["label"]
+    return out
+
+
+def round_half_up(values: pd.Series, decimals: int) -> pd.Series:
+    """Round to ``decimals`` half away from zero, on the decimal value (``0.8 + 0.5 + 0.5``
+    summed in floating point is 1.8, not 1.7999999999999998 or 1.8000000000000003).
+
+    >>> round_half_up(pd.Series([0.8 + 0.5 + 0.5, 1.25, 1.35, 2.449999]), 1).tolist()
+    [1.8, 1.3, 1.4, 2.4]
+    """
+    quantum = Decimal(1).scaleb(-decimals)
+
+    def one(value: float) -> float:
+        if pd.isna(value):
+            return np.nan
+        exact = Decimal(repr(round(float(value), 9)))  # float noise below 1e-9 removed first
+        return float(exact.quantize(quantum, rounding=ROUND_HALF_UP))
+
+    return pd.to_numeric(values, errors="coerce").map(one).astype("float64")
+
+
+def yn(flags: pd.Series) -> pd.Series:
+    """Booleans as ADaM flags 'Y'/'N' (missing stays missing).
+
+    >>> yn(pd.Series([True, False, None])).tolist()
+    ['Y', 'N', None]
+    """
+
+    def one(value: Any) -> str | None:
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            return None
+        return "Y" if bool(value) else "N"
+
+    return flags.map(one).astype("object")
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates
+# ---------------------------------------------------------------------------------------------
+
+
+def to_date(values: Any) -> pd.Series:
+    """Calendar dates (``datetime64[ns]``, midnight) from ISO 8601 text, ``datetime.date`` or
+    timestamps; partial or invalid dates are missing.
+
+    >>> to_date(pd.Series(["2019-05-07", "2019-05", None])).dt.strftime("%Y-%m-%d").tolist()
+    ['2019-05-07', nan, nan]
+    """
+    series = values if isinstance(values, pd.Series) else pd.Series(values)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        return series.dt.tz_localize(None).dt.normalize() if series.dt.tz is not None else series.dt.normalize()
+    text = series.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else v)
+    full = text.where(text.astype("string").str.fullmatch(r"\d{4}-\d{2}-\d{2}(T.*)?").fillna(False).astype(bool))
+    return pd.to_datetime(full.astype("string").str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
+
+
+def impute_partial_date(values: pd.Series, month: int, day: int) -> pd.Series:
+    """Dates from ISO text that may be partial: ``YYYY`` -> ``YYYY-<month>-<day>``,
+    ``YYYY-MM`` -> ``YYYY-MM-<day>``; full dates are kept.
+
+    >>> impute_partial_date(pd.Series(["1985", "1985-03", "1985-03-09"]), 7, 1).dt.strftime("%Y-%m-%d").tolist()
+    ['1985-07-01', '1985-03-01', '1985-03-09']
+    """
+    text = values.astype("string").str.strip()
+    text = text.where(~text.str.fullmatch(r"\d{4}").fillna(False), text + f"-{month:02d}-{day:02d}")
+    text = text.where(~text.str.fullmatch(r"\d{4}-\d{2}").fillna(False), text + f"-{day:02d}")
+    return to_date(text)
+
+
+def add_dates(frame: pd.DataFrame) -> pd.DataFrame:
+    """Add a date column for each ISO ``--DTC`` column (``CMSTDTC`` -> ``CMSTDT``)."""
+    out = frame.copy()
+    for column in frame.columns:
+        if column.endswith("DTC") and column[:-1] not in out.columns:
+            out[column[:-1]] = to_date(frame[column])
+    return out
+
+
+def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
+    """CDISC study day: ``date - reference + 1`` on or after the reference, ``date - reference``
+    before it (there is no day 0).
+
+    >>> ref = pd.Series(pd.to_datetime(["2020-01-10"] * 3))
+    >>> study_day(pd.Series(pd.to_datetime(["2020-01-10", "2020-01-11", "2020-01-09"])), ref).tolist()
+    [1, 2, -1]
+    """
+    days = (to_date(dates) - to_date(reference)).dt.days
+    return (days + (days >= 0).astype(int)).where(days.notna()).astype("Int64")
+
+
+def months(days: Any, month_days: float) -> Any:
+    """Days as months (``days / month_days``; the definitions set 30.4375).
+
+    >>> round(months(182, 30.4375), 2)
+    5.98
+    """
+    return days / month_days
+
+
+# ---------------------------------------------------------------------------------------------
+# Exposure, HSCT, provenance
+# ---------------------------------------------------------------------------------------------
+
+
+def cycle_doses(ex: pd.DataFrame) -> pd.DataFrame:
+    """One row per subject and InO cycle: ``EXCYCLE``, ``CYSTDT`` (its first dose date) and
+    ``CYDOSE`` (the sum of its doses in mg/m2, unrounded)."""
+    doses = ex.assign(EXSTDT=to_date(ex["EXSTDTC"]), EXDOSE=pd.to_numeric(ex["EXDOSE"], errors="coerce"))
+    doses = doses[doses["EXDOSE"].fillna(0) > 0]
+    out = (
+        doses.groupby(["USUBJID", "EXCYCLE"], as_index=False)
+        .agg(CYSTDT=("EXSTDT", "min"), CYDOSE=("EXDOSE", "sum"))
+        .sort_values(["USUBJID", "CYSTDT", "EXCYCLE"], kind="stable")
+    )
+    out["EXCYCLE"] = out["EXCYCLE"].astype("int64")
+    return out.reset_index(drop=True)
+
+
+def treatment_exposure(ex: pd.DataFrame) -> pd.DataFrame:
+    """Treatment exposure per subject from EX: ``TRTSDT`` (first dose), ``TRTEDT`` (last dose),
+    ``NCYCLES`` (cycles with at least one dose), ``CYCSTDTS`` (the cycles' start dates, in
+    order), ``C1DOSE`` (cycle-1 total dose in mg/m2, unrounded).
+
+    Registry: "The median number of cycles of InO a participant received during treatment were
+    included. Standard dose of InO: 1.8 mg/m^2 per 21 days cycle."
+    """
+    doses = ex.assign(EXSTDT=to_date(ex["EXSTDTC"]))
+    doses = doses[pd.to_numeric(doses["EXDOSE"], errors="coerce").fillna(0) > 0]
+    cycles = cycle_doses(ex)
+    dates = doses.groupby("USUBJID")["EXSTDT"].agg(TRTSDT="min", TRTEDT="max")
+    per_cycle = cycles.groupby("USUBJID").agg(
+        NCYCLES=("EXCYCLE", "nunique"), CYCSTDTS=("CYSTDT", lambda s: [d.date() for d in s.sort_values()])
+    )
+    c1 = cycles[cycles["EXCYCLE"] == 1].set_index("USUBJID")["CYDOSE"].rename("C1DOSE")
+    out = dates.join(per_cycle).join(c1).reset_index()
+    out["NCYCLES"] = out["NCYCLES"].astype("Int64")
+    return out
+
+
+def cycle_at(frame: pd.DataFrame, ex: pd.DataFrame, date_column: str) -> pd.Series:
+    """The InO cycle a date falls in: the cycle of the latest dose on or before the date
+    (missing before the first dose). Aligned with ``frame``'s index."""
+    doses = ex.assign(_DT=to_date(ex["EXSTDTC"]), _CYCLE=pd.to_numeric(ex["EXCYCLE"], errors="coerce"))
+    doses = doses[pd.to_numeric(doses["EXDOSE"], errors="coerce").fillna(0) > 0]
+    doses = doses.dropna(subset=["_DT", "_CYCLE"]).sort_values("_DT")[["USUBJID", "_DT", "_CYCLE"]]
+    left = pd.DataFrame({"USUBJID": frame["USUBJID"], "_DT": to_date(frame[date_column]), "_ROW": frame.index})
+    known = left.dropna(subset=["_DT"]).sort_values("_DT")
+    if known.empty or doses.empty:
+        return pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    merged = pd.merge_asof(known, doses, on="_DT", by="USUBJID", direction="backward")
+    out = pd.Series(pd.NA, index=frame.index, dtype="Int64")
+    out.loc[merged["_ROW"].to_numpy()] = merged["_CYCLE"].astype("Int64").to_numpy()
+    return out
+
+
+def first_hsct(pr: pd.DataFrame, exposure: pd.DataFrame, definitions: dict) -> pd.DataFrame:
+    """The first HSCT on or after the first InO dose, per subject: ``HSCTDT`` with the PR
+    record's ``PRSEQ`` and provenance.
+
+    Registry: "HSCT is the transplantation of multipotent hematopoietic stem cells to treat some
+    type of cancers and other diseases."
+    """
+    prcat = definitions["hsct"]["prcat"]
+    columns = ["USUBJID", "HSCTDT", "PRSEQ", "PRTRT", *[c for c in PROVENANCE if c in pr.columns]]
+    if pr is None or pr.empty:
+        return pd.DataFrame(columns=columns)
+    records = pr[pr["PRCAT"] == prcat] if "PRCAT" in pr.columns else pr
+    records = records.assign(HSCTDT=to_date(records["PRSTDTC"])).merge(
+        exposure[["USUBJID", "TRTSDT"]], on="USUBJID", how="inner"
+    )
+    records = records[records["HSCTDT"].notna() & (records["HSCTDT"] >= records["TRTSDT"])]
+    records = records.sort_values(["USUBJID", "HSCTDT", "PRSEQ"], kind="stable").drop_duplicates("USUBJID")
+    return records[columns].reset_index(drop=True)
+
+
+def trace(records: pd.DataFrame, domain: str, seq_column: str) -> pd.DataFrame:
+    """The traceability columns of ADaM records that each come from one SDTM record of
+    ``domain``: ``SRCDOM``, ``SRCSEQ`` (its --SEQ) and the source-row provenance."""
+    out = pd.DataFrame(index=records.index)
+    out["SRCDOM"] = domain
+    out["SRCSEQ"] = pd.to_numeric(records[seq_column], errors="coerce").astype("Int64")
+    for column in PROVENANCE:
+        out[column] = records[column] if column in records.columns else None
+    return out
+
+
+def with_trace(records: pd.DataFrame, domain: str, seq_column: str) -> pd.DataFrame:
+    """``records`` with their traceability columns (:func:`trace`) in place of the SDTM
+    provenance columns."""
+    kept = records.drop(columns=[c for c in TRACE if c in records.columns])
+    return pd.concat([kept, trace(records, domain, seq_column)], axis=1)
+
+
+def empty_trace(index: pd.Index) -> pd.DataFrame:
+    """Missing traceability columns (derived records with no single source record)."""
+    out = pd.DataFrame(index=index)
+    out["SRCDOM"] = None
+    out["SRCSEQ"] = pd.Series(pd.NA, index=index, dtype="Int64")
+    for column in PROVENANCE:
+        out[column] = None
+    return out
+
+
+def subjects(dm: pd.DataFrame) -> pd.DataFrame:
+    """The study's subjects (one DM record each): STUDYID, USUBJID, SUBJID, SITEID."""
+    return dm[["STUDYID", "USUBJID", "SUBJID", "SITEID"]].drop_duplicates("USUBJID").reset_index(drop=True)
+
+
+def stack(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate record frames, ignoring empty frames and columns a frame has no value in
+    (they come back as missing through alignment)."""
+    kept = [f.dropna(axis=1, how="all") for f in frames if f is not None and len(f)]
+    if not kept:
+        return pd.DataFrame()
+    return pd.concat(kept, ignore_index=True)
+
+
+def tidy(frame: pd.DataFrame) -> pd.DataFrame:
+    """Missing values of text columns as ``None`` (not NaN), so that a parquet column has one
+    type; provenance text columns as plain ``object``."""
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or str(out[column].dtype).startswith("string"):
+            values = out[column].astype("object")
+            out[column] = values.where(values.notna(), None)
+    return out
+
+
+def add_sequence(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sort by ``keys`` and number the records of each subject ``ASEQ`` 1, 2, ..."""
+    out = frame.drop(columns=["ASEQ"], errors="ignore").sort_values(keys, kind="stable", na_position="last")
+    out = out.reset_index(drop=True)
+    out.insert(out.columns.get_loc("USUBJID") + 1, "ASEQ", out.groupby("USUBJID").cumcount() + 1)
+    return out

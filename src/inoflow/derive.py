@@ -1,0 +1,34 @@
+"""One entry point per ADaM dataset, so the workflow's derivation rule is one rule for all.
+
+``ADAM_SOURCES`` declares which SDTM domains and upstream ADaM datasets each derivation
+reads; the rules declare exactly these as inputs, so a changed domain reruns only the
+datasets (and then the endpoints) that depend on it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
+    "ADRS": {"sdtm": ["DM", "EX", "LB", "RS"], "adam": []},
+    "ADAE": {"sdtm": ["DM", "EX", "AE", "LB", "VS", "PR"], "adam": []},
+    "ADSL": {"sdtm": ["DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"], "adam": ["ADRS", "ADAE"]},
+    "ADTTE": {"sdtm": ["DM", "EX", "DS", "PR", "CM"], "adam": ["ADSL", "ADRS"]},
+}
+
+
+def derive(
+    name: str, sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFrame], definitions: dict, cutoff: str
+) -> pd.DataFrame:
+    """Derive one ADaM dataset from its declared sources."""
+    from inoflow.adam import adae, adrs, adsl, adtte
+
+    if name == "ADRS":
+        return adrs.derive_adrs(sdtm, definitions)
+    if name == "ADAE":
+        return adae.derive_adae(sdtm, definitions)
+    if name == "ADSL":
+        return adsl.derive_adsl(sdtm, adam["ADRS"], adam["ADAE"], definitions, cutoff)
+    if name == "ADTTE":
+        return adtte.derive_adtte(sdtm, adam["ADSL"], adam["ADRS"], definitions)
+    raise ValueError(f"no derivation for {name}; known: {sorted(ADAM_SOURCES)}")

@@ -1,0 +1,35 @@
+"""Cause of death and the adverse-event summary of Table 8 (OM20, Table 8)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from inoflow import ard as cards
+from inoflow.endpoints.safety import HAEM, LIVER
+
+CAUSES = [
+    "PROGRESSION OF DISEASE",
+    "RELAPSE",
+    "SEPTIC SHOCK",
+    "VOD-RELATED MULTI-ORGAN FAILURE",
+    "VOD PNEUMONIA",
+    "CNS RELAPSE",
+    "NOT DOCUMENTED",
+]
+
+
+def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+    adsl = adam["ADSL"]
+    fas = adsl[adsl["FASFL"] == "Y"]
+    dead = fas[fas["DTHFL"] == "Y"]
+    rows: list[dict] = []
+    for output in ("OM20", "T8"):
+        rows += cards.ard_proportion_ci(fas, "DTHFL", output)
+        rows += cards.ard_categorical(dead, "DTHCAUS", output, CAUSES)
+    rows += cards.ard_proportion_ci(fas, "HEMTOXFL", "T8")
+    for flag in HAEM:
+        rows += cards.ard_proportion_ci(fas, flag, "T8")
+    rows += cards.ard_proportion_ci(fas, "LIVTOXFL", "T8")
+    for flag in LIVER:
+        rows += cards.ard_proportion_ci(fas, flag, "T8")
+    return cards.finish(rows)

@@ -1,0 +1,102 @@
+"""What an endpoint notebook calls: load the ADaM datasets, build the endpoint's ARD, write
+it with its tables and figures. The notebook only passes parameters and shows the result."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from inoflow import report
+from inoflow.endpoints import death, mrd, response, safety, survival
+
+BUILDERS = {"response": response, "mrd": mrd, "survival": survival, "safety": safety, "death": death}
+
+POPULATIONS = {
+    "FAS": "Full analysis set: all eligible patients who received InO",
+    "RESP": "Responders: patients with CR or CRi",
+}
+METHODS = (
+    "Proportions with exact Clopper-Pearson 95% CIs. Kaplan-Meier estimates with Greenwood variance and "
+    "log-log 95% CIs; medians with Brookmeyer-Crowley 95% CIs. Months = days / 30.4375."
+)
+DEFINITIONS = (
+    "CR: bone-marrow blasts <= 5%, no extramedullary disease, platelets > 100 x10^9/L and ANC > 1 x10^9/L; "
+    "CRi: the same marrow criteria with incomplete count recovery. MRD negative: as documented in the record, "
+    "else < 0.01% of marrow nucleated cells (flow cytometry). High burden: baseline marrow blasts >= 50%."
+)
+
+
+@dataclass
+class EndpointResult:
+    ard: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+
+
+def footnote(spec: dict) -> str:
+    population = POPULATIONS.get(spec.get("population", ""), "")
+    return " ".join(p for p in (f"Population: {population}." if population else "", DEFINITIONS, METHODS) if p)
+
+
+def run_endpoint(
+    endpoint: str,
+    study: str,
+    adam_paths: dict[str, str],
+    definitions_path: str,
+    output_ids: list[str],
+    ard_path: str,
+    tables_dir: str,
+    figures_dir: str,
+) -> EndpointResult:
+    """Build, write and return one endpoint's ARD, tables (CSV + HTML) and figures (PNG + SVG)."""
+    adam = {name: pd.read_parquet(path) for name, path in adam_paths.items()}
+    definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
+    ard = BUILDERS[endpoint].build_ard(adam, definitions)
+    Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
+    ard.to_parquet(ard_path, index=False)
+    outputs = report.load_outputs(study)
+    result = EndpointResult(ard=ard)
+    for output_id in output_ids:
+        spec = outputs[output_id]
+        report.write_table(ard, output_id, spec["title"], footnote(spec), Path(tables_dir))
+        result.tables[output_id] = report.render_table(ard, output_id)
+    figures = Path(figures_dir)
+    figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure
+    if endpoint == "survival":
+        grid = survival.FIGURE_GRID_MONTHS
+        for paramcd, output_id, title in (
+            ("OS", "F2", "Overall survival from the first InO dose"),
+            ("RFS", "OM21", "Relapse-free survival among responders (CR/CRi)"),
+            ("DOR", "OM11", "Duration of remission from the first CR/CRi"),
+        ):
+            data = survival.tte(adam, paramcd, definitions)
+            if paramcd == "OS":
+                data = data[data["FASFL"] == "Y"]
+            elif paramcd == "RFS":
+                data = data[data["RESPFL"] == "Y"]
+            elif "DOREVFL" in data:
+                data = data[data["DOREVFL"] == "Y"]
+            result.figures += report.km_figure(
+                data["MONTHS"], data["EVENT"], ard, output_id, title, grid, figures / f"KM_{paramcd}"
+            )
+    if endpoint == "response":
+        rows = ard[ard["output_id"] == "F1"]
+        analysed = int(rows[(rows["variable"] == "FASFL") & (rows["stat_name"] == "n")]["stat"].iloc[0])
+        ltfu = {
+            lvl: int(v)
+            for lvl, v in rows[(rows["variable"] == "LTFUWIN") & (rows["stat_name"] == "n")][
+                ["variable_level", "stat"]
+            ].itertuples(index=False)
+        }
+        boxes = [
+            ("Identified CD22+ R/R B-ALL treated with InO", "not in the extracts (screening logs)"),
+            ("Eligible, enrolled and analysed", f"N = {analysed}"),
+            ("Lost to follow-up before 6 months", f"n = {ltfu.get('<6', 0)}"),
+            ("Lost to follow-up at 6 months (6-12 months)", f"n = {ltfu.get('6-12', 0)}"),
+            ("Lost to follow-up at 12 months (>= 12 months)", f"n = {ltfu.get('>=12', 0)}"),
+        ]
+        result.figures += report.flow_figure(boxes, figures / "F1_disposition", "Patient disposition and follow-up")
+    return result

@@ -1,0 +1,246 @@
+"""Tables and figures rendered from the ARD (never from the analysis data directly).
+
+Tables: one row per (group, characteristic, level), one text cell per conventional display
+("n/N (%) [95% CI]", "n (%)", "Mean (SD)", "Median (Q1-Q3)", "KM % (95% CI)", ...), written as
+CSV (for a medical writer to paste) and HTML. Figures: the Kaplan-Meier curve drawn from the
+fitted model with the numbers at risk and the median taken from the ARD, and the disposition
+flow from the ARD's counts.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+import yaml  # noqa: E402
+
+from inoflow.config import PROJECT_ROOT  # noqa: E402
+from inoflow.stats import km as kmlib  # noqa: E402
+
+OUTPUTS_FILE = PROJECT_ROOT / "config" / "reference" / "outputs.yaml"
+GROUP_COLUMNS = ["group1", "group1_level", "group2", "group2_level", "variable", "variable_level"]
+
+VARIABLE_LABELS = {
+    "RESPFL": "CR/CRi",
+    "BESTRSP": "Best response",
+    "NCYCLES": "Number of InO cycles",
+    "CYCRESP": "Cycles to CR/CRi",
+    "DOSECAT": "Cycle-1 dose category",
+    "DOSEMODFL": "Any dose modification",
+    "CMFL": "Concomitant medication",
+    "HSCTFL": "HSCT after InO",
+    "HSCT1CFL": "HSCT after a single InO cycle",
+    "EMDBLFL": "EMD/LBL at baseline",
+    "SEX": "Sex",
+    "AGEGR1": "Age group (years)",
+    "AGE": "Age (years)",
+    "SALVLNGR": "Salvage line of InO",
+    "DISSTAT": "Disease status before InO",
+    "BURDEN": "Disease burden (baseline marrow blasts)",
+    "MRDNEGFL": "MRD negative",
+    "MRDFIRST": "MRD negative at first CR/CRi",
+    "VODFL": "VOD",
+    "VODHSCFL": "VOD after HSCT",
+    "LIVTOXFL": "Grade 3/4 liver toxicity",
+    "ASTFL": "AST >= 2.5 x ULN",
+    "ALTFL": "ALT >= 2.5 x ULN",
+    "BILIFL": "Bilirubin >= 1.5 x ULN",
+    "HEMTOXFL": "Haematological toxicity",
+    "THRMBFL": "Thrombocytopenia (platelets < 150 x10^9/L)",
+    "NEUTRFL": "Neutropenia (ANC < 1.0 x10^9/L)",
+    "FNFL": "Febrile neutropenia (ANC < 1.0 x10^9/L, T >= 38.5 C)",
+    "DTHFL": "Died",
+    "DTHCAUS": "Cause of death",
+    "FASFL": "Analysed",
+    "LTFUWIN": "Lost to follow-up (months after first dose)",
+    "time": "Kaplan-Meier estimate at month",
+    "prob": "Median (months)",
+    "crude_alive": "Crude proportion known alive at month",
+    "..ard_survfit..": "Patients (events)",
+}
+
+
+def load_outputs(study: str) -> dict:
+    return yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["outputs"]
+
+
+def _stats(block: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(block["stat_name"], block["stat_fmt"], strict=True))
+
+
+def _num(block: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(block["stat_name"], block["stat"], strict=True))
+
+
+def cell_text(block: pd.DataFrame) -> str:
+    """The conventional display of one ARD block (one row key, all its statistics)."""
+    s, context = _stats(block), block["context"].iloc[0]
+    if context == "proportion_ci":
+        return f"{s['n']}/{s['N']} ({s['estimate']}%) [95% CI {s['conf.low']}-{s['conf.high']}]"
+    if context in ("categorical", "crude_proportion"):
+        return f"{s['n']}/{s['N']} ({s['p']}%)"
+    if context == "continuous":
+        return f"N {s['N']}; mean {s['mean']} (SD {s['sd']}); median {s['median']} (Q1-Q3 {s['p25']}-{s['p75']}); range {s['min']}-{s['max']}"
+    if context == "survival_survfit":
+        variable = block["variable"].iloc[0]
+        if variable == "time":
+            return f"{s['estimate']}% (95% CI {s['conf.low']}-{s['conf.high']}); at risk {s['n.risk']}"
+        if variable == "prob":
+            return f"{s['estimate']} (95% CI {s['conf.low']}-{s['conf.high']})"
+        return f"{s['n']} ({s['n.event']} events); {s['variance']} variance, {s['conf.type']} CI"
+    return "; ".join(f"{k} {v}" for k, v in s.items())
+
+
+def render_table(ard: pd.DataFrame, output_id: str) -> pd.DataFrame:
+    """A display table for one output id: one row per ARD row key, in ARD order."""
+    rows = ard[ard["output_id"] == output_id]
+    if rows.empty:
+        raise KeyError(f"no ARD rows for output {output_id}")
+    keys = rows[GROUP_COLUMNS].fillna("").astype(str).agg("|".join, axis=1)
+    table = []
+    for key in dict.fromkeys(keys):
+        block = rows[keys == key]
+        first = block.iloc[0]
+        group = " / ".join(
+            f"{VARIABLE_LABELS.get(first[g], first[g])}: {first[g + '_level']}"
+            for g in ("group1", "group2")
+            if isinstance(first[g], str)
+        )
+        table.append(
+            {
+                "Group": group or "All",
+                "Characteristic": VARIABLE_LABELS.get(first["variable"], first["variable"]),
+                "Level": ""
+                if first["variable_level"] is None or pd.isna(first["variable_level"])
+                else str(first["variable_level"]),
+                "Result": cell_text(block),
+            }
+        )
+    return pd.DataFrame(table)
+
+
+def write_table(ard: pd.DataFrame, output_id: str, title: str, footnote: str, folder: Path) -> tuple[Path, Path]:
+    """Write one output's table as CSV and HTML; returns both paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = render_table(ard, output_id)
+    csv_path, html_path = folder / f"{output_id}.csv", folder / f"{output_id}.html"
+    table.to_csv(csv_path, index=False)
+    html_path.write_text(table_html(table, output_id, title, footnote), encoding="utf-8")
+    return csv_path, html_path
+
+
+def table_html(table: pd.DataFrame, output_id: str, title: str, footnote: str) -> str:
+    body = table.to_html(index=False, escape=True, classes="ard-table", border=0)
+    return f"<h3 id='{output_id}'>{output_id}. {html.escape(title)}</h3>\n{body}\n<p class='footnote'>{html.escape(footnote)}</p>\n"
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def km_figure(
+    time_months,
+    event,
+    ard: pd.DataFrame,
+    output_id: str,
+    title: str,
+    grid: list[float],
+    path_stem: Path,
+    group_label: str = "All patients",
+) -> list[Path]:
+    """Kaplan-Meier step curve with censoring marks, the median marked, and the number at risk
+    under the plot (from the ARD's n.risk at the grid months). Writes PNG and SVG."""
+    fit = kmlib.fit_km(np.asarray(time_months, float), np.asarray(event, int))
+    table = fit.table
+    rows = ard[(ard["output_id"] == output_id) & ard["group1"].isna()]
+    at_risk = rows[(rows["variable"] == "time") & (rows["stat_name"] == "n.risk")]
+    risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
+    median = rows[(rows["variable"] == "prob") & (rows["stat_name"] == "estimate")]["stat"]
+    median_value = float(median.iloc[0]) if len(median) else float("nan")
+
+    fig, (ax, ax_risk) = plt.subplots(2, 1, figsize=(7.5, 5.2), gridspec_kw={"height_ratios": [4, 1]}, sharex=True)
+    times = np.concatenate([[0.0], table["time"].to_numpy()])
+    surv = np.concatenate([[1.0], table["estimate"].to_numpy()])
+    low = np.concatenate([[1.0], table["conf_low"].to_numpy()])
+    high = np.concatenate([[1.0], table["conf_high"].to_numpy()])
+    ax.step(times, surv, where="post", color="#1f4e79", label=group_label)
+    ax.fill_between(
+        times,
+        np.nan_to_num(low, nan=0.0),
+        np.nan_to_num(high, nan=1.0),
+        step="post",
+        color="#1f4e79",
+        alpha=0.12,
+        label="95% CI (log-log)",
+    )
+    censored = table[table["n_censor"] > 0]
+    ax.plot(censored["time"], censored["estimate"], "|", color="#1f4e79", markersize=9, label="Censored")
+    if not np.isnan(median_value):
+        ax.axhline(0.5, color="grey", linewidth=0.6, linestyle=":")
+        ax.axvline(median_value, color="grey", linewidth=0.6, linestyle=":")
+        ax.annotate(
+            f"Median {median_value:.1f} months",
+            (median_value, 0.5),
+            xytext=(6, 8),
+            textcoords="offset points",
+            fontsize=9,
+        )
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("Probability")
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.grid(alpha=0.2)
+    ax_risk.set_yticks([])
+    ax_risk.set_ylim(0, 1)
+    for t in grid:
+        if t in risk:
+            ax_risk.text(t, 0.45, str(risk[t]), ha="center", va="center", fontsize=9)
+    ax_risk.set_ylabel("At risk", rotation=0, ha="right", va="center", fontsize=9)
+    ax_risk.set_xlabel("Months since first InO dose")
+    ax_risk.set_xticks(grid)
+    ax_risk.set_xlim(-0.5, max(grid) + 0.5)
+    for side in ("top", "right", "left"):
+        ax_risk.spines[side].set_visible(False)
+    fig.tight_layout()
+    return _save(fig, path_stem)
+
+
+def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str) -> list[Path]:
+    """A vertical disposition flow: each box a (label, count text) pair."""
+    fig, ax = plt.subplots(figsize=(6, 1.3 * len(boxes) + 0.6))
+    ax.axis("off")
+    n = len(boxes)
+    for i, (label, count) in enumerate(boxes):
+        y = 1 - (i + 0.5) / n
+        ax.text(
+            0.5,
+            y,
+            f"{label}\n{count}",
+            ha="center",
+            va="center",
+            fontsize=10,
+            bbox={"boxstyle": "round,pad=0.6", "fc": "#eef3f8", "ec": "#1f4e79"},
+        )
+        if i < n - 1:
+            ax.annotate(
+                "",
+                xy=(0.5, 1 - (i + 1.5) / n + 0.09),
+                xytext=(0.5, y - 0.09),
+                arrowprops={"arrowstyle": "->", "color": "#1f4e79"},
+            )
+    ax.set_title(title, fontsize=11)
+    return _save(fig, path_stem)
+
+
+def _save(fig, path_stem: Path) -> list[Path]:
+    path_stem.parent.mkdir(parents=True, exist_ok=True)
+    paths = [path_stem.with_suffix(".png"), path_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=150, metadata={"Software": None})
+    fig.savefig(paths[1], metadata={"Date": None})
+    plt.close(fig)
+    return paths

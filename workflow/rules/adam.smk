@@ -1,0 +1,18 @@
+# Derivation: one job per ADaM dataset, each reading only its declared sources.
+
+
+rule derive_adam:
+    input:
+        unpack(get_adam_sources),
+    output:
+        dataset=cut_path("adam", "{adam}.parquet"),
+    log:
+        cut_path("logs", "derive_adam", "{adam}.log"),
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        sdtm_names=adam_sdtm_names,
+        adam_names=adam_upstream_names,
+        cutoff=lambda wildcards: cut_of(wildcards).cutoff,
+    script:
+        "../../scripts/derive_adam.py"

@@ -1,0 +1,46 @@
+# Endpoints: one papermill notebook per endpoint (the statistics live in inoflow.endpoints),
+# then the book that assembles every output with the comparison with the publication.
+
+
+rule run_endpoint:
+    input:
+        unpack(get_endpoint_inputs),
+    output:
+        ard=cut_path("ard", "{endpoint}.parquet"),
+        notebook=cut_path("notebooks", "{endpoint}.ipynb"),
+        html=cut_path("notebooks", "{endpoint}.html"),
+        tables=directory(cut_path("tables", "{endpoint}")),
+        figures=directory(cut_path("figures", "{endpoint}")),
+    log:
+        cut_path("logs", "run_endpoint", "{endpoint}.log"),
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        notebook_parameters=get_notebook_parameters,
+        workdir=workflow.basedir,
+    script:
+        "../../scripts/run_notebook.py"
+
+
+rule assemble_book:
+    input:
+        unpack(get_book_inputs),
+    output:
+        book=cut_path("book.html"),
+        comparison=cut_path("comparison_with_publication.csv"),
+        ard=cut_path("ard", "all_outputs.parquet"),
+    log:
+        cut_path("logs", "assemble_book", "book.log"),
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        title=lambda wildcards: study_of(wildcards).title,
+        endpoints=lambda wildcards: OUTPUT_CATALOGUE[wildcards.study]["endpoints"],
+        endpoint_names=lambda wildcards: list(
+            OUTPUT_CATALOGUE[wildcards.study]["endpoints"]
+        ),
+        synthetic=lambda wildcards: study_of(wildcards).spec.get(
+            "synthetic_demo", False
+        ),
+    script:
+        "../../scripts/assemble_book.py"
