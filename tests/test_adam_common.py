@@ -13,6 +13,7 @@ from __future__ import annotations
 import doctest
 import functools
 import importlib
+import re
 from collections import defaultdict
 from datetime import date, timedelta
 from types import SimpleNamespace
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 
 from inoflow.adam.common import (
+    MONTH_DAYS,
     categorise,
     compare,
     cycle_at,
@@ -381,6 +383,7 @@ def test_07_dates_and_study_days():
     first = pd.Series([T(0)] * 3)
     assert study_day(pd.Series([T(0), T(41), T(-5)]), first).tolist() == [1, 42, -5]
     assert round(months(182, 30.4375), 2) == 5.98 and months(365.25, 30.4375) == 12.0
+    assert months(30.4375) == 1.0 and MONTH_DAYS == definitions()["month_days"]
 
 
 def test_08_treatment_exposure_and_cycle_of_a_date():
@@ -391,3 +394,37 @@ def test_08_treatment_exposure_and_cycle_of_a_date():
     assert round(exposure["C1DOSE"], 9) == 1.8
     frame = pd.DataFrame({"USUBJID": ["TEST-XX01-1"] * 4, "ADT": [T(-1), T(27), T(28), T(60)]})
     assert cycle_at(frame, sdtm["EX"], "ADT").tolist() == [pd.NA, 1, 2, 2]
+
+
+REGISTRY = PROJECT_ROOT.parent / "shared" / "seeds" / "000_0d6edb04a33e68fb.txt"
+
+
+def _normalised(text: str) -> str:
+    """Markdown escapes removed (``\\>`` -> ``>``), whitespace collapsed."""
+    return " ".join(re.sub(r"\\([\[\]<>*^_])", r"\1", text).split())
+
+
+def _registry_quotes(text: str) -> list[str]:
+    """The passages quoted right after the word "Registry" (split at "..." ellipses)."""
+    quotes = re.findall(r"[Rr]egistry[^\"]{0,60}?\"([^\"]+)\"", text)
+    return [part.strip(" .,;()") for q in quotes for part in _normalised(q).split("...") if len(part.strip()) > 12]
+
+
+@pytest.mark.skipif(not REGISTRY.exists(), reason="the registry record is not next to the project")
+def test_09_registry_definitions_are_quoted_word_for_word():
+    registry = _normalised(REGISTRY.read_text(encoding="utf-8"))
+    from inoflow.adam.adtte import TTE_PARAMETERS
+
+    quoted: list[tuple[str, str]] = []
+    for name in ("common", "adrs", "adae", "adsl", "adtte"):
+        module = importlib.import_module(f"inoflow.adam.{name}")
+        for obj in [module, *vars(module).values()]:
+            if getattr(obj, "__module__", module.__name__) == module.__name__ and getattr(obj, "__doc__", None):
+                quoted += [(f"{name}.{getattr(obj, '__name__', name)}", q) for q in _registry_quotes(obj.__doc__)]
+    for parameter in TTE_PARAMETERS.values():
+        quoted += [(f"TTE {parameter.paramcd}", p.strip(" .")) for p in parameter.definition.split("...")]
+    comments = " ".join(line.lstrip("# ") for line in DEFINITIONS.read_text(encoding="utf-8").splitlines())
+    quoted += [("definitions", q) for q in _registry_quotes(comments)]
+    assert len(quoted) >= 25
+    wrong = [f"{where}: {quote!r}" for where, quote in quoted if _normalised(quote) not in registry]
+    assert not wrong, "\n".join(wrong)

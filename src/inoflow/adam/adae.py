@@ -85,7 +85,9 @@ def toxicity_window(exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dic
     return out[["USUBJID", "WINSTDT", "WINENDT"]]
 
 
-def derive_reported_events(ae: pd.DataFrame, exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dict):
+def derive_reported_events(
+    ae: pd.DataFrame, exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dict
+) -> pd.DataFrame:
     """Reported AEs with ASTDT/AENDT, ASTDY, TRTEMFL, VODFL and APHSCTFL.
 
     Registry: "Treatment-related AE was any untoward medical occurrence in a participant who has

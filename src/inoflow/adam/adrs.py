@@ -234,6 +234,22 @@ def _one_per_day(records: pd.DataFrame, date_column: str, seq_column: str) -> pd
     return out.sort_values(["USUBJID", "ADT", seq_column], kind="stable").drop_duplicates(["USUBJID", "ADT"])
 
 
+def _lb_test(lb: pd.DataFrame, code: str, specimen: str | None, extra: dict | None = None) -> pd.DataFrame:
+    """One LB test per subject and day: its value as ``<code>``, its LBSEQ as ``<code>SEQ``
+    (``specimen`` None: records without a specimen, the laboratory panel)."""
+    rows = lb[lb["LBTESTCD"] == code]
+    rows = rows[rows["LBSPEC"].isna()] if specimen is None else rows[rows["LBSPEC"] == specimen]
+    columns = {"LBSTRESN": code, "LBSEQ": f"{code}SEQ", **(extra or {})}
+    return _one_per_day(rows, "LBDTC", "LBSEQ")[["USUBJID", "ADT", *columns]].rename(columns=columns)
+
+
+def _rs_test(rs: pd.DataFrame, code: str, extra: dict | None = None) -> pd.DataFrame:
+    """One RS test per subject and day: RSSTRESC as ``<code>``, its RSSEQ as ``<code>SEQ``."""
+    columns = {"RSSTRESC": code, "RSSEQ": f"{code}SEQ", **(extra or {})}
+    rows = _one_per_day(rs[rs["RSTESTCD"] == code], "RSDTC", "RSSEQ")
+    return rows[["USUBJID", "ADT", *columns]].rename(columns=columns)
+
+
 def marrow_assessments(lb: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
     """One row per bone-marrow assessment (subject and date of a marrow blast count): the
     measurements (BLAST, PLAT, NEUT, MRD with its method, documented MRD status, EMD, EMD site,
@@ -242,36 +258,20 @@ def marrow_assessments(lb: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
     The platelet and neutrophil counts are those sent with the marrow (LBSPEC BLOOD); a count
     missing there is taken from the laboratory panel of the same day (``CNTSRC`` says which).
     """
+    keys = ["USUBJID", "ADT"]
     blasts = _one_per_day(lb[(lb["LBTESTCD"] == "BLAST") & (lb["LBSPEC"] == MARROW)], "LBDTC", "LBSEQ")
-    base = blasts[["STUDYID", "USUBJID", "SUBJID", "SITEID", "ADT", "LBSEQ", *PROVENANCE]].rename(
+    out = blasts[["STUDYID", "USUBJID", "SUBJID", "SITEID", "ADT", "LBSEQ", *PROVENANCE]].rename(
         columns={"LBSEQ": "BLASTSEQ"}
     )
-    base["BLAST"] = blasts["LBSTRESN"].to_numpy()
-
-    def findings(frame, testcd_col, code, value_col, date_col, seq_col, extra=None, where=None):
-        sub = frame[frame[testcd_col] == code]
-        if where is not None:
-            sub = sub[where(sub)]
-        sub = _one_per_day(sub, date_col, seq_col)
-        columns = {value_col: code, seq_col: f"{code}SEQ", **(extra or {})}
-        return sub[["USUBJID", "ADT", *columns]].rename(columns=columns)
-
-    out = base
+    out["BLAST"] = blasts["LBSTRESN"].to_numpy()
     for code in ("PLAT", "NEUT"):
-        at_marrow = findings(lb, "LBTESTCD", code, "LBSTRESN", "LBDTC", "LBSEQ", where=lambda s: s["LBSPEC"] == BLOOD)
-        panel = findings(lb, "LBTESTCD", code, "LBSTRESN", "LBDTC", "LBSEQ", where=lambda s: s["LBSPEC"].isna())
-        panel = panel.rename(columns={code: f"{code}_LAB", f"{code}SEQ": f"{code}SEQ_LAB"})
-        out = out.merge(at_marrow, on=["USUBJID", "ADT"], how="left").merge(panel, on=["USUBJID", "ADT"], how="left")
-    out = out.merge(
-        findings(lb, "LBTESTCD", "MRD", "LBSTRESN", "LBDTC", "LBSEQ", extra={"LBMETHOD": "MRDMETH"}),
-        on=["USUBJID", "ADT"],
-        how="left",
-    )
-    for code in ("EMD", "EMDSITE", "MRDSTAT", "SITERESP"):
-        extra = {c: f"{code}_{c}" for c in PROVENANCE} if code == "SITERESP" else None
-        out = out.merge(
-            findings(rs, "RSTESTCD", code, "RSSTRESC", "RSDTC", "RSSEQ", extra=extra), on=["USUBJID", "ADT"], how="left"
-        )
+        panel = _lb_test(lb, code, None).rename(columns={code: f"{code}_LAB", f"{code}SEQ": f"{code}SEQ_LAB"})
+        out = out.merge(_lb_test(lb, code, BLOOD), on=keys, how="left").merge(panel, on=keys, how="left")
+    out = out.merge(_lb_test(lb, "MRD", MARROW, extra={"LBMETHOD": "MRDMETH"}), on=keys, how="left")
+    for code in ("EMD", "EMDSITE", "MRDSTAT"):
+        out = out.merge(_rs_test(rs, code), on=keys, how="left")
+    site_provenance = {c: f"SITERESP_{c}" for c in PROVENANCE}
+    out = out.merge(_rs_test(rs, "SITERESP", extra=site_provenance), on=keys, how="left")
     lab_used = pd.Series(False, index=out.index)
     for code in ("PLAT", "NEUT"):
         use_lab = out[code].isna() & out[f"{code}_LAB"].notna()

@@ -109,10 +109,6 @@ def _by_subject(adsl: pd.DataFrame, values: pd.DataFrame | pd.Series) -> pd.Data
     return adsl.merge(frame, left_on="USUBJID", right_index=True, how="left")
 
 
-def _flag_any(adsl: pd.DataFrame, ids: pd.Series) -> pd.Series:
-    return yn(adsl["USUBJID"].isin(set(ids)))
-
-
 # ---------------------------------------------------------------------------------------------
 # Demographics and disease history
 # ---------------------------------------------------------------------------------------------

@@ -56,11 +56,12 @@ class TteParameter:
 
     paramcd: str
     param: str
-    definition: str  # the registry's (or the paper's) words
+    definition: str  # the registry's words
     population: str  # ADSL filter
     start_date: str  # ADSL date variable (STARTDT)
     events: tuple[EventSource, ...]
     censors: tuple[CensorSource, ...]
+    note: str = ""  # how the definition is read (start, events, censoring)
     not_collected: tuple[str, ...] = field(default_factory=tuple)  # events the extracts cannot show
 
 
@@ -92,9 +93,10 @@ TTE_PARAMETERS: dict[str, TteParameter] = {
         param="Overall Survival (days)",
         definition=(
             "Survival rate: percentage of participants in a study or treatment group who were still alive for a "
-            "certain period of time after they were diagnosed with or started treatment for a disease. "
-            "(6 and 12 months post initiation of InO treatment)"
+            "certain period of time after they were diagnosed with or started treatment for a disease."
         ),
+        note="From the first InO dose to death, censored at the last date known alive; landmarks 6 and 12 months "
+        "post initiation of InO treatment.",
         population="SAFFL == 'Y'",
         start_date="TRTSDT",
         events=(DEATH,),
@@ -111,6 +113,8 @@ TTE_PARAMETERS: dict[str, TteParameter] = {
             "InO. ... Median duration of relapse free survival in all participants included those participants who "
             "had achieved CR/CRi is reported in this outcome measure."
         ),
+        note="Responders; from the first InO dose; 'without achieving CR/CRi' read as before the first CR/CRi "
+        "assessment; censored at the last date known alive.",
         population="RESPFL == 'Y'",
         start_date="TRTSDT",
         events=(DEATH, RELAPSE, NEW_INDUCTION, HSCT_WITHOUT_RESPONSE),
@@ -122,8 +126,10 @@ TTE_PARAMETERS: dict[str, TteParameter] = {
         param="Duration of Remission (days)",
         definition=(
             "Remission was defined as either the reduction or disappearance of the signs and symptoms of leukemia "
-            "for this study. (From the first CR/CRi to relapse or death.)"
+            "for this study."
         ),
+        note="Responders; from the first CR/CRi to relapse or death, censored at the last date known alive; "
+        "evaluable (DOREVFL) with a marrow after the first CR/CRi or an event.",
         population="RESPFL == 'Y'",
         start_date="RESPDT",
         events=(RELAPSE, DEATH),

@@ -44,6 +44,9 @@ REQUIRED_DEFINITIONS = (
     "site_response_labels",
 )
 
+MONTH_DAYS = 30.4375
+"""Days per month (365.25 / 12), as ``month_days`` in the definitions files."""
+
 OPERATORS = {
     "gt": np.greater,
     "ge": np.greater_equal,
@@ -200,11 +203,12 @@ def study_day(dates: pd.Series, reference: pd.Series) -> pd.Series:
     return (days + (days >= 0).astype(int)).where(days.notna()).astype("Int64")
 
 
-def months(days: Any, month_days: float) -> Any:
-    """Days as months (``days / month_days``; the definitions set 30.4375).
+def months(days: Any, month_days: float = MONTH_DAYS) -> Any:
+    """Days as months: ``days / month_days`` (the definitions' ``month_days``, 30.4375 =
+    365.25 / 12, is the default).
 
-    >>> round(months(182, 30.4375), 2)
-    5.98
+    >>> round(months(182), 2), months(365.25, 30.4375)
+    (5.98, 12.0)
     """
     return days / month_days
 
@@ -273,9 +277,10 @@ def first_hsct(pr: pd.DataFrame, exposure: pd.DataFrame, definitions: dict) -> p
     type of cancers and other diseases."
     """
     prcat = definitions["hsct"]["prcat"]
-    columns = ["USUBJID", "HSCTDT", "PRSEQ", "PRTRT", *[c for c in PROVENANCE if c in pr.columns]]
+    columns = ["USUBJID", "HSCTDT", "PRSEQ", "PRTRT", *PROVENANCE]
     if pr is None or pr.empty:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "HSCTDT" else "object") for c in columns})
+    pr = pr.assign(**{c: None for c in ("PRTRT", *PROVENANCE) if c not in pr.columns})
     records = pr[pr["PRCAT"] == prcat] if "PRCAT" in pr.columns else pr
     records = records.assign(HSCTDT=to_date(records["PRSTDTC"])).merge(
         exposure[["USUBJID", "TRTSDT"]], on="USUBJID", how="inner"
