@@ -80,7 +80,9 @@ def test_every_india_output_is_written_with_its_table_and_notebook(run):
     import yaml
 
     cut, _ = run
-    catalogue = yaml.safe_load((PROJECT_ROOT / "config/reference/outputs.yaml").read_text(encoding="utf-8"))["india"]["endpoints"]
+    catalogue = yaml.safe_load((PROJECT_ROOT / "config/reference/outputs.yaml").read_text(encoding="utf-8"))["india"][
+        "endpoints"
+    ]
     for endpoint, output_ids in catalogue.items():
         ard = pd.read_parquet(cut / "ard" / f"{endpoint}.parquet")
         assert set(ard["output_id"]) == set(output_ids), endpoint
@@ -89,10 +91,16 @@ def test_every_india_output_is_written_with_its_table_and_notebook(run):
             assert (cut / "tables" / endpoint / f"{output_id}.html").exists()
         assert (cut / "notebooks" / f"{endpoint}.html").stat().st_size > 10_000
     for stem in ("KM_OS", "KM_RFS", "KM_DOR"):
-        assert (cut / "figures" / "survival" / f"{stem}.png").exists() and (cut / "figures" / "survival" / f"{stem}.svg").exists()
+        assert (cut / "figures" / "survival" / f"{stem}.png").exists() and (
+            cut / "figures" / "survival" / f"{stem}.svg"
+        ).exists()
     assert (cut / "figures" / "response" / "F1_disposition.png").exists()
     comparison = pd.read_csv(cut / "comparison_with_publication.csv")
-    assert comparison["status"].value_counts().to_dict() == {"reproduced": 96, "documented difference": 7, "not in extracts": 1}
+    assert comparison["status"].value_counts().to_dict() == {
+        "reproduced": 96,
+        "documented difference": 7,
+        "not in extracts": 1,
+    }
     book = (cut / "book.html").read_text(encoding="utf-8")
     assert "Synthetic demo data" in book and "Appendix: comparison with the publication" in book
     for output_ids in catalogue.values():
