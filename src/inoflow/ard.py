@@ -29,6 +29,9 @@ from inoflow.stats import km as kmlib
 from inoflow.stats.proportion import METHOD as CP_METHOD
 from inoflow.stats.proportion import clopper_pearson
 
+# the columns that identify a result within an output (cards' grouping and variable columns)
+ROW_KEY = ["group1", "group1_level", "group2", "group2_level", "variable", "variable_level"]
+
 ARD_COLUMNS = [
     "ard_row_id",
     "output_id",
@@ -135,23 +138,7 @@ def _groups(data: pd.DataFrame, by, by_levels) -> Iterable[tuple[object, pd.Data
 def finish(rows: list[dict]) -> pd.DataFrame:
     """Rows -> an ARD frame with stable row ids (hash of the identifying columns)."""
     ard = pd.DataFrame(rows, columns=[c for c in ARD_COLUMNS if c != "ard_row_id"])
-    key = (
-        ard[
-            [
-                "output_id",
-                "group1",
-                "group1_level",
-                "group2",
-                "group2_level",
-                "variable",
-                "variable_level",
-                "context",
-                "stat_name",
-            ]
-        ]
-        .astype(str)
-        .agg("|".join, axis=1)
-    )
+    key = ard[["output_id", *ROW_KEY, "context", "stat_name"]].astype(str).agg("|".join, axis=1)
     ard.insert(0, "ard_row_id", key.map(lambda k: hashlib.sha1(k.encode()).hexdigest()[:12]))
     if ard["ard_row_id"].duplicated().any():
         dup = ard.loc[

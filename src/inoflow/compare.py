@@ -17,9 +17,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
+from inoflow.ard import ROW_KEY as KEY_COLUMNS
 from inoflow.config import PROJECT_ROOT
 
-KEY_COLUMNS = ["group1", "group1_level", "group2", "group2_level", "variable", "variable_level"]
 COMPARISON_COLUMNS = ["label", "source", "published", "reproduced", "status", "output_id", "ard_row_id", "note"]
 
 

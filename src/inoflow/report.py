@@ -20,11 +20,11 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import yaml  # noqa: E402
 
+from inoflow.ard import ROW_KEY as GROUP_COLUMNS  # noqa: E402
 from inoflow.config import PROJECT_ROOT  # noqa: E402
 from inoflow.stats import km as kmlib  # noqa: E402
 
 OUTPUTS_FILE = PROJECT_ROOT / "config" / "reference" / "outputs.yaml"
-GROUP_COLUMNS = ["group1", "group1_level", "group2", "group2_level", "variable", "variable_level"]
 
 VARIABLE_LABELS = {
     "RESPFL": "CR/CRi",
