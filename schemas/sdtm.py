@@ -71,6 +71,13 @@ class SC(Findings):
     SCSTRESC: Series[str]
 
 
+class IE(Findings):
+    """Screening log: the facts each inclusion criterion needs, for every identified case."""
+
+    IETESTCD: Series[str] = pa.Field(isin=["SCRNID", "AGE", "CD22POS", "RRSTAT", "INOMONO", "PHSTAT", "TKIFAILN"])
+    IEDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+
+
 class MH(SDTMRecord):
     MHTERM: Series[str]
     MHCAT: Series[str]
@@ -156,6 +163,7 @@ class DD(SDTMRecord):
 
 
 MODELS: dict[str, type[SDTMRecord]] = {
+    "IE": IE,
     "DM": DM,
     "SC": SC,
     "MH": MH,

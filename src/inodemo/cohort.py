@@ -48,6 +48,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from inodemo.screening import build_screening_log
+
 DEFAULT_SEED = 20230430
 MONTH_DAYS = 30.4375
 FIRST_DOSE_FROM = date(2017, 2, 1)
@@ -972,6 +974,7 @@ def build_cohort(seed: int = DEFAULT_SEED) -> dict[str, pd.DataFrame]:
     for column in ("cycles_to_response", "rfs_days", "dor_days"):
         outcome_frame[column] = outcome_frame[column].astype("Int64")
     frames["outcomes"] = outcome_frame
+    frames["screening"] = build_screening_log(frames["patients"], outcome_frame, seed)
     _check_plan_integrity(frames)
     return frames
 

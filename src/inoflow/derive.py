@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
+    "ADELIG": {"sdtm": ["IE", "DM"], "adam": []},
     "ADRS": {"sdtm": ["DM", "EX", "LB", "RS"], "adam": []},
     "ADAE": {"sdtm": ["DM", "EX", "AE", "LB", "VS", "PR"], "adam": []},
     "ADSL": {"sdtm": ["DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"], "adam": ["ADRS", "ADAE"]},
@@ -21,8 +22,10 @@ def derive(
     name: str, sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFrame], definitions: dict, cutoff: str
 ) -> pd.DataFrame:
     """Derive one ADaM dataset from its declared sources."""
-    from inoflow.adam import adae, adrs, adsl, adtte
+    from inoflow.adam import adae, adelig, adrs, adsl, adtte
 
+    if name == "ADELIG":
+        return adelig.derive_adelig(sdtm, definitions)
     if name == "ADRS":
         return adrs.derive_adrs(sdtm, definitions)
     if name == "ADAE":

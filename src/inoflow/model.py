@@ -95,6 +95,15 @@ def _records(name: str, spec: dict, table: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def _subject(spec: dict, rows: pd.DataFrame) -> pd.Series:
+    """SUBJID of each row: the first filled of ``subject_from`` (default SUBJID)."""
+    columns = spec.get("subject_from", ["SUBJID"])
+    subject = rows[columns[0]]
+    for column in columns[1:]:
+        subject = subject.where(subject.notna(), rows[column])
+    return subject
+
+
 def _findings(name: str, spec: dict, table: pd.DataFrame) -> pd.DataFrame:
     parts = []
     for testcd, test in spec["tests"].items():
@@ -103,7 +112,7 @@ def _findings(name: str, spec: dict, table: pd.DataFrame) -> pd.DataFrame:
         if rows.empty:
             continue
         part = pd.DataFrame(index=rows.index)
-        part["SUBJID"] = rows["SUBJID"]
+        part["SUBJID"] = _subject(spec, rows)
         part["SITEID"] = rows["SITEID"]
         part[f"{name}TESTCD"] = testcd
         part[f"{name}TEST"] = test["label"]

@@ -36,6 +36,29 @@ class EndpointResult:
     figures: list[Path] = field(default_factory=list)
 
 
+def disposition_boxes(ard: pd.DataFrame, definitions: dict) -> list[tuple[str, str]]:
+    """Figure 1's boxes, every count read from the F1 rows of the ARD."""
+    rows = ard[(ard["output_id"] == "F1") & (ard["stat_name"] == "n")]
+
+    def count(variable: str, level: str) -> int:
+        return int(rows[(rows["variable"] == variable) & (rows["variable_level"] == level)]["stat"].iloc[0])
+
+    eligible, excluded = count("ELIGFL", "Y"), count("ELIGFL", "N")
+    reasons = "\n".join(
+        f"{c['reason']}: {count('IC' + c['criterion'], 'N')}"
+        for c in definitions["eligibility"]
+        if count("IC" + c["criterion"], "N")
+    )
+    return [
+        ("Identified (sites' screening logs)", f"N = {eligible + excluded}"),
+        (f"Excluded: n = {excluded}", reasons),
+        ("Eligible, enrolled and analysed", f"N = {count('FASFL', 'Y')}"),
+        ("Lost to follow-up before 6 months", f"n = {count('LTFUWIN', '<6')}"),
+        ("Lost to follow-up at 6 months (6-12 months)", f"n = {count('LTFUWIN', '6-12')}"),
+        ("Lost to follow-up at 12 months (>= 12 months)", f"n = {count('LTFUWIN', '>=12')}"),
+    ]
+
+
 def footnote(spec: dict) -> str:
     population = POPULATIONS.get(spec.get("population", ""), "")
     return " ".join(p for p in (f"Population: {population}." if population else "", DEFINITIONS, METHODS) if p)
@@ -83,20 +106,7 @@ def run_endpoint(
                 data["MONTHS"], data["EVENT"], ard, output_id, title, grid, figures / f"KM_{paramcd}"
             )
     if endpoint == "response":
-        rows = ard[ard["output_id"] == "F1"]
-        analysed = int(rows[(rows["variable"] == "FASFL") & (rows["stat_name"] == "n")]["stat"].iloc[0])
-        ltfu = {
-            lvl: int(v)
-            for lvl, v in rows[(rows["variable"] == "LTFUWIN") & (rows["stat_name"] == "n")][
-                ["variable_level", "stat"]
-            ].itertuples(index=False)
-        }
-        boxes = [
-            ("Identified CD22+ R/R B-ALL treated with InO", "not in the extracts (screening logs)"),
-            ("Eligible, enrolled and analysed", f"N = {analysed}"),
-            ("Lost to follow-up before 6 months", f"n = {ltfu.get('<6', 0)}"),
-            ("Lost to follow-up at 6 months (6-12 months)", f"n = {ltfu.get('6-12', 0)}"),
-            ("Lost to follow-up at 12 months (>= 12 months)", f"n = {ltfu.get('>=12', 0)}"),
-        ]
-        result.figures += report.flow_figure(boxes, figures / "F1_disposition", "Patient disposition and follow-up")
+        result.figures += report.flow_figure(
+            disposition_boxes(ard, definitions), figures / "F1_disposition", "Patient disposition and follow-up"
+        )
     return result

@@ -58,6 +58,13 @@ VARIABLE_LABELS = {
     "DTHFL": "Died",
     "DTHCAUS": "Cause of death",
     "FASFL": "Analysed",
+    "ELIGFL": "Identified in the screening logs: eligible",
+    "ENRLFL": "Eligible and enrolled",
+    "ICADULT": "Excluded: age under 18 years",
+    "ICCD22POS": "Excluded: not CD22 positive",
+    "ICRRSTAT": "Excluded: not relapsed or refractory",
+    "ICINOMONO": "Excluded: InO not given as monotherapy",
+    "ICPHTKI": "Excluded: Ph-positive without failure of at least one TKI",
     "LTFUWIN": "Lost to follow-up (months after first dose)",
     "time": "Kaplan-Meier estimate at month",
     "prob": "Median (months)",
@@ -211,28 +218,35 @@ def km_figure(
 
 
 def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str) -> list[Path]:
-    """A vertical disposition flow: each box a (label, count text) pair."""
-    fig, ax = plt.subplots(figsize=(6, 1.3 * len(boxes) + 0.6))
+    """A CONSORT-style disposition flow: the main boxes top to bottom; a box whose label starts
+    with 'Excluded' branches to the right of the arrow that leaves the box above it."""
+    main = [b for b in boxes if not b[0].startswith("Excluded")]
+    side = {i: b for i, b in enumerate(boxes) if b[0].startswith("Excluded")}
+    fig, ax = plt.subplots(figsize=(8, 1.25 * len(main) + 1))
     ax.axis("off")
-    n = len(boxes)
-    for i, (label, count) in enumerate(boxes):
-        y = 1 - (i + 0.5) / n
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    n = len(main)
+    ys = [1 - (i + 0.5) / n for i in range(n)]
+    style = {"boxstyle": "round,pad=0.5", "fc": "#eef3f8", "ec": "#1f4e79"}
+    for (label, count), y in zip(main, ys, strict=True):
+        ax.text(0.3, y, f"{label}\n{count}", ha="center", va="center", fontsize=9, bbox=style)
+    for a, b in zip(ys, ys[1:], strict=False):
+        ax.annotate(
+            "", xy=(0.3, b + 0.045), xytext=(0.3, a - 0.045), arrowprops={"arrowstyle": "-|>", "color": "#1f4e79"}
+        )
+    for index, (label, count) in side.items():
+        y = ys[index - 1] - 0.5 / n  # beside the arrow leaving the main box above it
         ax.text(
-            0.5,
+            0.74,
             y,
             f"{label}\n{count}",
             ha="center",
             va="center",
-            fontsize=10,
-            bbox={"boxstyle": "round,pad=0.6", "fc": "#eef3f8", "ec": "#1f4e79"},
+            fontsize=8,
+            bbox={**style, "fc": "#fdf1e6", "ec": "#b35c00"},
         )
-        if i < n - 1:
-            ax.annotate(
-                "",
-                xy=(0.5, 1 - (i + 1.5) / n + 0.09),
-                xytext=(0.5, y - 0.09),
-                arrowprops={"arrowstyle": "->", "color": "#1f4e79"},
-            )
+        ax.annotate("", xy=(0.5, y), xytext=(0.3, y), arrowprops={"arrowstyle": "-|>", "color": "#b35c00"})
     ax.set_title(title, fontsize=11)
     return _save(fig, path_stem)
 

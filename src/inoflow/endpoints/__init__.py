@@ -8,7 +8,7 @@ ENDPOINTS = ("response", "mrd", "survival", "safety", "death")
 
 # The ADaM datasets each endpoint reads (rules declare exactly these as inputs).
 ADAM_INPUTS = {
-    "response": ["ADSL"],
+    "response": ["ADSL", "ADELIG"],
     "mrd": ["ADSL", "ADRS"],
     "survival": ["ADSL", "ADTTE"],
     "safety": ["ADSL", "ADAE"],

@@ -50,7 +50,14 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     rows += cards.ard_categorical(fas, "DOSECAT", "T1", ["STANDARD", "UNDER", "OVER"])
     rows += cards.ard_categorical(fas, "BURDEN", "T1", BURDEN_LEVELS)
     rows += cards.ard_categorical(fas, "EMDBLFL", "T1", ["Y"])
-    # F1: disposition counts from the extracts (analysed; lost to follow-up windows)
+    # F1: disposition from the extracts: identified (screening logs) -> eligible (criteria
+    # derived) -> analysed, reasons for exclusion, lost to follow-up windows
+    adelig = adam["ADELIG"]
+    rows += cards.ard_categorical(adelig, "ELIGFL", "F1", ["Y", "N"])
+    excluded = adelig[adelig["ELIGFL"] == "N"]
+    for criterion in definitions["eligibility"]:  # a case may fail several criteria: one count each
+        rows += cards.ard_categorical(excluded, f"IC{criterion['criterion']}", "F1", ["N"])
+    rows += cards.ard_categorical(adelig[adelig["ELIGFL"] == "Y"], "ENRLFL", "F1", ["Y"])
     rows += cards.ard_categorical(fas, "FASFL", "F1", ["Y"])
     rows += cards.ard_categorical(fas, "LTFUWIN", "F1", ["<6", "6-12", ">=12"])
     return cards.finish(rows)
