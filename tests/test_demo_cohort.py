@@ -28,7 +28,17 @@ except ImportError:  # not installed: use the source tree
 PUBLISHED = Path(__file__).resolve().parents[2] / "shared/reference/published_results.yaml"
 MONTH = 30.4375
 SIX, TWELVE = 6 * MONTH, 12 * MONTH
-DOMAINS = ["patients", "dosing", "assessments", "labs", "transplants", "adverse_events", "conmeds", "followup"]
+DOMAINS = [
+    "screening",
+    "patients",
+    "dosing",
+    "assessments",
+    "labs",
+    "transplants",
+    "adverse_events",
+    "conmeds",
+    "followup",
+]
 DATE_COLUMNS = [
     "DIAG_DATE",
     "DOSE_DATE",
@@ -541,8 +551,11 @@ def test_sites_and_identifiers(cohort):
         assert p[p.SITEID == site].SUBJID.str.fullmatch(pattern).all(), site
     assert p.SUBJID.is_unique
     for name in DOMAINS:
-        merged = cohort[name].merge(p[["SUBJID", "SITEID"]], on="SUBJID", suffixes=("", "_p"))
-        assert len(merged) == len(cohort[name]) and (merged.SITEID == merged.SITEID_p).all(), name
+        frame = cohort[name].dropna(subset=["SUBJID"])  # screening: cases not enrolled have no subject id
+        merged = frame.merge(p[["SUBJID", "SITEID"]], on="SUBJID", suffixes=("", "_p"))
+        assert len(merged) == len(frame) and (merged.SITEID == merged.SITEID_p).all(), name
+    screening = cohort["screening"]
+    assert len(screening) == 50 and screening["SUBJID"].notna().sum() == 32
     first = cohort["dosing"].groupby("SUBJID").DOSE_DATE.min()
     in03 = p[p.SITEID == "IN03"]
     assert in03.BIRTH_YEAR.notna().all() and p[p.SITEID != "IN03"].BIRTH_YEAR.isna().all()
