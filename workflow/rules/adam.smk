@@ -13,6 +13,6 @@ rule derive_adam:
     params:
         sdtm_names=adam_sdtm_names,
         adam_names=adam_upstream_names,
-        cutoff=lambda wildcards: cut_of(wildcards).cutoff,
+        cutoff=cutoff_date,
     script:
         "../../scripts/derive_adam.py"

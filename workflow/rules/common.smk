@@ -177,7 +177,7 @@ def get_notebook_parameters(wildcards, output):
 
 def get_book_inputs(wildcards):
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
-    endpoints = list(OUTPUT_CATALOGUE[wildcards.study]["endpoints"])
+    endpoints = study_endpoint_names(wildcards)
     return {
         "ard": [f"{base}/ard/{e}.parquet" for e in endpoints],
         "tables": [f"{base}/tables/{e}" for e in endpoints],
@@ -185,6 +185,27 @@ def get_book_inputs(wildcards):
         "comparison": f"config/reference/{wildcards.study}_comparison.yaml",
         "reconciliation": f"{base}/reconciliation/reconciliation.csv",
     }
+
+
+def cutoff_date(wildcards):
+    return cut_of(wildcards).cutoff
+
+
+def study_title(wildcards):
+    return study_of(wildcards).title
+
+
+def study_endpoints(wildcards):
+    """Endpoint -> output ids, from the output catalogue."""
+    return OUTPUT_CATALOGUE[wildcards.study]["endpoints"]
+
+
+def study_endpoint_names(wildcards):
+    return list(study_endpoints(wildcards))
+
+
+def is_synthetic_demo(wildcards):
+    return study_of(wildcards).spec.get("synthetic_demo", False)
 
 
 def get_final_outputs():

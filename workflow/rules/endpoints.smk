@@ -34,13 +34,9 @@ rule assemble_book:
     conda:
         "../../envs/inoflow.yaml"
     params:
-        title=lambda wildcards: study_of(wildcards).title,
-        endpoints=lambda wildcards: OUTPUT_CATALOGUE[wildcards.study]["endpoints"],
-        endpoint_names=lambda wildcards: list(
-            OUTPUT_CATALOGUE[wildcards.study]["endpoints"]
-        ),
-        synthetic=lambda wildcards: study_of(wildcards).spec.get(
-            "synthetic_demo", False
-        ),
+        title=study_title,
+        endpoints=study_endpoints,
+        endpoint_names=study_endpoint_names,
+        synthetic=is_synthetic_demo,
     script:
         "../../scripts/assemble_book.py"
