@@ -4,4 +4,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/snakemake --cores 4 "$@"
-echo "demo: results are under results/ (start with results/india/2023-04-30/reconciliation/reconciliation.html)"
+echo "demo: results are under results/; start with results/india/2023-04-30/book.html (the report) and reconciliation/reconciliation.html (every row accounted for)"
