@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from inoflow import ard as cards
-from inoflow.endpoints.safety import HAEM, LIVER
+from inoflow.endpoints.safety import HAEM, LIVER, any_and_each
 
 CAUSES = [
     "PROGRESSION OF DISEASE",
@@ -26,10 +26,6 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     for output in ("OM20", "T8"):
         rows += cards.ard_proportion_ci(fas, "DTHFL", output)
         rows += cards.ard_categorical(dead, "DTHCAUS", output, CAUSES)
-    rows += cards.ard_proportion_ci(fas, "HEMTOXFL", "T8")
-    for flag in HAEM:
-        rows += cards.ard_proportion_ci(fas, flag, "T8")
-    rows += cards.ard_proportion_ci(fas, "LIVTOXFL", "T8")
-    for flag in LIVER:
-        rows += cards.ard_proportion_ci(fas, flag, "T8")
+    rows += any_and_each(fas, "HEMTOXFL", HAEM, "T8")
+    rows += any_and_each(fas, "LIVTOXFL", LIVER, "T8")
     return cards.finish(rows)

@@ -11,6 +11,14 @@ LIVER = ["ASTFL", "ALTFL", "BILIFL"]
 HAEM = ["THRMBFL", "NEUTRFL", "FNFL"]
 
 
+def any_and_each(data: pd.DataFrame, any_flag: str, flags: list[str], output_id: str) -> list[dict]:
+    """A toxicity group (any) and each of its toxicities, as proportions with exact CIs."""
+    rows = cards.ard_proportion_ci(data, any_flag, output_id)
+    for flag in flags:
+        rows += cards.ard_proportion_ci(data, flag, output_id)
+    return rows
+
+
 def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     adsl = adam["ADSL"]
     saf = adsl[adsl["SAFFL"] == "Y"]
@@ -24,12 +32,8 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
         rows += cards.ard_proportion_ci(saf, "VODFL", output, by="SALVLNGR", by_levels=SALVAGE_LEVELS)
     rows += cards.ard_proportion_ci(saf, "VODFL", "OM24", by="BURDEN", by_levels=BURDEN_LEVELS)
     rows += cards.ard_proportion_ci(saf, "VODFL", "OM25", by="AGEGR1", by_levels=AGE_LEVELS[1:])
-    rows += cards.ard_proportion_ci(saf, "LIVTOXFL", "OM26")
-    for flag in LIVER:
-        rows += cards.ard_proportion_ci(saf, flag, "OM26")
-    rows += cards.ard_proportion_ci(saf, "HEMTOXFL", "OM27")
-    for flag in HAEM:
-        rows += cards.ard_proportion_ci(saf, flag, "OM27")
+    rows += any_and_each(saf, "LIVTOXFL", LIVER, "OM26")
+    rows += any_and_each(saf, "HEMTOXFL", HAEM, "OM27")
     rows += cards.ard_proportion_ci(post, "LIVTOXFL", "T6", by="HSCTFL", by_levels=YN)
     rows += cards.ard_proportion_ci(post, "HEMTOXFL", "T6", by="HSCTFL", by_levels=YN)
     return cards.finish(rows)
