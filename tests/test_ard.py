@@ -139,3 +139,19 @@ def test_comparison_statuses():
     assert result.loc["wrong", "status"] == "MISMATCH"
     assert result.loc["absent", "status"] == "not in extracts"
     assert shown(0.5625, "dec2pct") == "56.25"
+
+
+def test_catalogue_titles_with_commas_are_read_whole():
+    from inoflow.report import load_outputs, repair_flow_title
+
+    assert repair_flow_title({"title": "VOD (a", "b)": None, "population": "FAS"}) == {
+        "title": "VOD (a, b)",
+        "population": "FAS",
+    }
+    outputs = load_outputs("india")
+    assert (
+        outputs["OM12"]["title"]
+        == "Participants by InO dose category (standard 1.8, under < 1.8, over > 1.8 mg/m2 per cycle)"
+    )
+    assert outputs["OM27"]["title"] == "Haematological toxicities (febrile neutropenia, neutropenia, thrombocytopenia)"
+    assert outputs["OM12"]["population"] == "FAS"

@@ -69,6 +69,7 @@ def compare(ard: pd.DataFrame, items: list[dict]) -> pd.DataFrame:
     out = []
     for item in items:
         row = {k: item.get(k) for k in ("label", "source", "published", "output_id", "note")}
+        row["published"] = f"{item['published']:g}"  # as printed (no float padding in the tables)
         if "output_id" not in item:
             expect = item.get("expect", "")
             row.update(

@@ -74,7 +74,26 @@ VARIABLE_LABELS = {
 
 
 def load_outputs(study: str) -> dict:
-    return yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["outputs"]
+    """Output id -> {title, population} from the output catalogue."""
+    outputs = yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["outputs"]
+    return {output_id: repair_flow_title(spec) for output_id, spec in outputs.items()}
+
+
+def repair_flow_title(spec: dict) -> dict:
+    """The catalogue writes entries as YAML flow mappings with unquoted titles, so a title with
+    commas is split into extra keys with no value ({title: A (x, y), ...} reads as title 'A (x'
+    and a key 'y)'). Join them back, in order, into the title.
+
+    >>> repair_flow_title({"title": "VOD (a", "b)": None, "population": "FAS"})
+    {'title': 'VOD (a, b)', 'population': 'FAS'}
+    """
+    pieces = [spec["title"]] + [
+        key for key, value in spec.items() if key not in ("title", "population") and value is None
+    ]
+    repaired = {"title": ", ".join(pieces)}
+    if "population" in spec:
+        repaired["population"] = spec["population"]
+    return repaired
 
 
 def _stats(block: pd.DataFrame) -> dict[str, str]:
