@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from inoflow.config import load_study
+from inoflow.pipeline import build_common_model, harmonise_cut
 
 STUDY_CONFIG = "config/studies/india.yaml"
 DEMO_CUT = "2023-04-30"
@@ -18,3 +19,15 @@ def india():
 @pytest.fixture(scope="session")
 def demo_extracts(india):
     return india.cuts[DEMO_CUT].extracts
+
+
+@pytest.fixture(scope="session")
+def demo_canonical(india, demo_extracts):
+    """The demo cut's extracts harmonised to contract variables (all sites), once per session."""
+    return harmonise_cut(india, demo_extracts)
+
+
+@pytest.fixture(scope="session")
+def demo_sdtm(india, demo_canonical):
+    """The demo cut's common model, once per session."""
+    return build_common_model(india, demo_canonical)

@@ -34,7 +34,7 @@ from inoflow.adam.common import (
     to_date,
     treatment_exposure,
 )
-from inoflow.config import PROJECT_ROOT, load_contract, load_study
+from inoflow.config import PROJECT_ROOT, load_study
 
 DEFINITIONS = PROJECT_ROOT / "config" / "definitions" / "india.yaml"
 DEMO_CUT = "2023-04-30"
@@ -247,24 +247,10 @@ def demo_study() -> SimpleNamespace:
     from inoflow.adam.adrs import derive_adrs
     from inoflow.adam.adsl import derive_adsl
     from inoflow.adam.adtte import derive_adtte
-    from inoflow.harmonise import harmonise_extract
-    from inoflow.ingest import read_extract
-    from inoflow.pool import pool_domain
-    from inoflow.validate import validate_extract
+    from inoflow.pipeline import build_common_model, harmonise_cut
 
     india = load_study("config/studies/india.yaml")
-    extracts = india.cuts[DEMO_CUT].extracts
-    canonical: dict[str, list[pd.DataFrame]] = {}
-    for site in india.sites.values():
-        for domain in site.domains:
-            raw = read_extract(site, domain, extracts).to_pandas()
-            accepted = validate_extract(raw, site, domain, "fail").accepted
-            canonical.setdefault(domain, []).append(harmonise_extract(accepted, site, domain))
-    contract = load_contract()
-    sdtm = {
-        name: pool_domain(name, [t for raw in contract.sources_of(name) for t in canonical[raw]], india.studyid)
-        for name in contract.sdtm_domains()
-    }
+    sdtm = build_common_model(india, harmonise_cut(india, india.cuts[DEMO_CUT].extracts))
     defs = load_definitions(india.definitions)
     adrs = derive_adrs(sdtm, defs)
     adae = derive_adae(sdtm, defs)

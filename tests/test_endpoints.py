@@ -11,32 +11,17 @@ from lifelines import KaplanMeierFitter
 
 from inoflow import ard as cards
 from inoflow.compare import compare, load_items
-from inoflow.config import PROJECT_ROOT, load_contract
+from inoflow.config import PROJECT_ROOT
 from inoflow.derive import ADAM_SOURCES, derive
 from inoflow.endpoints import ADAM_INPUTS, death, mrd, response, safety, survival
-from inoflow.harmonise import harmonise_extract
-from inoflow.ingest import read_extract
-from inoflow.pool import pool_domain
 from inoflow.report import render_table
-from inoflow.validate import validate_extract
 
 BUILDERS = {"response": response, "mrd": mrd, "survival": survival, "safety": safety, "death": death}
 
 
 @pytest.fixture(scope="module")
-def sdtm(india, demo_extracts):
-    canonical: dict[str, list[pd.DataFrame]] = {}
-    for site in india.sites.values():
-        for domain in site.domains:
-            raw = read_extract(site, domain, demo_extracts).to_pandas()
-            canonical.setdefault(domain, []).append(
-                harmonise_extract(validate_extract(raw, site, domain).accepted, site, domain)
-            )
-    contract = load_contract()
-    return {
-        name: pool_domain(name, [t for raw in contract.sources_of(name) for t in canonical[raw]], india.studyid)
-        for name in contract.sdtm_domains()
-    }
+def sdtm(demo_sdtm):
+    return demo_sdtm
 
 
 @pytest.fixture(scope="module")

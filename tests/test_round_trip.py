@@ -15,9 +15,6 @@ from inodemo.cohort import build_cohort
 from inodemo.render import render_site
 from inoflow.config import load_contract
 from inoflow.dialect import column_rules
-from inoflow.harmonise import harmonise_extract
-from inoflow.ingest import read_extract
-from inoflow.validate import validate_extract
 
 # truth column -> harmonised column, where the names differ
 RENAMED = {"AE_DECOD": "AE_TERM__STD", "DEATH_CAUSE_STD": "DEATH_CAUSE__STD"}
@@ -29,14 +26,8 @@ def truth():
 
 
 @pytest.fixture(scope="module")
-def harmonised(india, demo_extracts):
-    out: dict[str, list[pd.DataFrame]] = {}
-    for site in india.sites.values():
-        for domain in site.domains:
-            raw = read_extract(site, domain, demo_extracts).to_pandas()
-            result = validate_extract(raw, site, domain, "fail")
-            out.setdefault(domain, []).append(harmonise_extract(result.accepted, site, domain))
-    return {domain: pd.concat(parts, ignore_index=True) for domain, parts in out.items()}
+def harmonised(demo_canonical):
+    return demo_canonical
 
 
 def comparable(frame: pd.DataFrame, columns: list[str], keys: list[str]) -> pd.DataFrame:
