@@ -22,6 +22,7 @@ from inoflow.adam.common import (
     TRACE,
     add_sequence,
     compare,
+    conform,
     first_hsct,
     study_day,
     subjects,
@@ -272,16 +273,12 @@ def derive_adae(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
         laboratory["APHSCTFL"] = after.map({True: "Y", False: "N"}).where(laboratory["HSCTDT"].notna())
     adae = pd.concat([reported, laboratory], ignore_index=True)
     adae = adae.drop(columns=["STUDYID", "SUBJID", "SITEID"], errors="ignore").merge(ids, on="USUBJID", how="left")
-    for column in COLUMNS:
-        if column not in adae.columns:
-            adae[column] = None
-    adae["ASTDT"] = to_date(adae["ASTDT"])
-    adae["AENDT"] = to_date(adae["AENDT"])
-    adae["ASTDY"] = pd.to_numeric(adae["ASTDY"], errors="coerce").astype("Int64")
-    adae["AETOXGR"] = pd.to_numeric(adae["AETOXGR"], errors="coerce").astype("Int64")
-    for column in ("AVAL", "ULN", "R2ULN", "ANC"):
-        adae[column] = pd.to_numeric(adae[column], errors="coerce").astype("float64")
-    for column in ("ANCSEQ", "SRCSEQ", "SRCROW"):
-        adae[column] = pd.to_numeric(adae[column], errors="coerce").astype("Int64")
+    adae = conform(
+        adae,
+        COLUMNS,
+        dates=["ASTDT", "AENDT"],
+        floats=["AVAL", "ULN", "R2ULN", "ANC"],
+        integers=["ASTDY", "AETOXGR", "ANCSEQ", "SRCSEQ", "SRCROW"],
+    )
     adae = add_sequence(adae, ["USUBJID", "ASTDT", "AECAT", "AEDECOD"])
     return tidy(adae[COLUMNS])

@@ -29,6 +29,7 @@ from inoflow.adam.common import (
     TRACE,
     add_sequence,
     compare,
+    conform,
     cycle_at,
     empty_trace,
     study_day,
@@ -352,18 +353,14 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
         own = assessments[assessments["USUBJID"] == subject["USUBJID"]]
         records += _assessment_records(own, subject)
         records += _subject_records(own[post.loc[own.index]], subject, sdtm["EX"], definitions)
-    adrs = pd.DataFrame.from_records(records)
-    for column in COLUMNS:
-        if column not in adrs.columns:
-            adrs[column] = None
-    adrs["ADT"] = to_date(adrs["ADT"])
+    adrs = conform(
+        pd.DataFrame.from_records(records),
+        COLUMNS,
+        dates=["ADT"],
+        floats=["AVAL", "BLAST", "PLAT", "NEUT", "MRD"],
+        integers=["AVISITN", "SRCSEQ", "SRCROW"],
+    )
     adrs["ADY"] = study_day(adrs["ADT"], adrs["USUBJID"].map(exposure["TRTSDT"]))
-    adrs["AVAL"] = pd.to_numeric(adrs["AVAL"], errors="coerce").astype("float64")
-    for column in ("BLAST", "PLAT", "NEUT", "MRD"):
-        adrs[column] = pd.to_numeric(adrs[column], errors="coerce").astype("float64")
-    adrs["AVISITN"] = pd.to_numeric(adrs["AVISITN"], errors="coerce").astype("Int64")
-    adrs["SRCSEQ"] = pd.to_numeric(adrs["SRCSEQ"], errors="coerce").astype("Int64")
-    adrs["SRCROW"] = pd.to_numeric(adrs["SRCROW"], errors="coerce").astype("Int64")
     order = {p: i for i, p in enumerate(PARAMS)}
     adrs["_P"] = adrs["PARAMCD"].map(order)
     adrs = add_sequence(adrs, ["USUBJID", "_P", "ADT"]).drop(columns="_P")

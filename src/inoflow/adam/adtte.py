@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from inoflow.adam.common import PROVENANCE, add_dates, stack, tidy, to_date
+from inoflow.adam.common import PROVENANCE, add_dates, conform, stack, tidy, to_date
 
 
 @dataclass(frozen=True)
@@ -299,13 +299,7 @@ def derive_adtte(
         records["DOREVFL"] = derive_var_dorevfl(records, adrs) if parameter.paramcd == "DOR" else None
         parts.append(records)
     adtte = stack(parts)
-    for column in COLUMNS:
-        if column not in adtte.columns:
-            adtte[column] = None
-    adtte["STARTDT"] = to_date(adtte["STARTDT"])
-    adtte["ADT"] = to_date(adtte["ADT"])
-    adtte["SRCSEQ"] = pd.to_numeric(adtte["SRCSEQ"], errors="coerce").astype("Int64")
-    adtte["SRCROW"] = pd.to_numeric(adtte["SRCROW"], errors="coerce").astype("Int64")
+    adtte = conform(adtte, COLUMNS, dates=["STARTDT", "ADT"], integers=["SRCSEQ", "SRCROW"])
     order = {p: i for i, p in enumerate(TTE_PARAMETERS)}
     adtte = adtte.assign(_P=adtte["PARAMCD"].map(order)).sort_values(["USUBJID", "_P"], kind="stable")
     return tidy(adtte[COLUMNS].reset_index(drop=True))

@@ -154,6 +154,26 @@ def yn(flags: pd.Series) -> pd.Series:
 # ---------------------------------------------------------------------------------------------
 
 
+def conform(frame: pd.DataFrame, columns: list[str], dates=(), floats=(), integers=()) -> pd.DataFrame:
+    """Give a derived dataset every column of its specification (empty where not derived) and
+    the types of its dates (``datetime64``), decimals (``float64``) and whole numbers (``Int64``).
+
+    >>> conform(pd.DataFrame({"A": ["1"]}), ["A", "B"], integers=["A"]).dtypes.astype(str).tolist()
+    ['Int64', 'object']
+    """
+    out = frame.copy()
+    for column in columns:
+        if column not in out.columns:
+            out[column] = None
+    for column in dates:
+        out[column] = to_date(out[column])
+    for column in floats:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("float64")
+    for column in integers:
+        out[column] = pd.to_numeric(out[column], errors="coerce").astype("Int64")
+    return out
+
+
 def to_date(values: Any) -> pd.Series:
     """Calendar dates (``datetime64[ns]``, midnight) from ISO 8601 text, ``datetime.date`` or
     timestamps; partial or invalid dates are missing.
