@@ -84,7 +84,7 @@ def test_survfit_rows_follow_cardx_names():
 
 
 def test_crude_alive_counts_follow_up_reaching_the_landmark():
-    ard = cards.finish(cards.ard_crude_alive(pd.Series([2.0, 6.0, 7.5, 13.0]), [6, 12], "F2"))
+    ard = cards.finish(cards.ard_crude_alive(pd.Series([2.0, 6.0, 7.5, 13.0]), pd.Series([1, 0, 1, 0]), [6, 12], "F2"))
     n = ard[ard["stat_name"] == "n"].set_index("variable_level")["stat"]
     assert n.to_dict() == {"6": 3.0, "12": 1.0}
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -81,7 +81,6 @@ def site_table(frame: pd.DataFrame, site: Site, domain: str) -> tuple[list[str],
     if spec.get("layout") == "wide_tests":
         return _wide_tests(frame, site, domain, rules, units)
     header = [r.source for r in rules]
-    by_variable = {r.variable: r for r in rules}
     rows = []
     for record in frame.to_dict("records"):
         row = []
@@ -94,7 +93,6 @@ def site_table(frame: pd.DataFrame, site: Site, domain: str) -> tuple[list[str],
             else:
                 row.append(format_cell(value, rule, site, domain, units))
         rows.append(row)
-    del by_variable
     return header, rows
 
 
@@ -263,9 +261,3 @@ def _fix_core_dates(payload: bytes) -> bytes:
 
     stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     return re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:)", rb"\g<1>" + stamp + rb"\g<3>", payload)
-
-
-def as_date(value) -> date | None:
-    if value is None or (isinstance(value, float) and pd.isna(value)):
-        return None
-    return value if isinstance(value, date) else pd.Timestamp(value).date()

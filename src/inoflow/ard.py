@@ -296,22 +296,19 @@ def _cardx_names(row: dict) -> dict:
 
 
 def ard_crude_alive(
-    time_months: pd.Series, landmarks: Sequence[float], output_id: str, group: tuple[str, str] | None = None
+    time_months: pd.Series,
+    event: pd.Series,
+    landmarks: Sequence[float],
+    output_id: str,
+    group: tuple[str, str] | None = None,
 ) -> list[dict]:
-    """Crude proportion known alive at each landmark: death or last contact on or after it, of all N
-    (how the paper's 6- and 12-month survival figures were computed)."""
+    """Crude proportion known alive at each landmark (``stats.km.crude_proportion_alive``): death
+    or last contact on or after it, of all N (how the paper's 6- and 12-month figures were computed)."""
     rows = []
-    time = np.asarray(time_months, dtype=float)
     for t in landmarks:
-        n = int((time >= t).sum())
-        rows += _rows(
-            output_id,
-            group,
-            "crude_alive",
-            t,
-            "crude_proportion",
-            {"n": n, "N": len(time), "p": n / len(time) if len(time) else np.nan},
-        )
+        alive, total = kmlib.crude_proportion_alive(np.asarray(time_months, float), np.asarray(event, int), t)
+        stats = {"n": alive, "N": total, "p": alive / total if total else np.nan}
+        rows += _rows(output_id, group, "crude_alive", t, "crude_proportion", stats)
     return rows
 
 

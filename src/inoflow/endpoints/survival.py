@@ -30,7 +30,7 @@ def _km(rows: list, data: pd.DataFrame, output_id: str, landmarks, group=None, c
         return
     rows += cards.ard_survfit(data["MONTHS"], data["EVENT"], output_id, landmarks, group=group)
     if crude:
-        rows += cards.ard_crude_alive(data["MONTHS"], landmarks, output_id, group=group)
+        rows += cards.ard_crude_alive(data["MONTHS"], data["EVENT"], landmarks, output_id, group=group)
 
 
 def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
@@ -39,7 +39,7 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     os_ = tte(adam, "OS", definitions)
     os_ = os_[os_["FASFL"] == "Y"]
     _km(rows, os_, "F2", sorted(set(landmarks) | set(FIGURE_GRID_MONTHS)), crude=False)
-    rows += cards.ard_crude_alive(os_["MONTHS"], landmarks, "F2")
+    rows += cards.ard_crude_alive(os_["MONTHS"], os_["EVENT"], landmarks, "F2")
     # OM16: responders with MRD negativity, by HSCT
     resp_mrd = os_[(os_["RESPFL"] == "Y") & (os_["MRDNEGFL"] == "Y")]
     for h in YN:
