@@ -12,8 +12,7 @@ configfile: "config/config.yaml"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/ingest.smk"
-include: "workflow/rules/harmonise.smk"
+include: "workflow/rules/extract.smk"
 include: "workflow/rules/sdtm.smk"
 include: "workflow/rules/adam.smk"
 include: "workflow/rules/endpoints.smk"

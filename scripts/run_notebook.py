@@ -1,10 +1,16 @@
 """Snakemake script: execute one endpoint notebook with papermill and render it to HTML."""
 
-import nbformat
-import papermill
-from nbconvert import HTMLExporter
+import sys
 
-from inoflow.runner import step
+# nbformat validates with jsonschema, which compiles an IRI grammar (~1.6 s) that no notebook
+# schema uses; declared absent, as in workflow/rules/common.smk.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # noqa: E402
+import papermill  # noqa: E402
+from nbconvert import HTMLExporter  # noqa: E402
+
+from inoflow.runner import step  # noqa: E402
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
     smk = snakemake  # noqa: F821

@@ -79,3 +79,28 @@ def test_reference_copies_are_current(name):
     copy = (PROJECT_ROOT / "config" / "reference" / name).read_text(encoding="utf-8").splitlines()
     assert copy[0].startswith("# Copied from ../shared/reference/")
     assert copy[1:] == shared.read_text(encoding="utf-8").splitlines()
+
+
+def test_a_site_sending_one_workbook_for_every_domain_is_read_in_one_job():
+    from inoflow.config import Site, load_contract
+
+    domains = list(load_contract().domains)
+    india = load_config()["india"]
+    assert [s for s, site in india.sites.items() if site.sends_one_file(domains)] == ["IN01", "IN04"]
+    spec = site_spec("IN01")
+    spec["domains"]["labs"]["file"] = "IN01_labs.xlsx"  # one domain sent apart: a job per domain
+    assert not Site("IN01", PROJECT_ROOT, spec).sends_one_file(domains)
+    del spec["domains"]["labs"]  # a workbook without every domain: a job per domain
+    assert not Site("IN01", PROJECT_ROOT, spec).sends_one_file(domains)
+
+
+def test_sdtm_families_group_raw_domains_with_the_sdtm_domains_they_feed():
+    from inoflow.config import load_contract
+
+    families = load_contract().sdtm_families()
+    assert families["patients"] == (["patients"], ["DM", "MH", "SC"])
+    assert families["assessments_labs"] == (["assessments", "labs"], ["LB", "RS", "VS"])  # LB has both sources
+    assert families["followup"] == (["followup"], ["DS", "DD"])
+    assert len(families) == 8
+    every_sdtm = sorted(d for _, sdtm in families.values() for d in sdtm)
+    assert every_sdtm == sorted(load_contract().sdtm_domains())  # each SDTM domain in exactly one family

@@ -63,17 +63,19 @@ def test_every_rule_wrote_its_log(run):
     cut, _ = run
     per_rule = {d.name: len(list(d.rglob("*.log"))) for d in (cut / "logs").iterdir()}
     assert per_rule == {
-        "ingest_extract": 45,
-        "validate_extract": 45,
-        "harmonise_extract": 45,
-        "pool_sdtm_domain": len(load_contract().sdtm_domains()),
+        # one job per file sent: 27 for the three sites sending a file per domain, one per
+        # workbook for IN01 and IN04
+        "ingest_validate_harmonise": 27 + 2,
+        "pool_sdtm": len(load_contract().sdtm_families()),
         "reconcile_extracts": 1,
         "derive_adam": 5,
         "run_endpoint": 5,
         "assemble_book": 1,
     }
-    ingest_log = (cut / "logs" / "ingest_extract" / "IN02" / "labs.log").read_text()
+    ingest_log = (cut / "logs" / "ingest_validate_harmonise" / "IN02" / "labs.log").read_text()
     assert "IN02 labs: read" in ingest_log
+    workbook_log = (cut / "logs" / "ingest_validate_harmonise" / "IN01" / "workbook.log").read_text()
+    assert all(f"IN01 {domain}: read" in workbook_log for domain in load_contract().domains)
 
 
 def test_every_india_output_is_written_with_its_table_and_notebook(run):
@@ -146,7 +148,15 @@ def test_bad_extract_stops_with_a_readable_message_and_no_partial_output(tmp_pat
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
 
     proc = subprocess.run(
-        [*SNAKEMAKE, "--cores", "2", "--configfile", str(tmp_path / "config.yaml"), "--until", "validate_extract"],
+        [
+            *SNAKEMAKE,
+            "--cores",
+            "2",
+            "--configfile",
+            str(tmp_path / "config.yaml"),
+            "--until",
+            "ingest_validate_harmonise",
+        ],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,

@@ -71,6 +71,29 @@ class Contract:
                     seen.append(name)
         return seen
 
+    def sdtm_families(self) -> dict[str, tuple[list[str], list[str]]]:
+        """The contract's raw and SDTM domains in families: the connected groups of the
+        raw-domain -> SDTM-domain mapping, named by their raw domains.
+
+        A changed raw domain changes every SDTM domain of its family and no other, so a
+        family is built in one job: e.g. patients -> DM, MH, SC; assessments + labs -> LB, RS, VS.
+        """
+        families: list[tuple[set[str], set[str]]] = []
+        for raw, spec in self.domains.items():
+            raws, sdtms = {raw}, set(spec["sdtm"])
+            for family in [f for f in families if f[1] & sdtms]:
+                families.remove(family)
+                raws |= family[0]
+                sdtms |= family[1]
+            families.append((raws, sdtms))
+        order = list(self.domains)
+        sdtm_order = self.sdtm_domains()
+        named = {}
+        for raws, sdtms in families:
+            raw_list = sorted(raws, key=order.index)
+            named["_".join(raw_list)] = (raw_list, sorted(sdtms, key=sdtm_order.index))
+        return dict(sorted(named.items(), key=lambda item: order.index(item[1][0][0])))
+
     def sources_of(self, sdtm_domain: str) -> list[str]:
         """The raw domains that feed one common-model domain."""
         return [d for d, spec in self.domains.items() if sdtm_domain in spec["sdtm"]]
@@ -119,6 +142,13 @@ class Site:
 
     def domain_spec(self, domain: str) -> dict[str, Any]:
         return self.spec["domains"][domain]
+
+    def sends_one_file(self, domains: list[str]) -> bool:
+        """True when the site sends exactly ``domains``, all in one file (a workbook of sheets).
+
+        Such a site's file is read in one job: any change to it changes every domain anyway.
+        """
+        return sorted(self.domains) == sorted(domains) and len({self.domain_spec(d)["file"] for d in domains}) == 1
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,44 @@ harmonise, pool), for tests, notebooks and checks that need a cut's common model
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
-from inoflow.config import Study, load_contract
+from inoflow.config import Site, Study, load_contract
 from inoflow.harmonise import harmonise_extract
 from inoflow.ingest import read_extract
 from inoflow.pool import pool_domain
-from inoflow.validate import validate_extract
+from inoflow.validate import ValidationResult, validate_extract
+
+STAGE_OUTPUTS = ("read", "accepted", "rejected", "findings", "harmonised")
+
+
+@dataclass
+class ExtractStages:
+    """One extract after each stage: as read, as validated, as harmonised."""
+
+    read: pa.Table
+    validation: ValidationResult
+    harmonised: pd.DataFrame
+
+    def write(self, paths: dict[str, str]) -> None:
+        """Write each stage to its file; ``paths`` maps each of STAGE_OUTPUTS to a path."""
+        pq.write_table(self.read, paths["read"])
+        self.validation.accepted.to_parquet(paths["accepted"], index=False)
+        self.validation.rejected.to_parquet(paths["rejected"], index=False)
+        self.validation.findings.to_csv(paths["findings"], index=False)
+        self.harmonised.to_parquet(paths["harmonised"], index=False)
+
+
+def process_extract(site: Site, domain: str, extracts: Path, policy: str = "fail") -> ExtractStages:
+    """Ingest one site's extract for one domain, validate it against the site's layout, harmonise it."""
+    read = read_extract(site, domain, extracts)
+    validation = validate_extract(read.to_pandas(), site, domain, policy)
+    return ExtractStages(read, validation, harmonise_extract(validation.accepted, site, domain))
 
 
 def harmonise_cut(study: Study, extracts: Path, policy: str = "fail") -> dict[str, pd.DataFrame]:
@@ -19,9 +48,8 @@ def harmonise_cut(study: Study, extracts: Path, policy: str = "fail") -> dict[st
     canonical: dict[str, list[pd.DataFrame]] = {}
     for site in study.sites.values():
         for domain in site.domains:
-            raw = read_extract(site, domain, extracts).to_pandas()
-            accepted = validate_extract(raw, site, domain, policy).accepted
-            canonical.setdefault(domain, []).append(harmonise_extract(accepted, site, domain))
+            stages = process_extract(site, domain, extracts, policy)
+            canonical.setdefault(domain, []).append(stages.harmonised)
     return {domain: pd.concat(parts, ignore_index=True) for domain, parts in canonical.items()}
 
 

@@ -8,6 +8,7 @@ rule derive_adam:
         dataset=cut_path("adam", "{adam}.parquet"),
     log:
         cut_path("logs", "derive_adam", "{adam}.log"),
+    priority: PRIORITY["adam"]
     conda:
         "../../envs/inoflow.yaml"
     params:

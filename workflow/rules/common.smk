@@ -31,13 +31,17 @@ OUTPUT_CATALOGUE = yaml.safe_load(
     Path("config/reference/outputs.yaml").read_text(encoding="utf-8")
 )
 
+# Scheduling: when several jobs are ready, run what is downstream first, so the chain to
+# the endpoints (pool -> ADaM -> notebooks) runs while other files are still being read, and
+# start the workbooks (a job that reads every domain) before single files.
+PRIORITY = {"workbook": 1, "pool": 2, "endpoint": 3, "adam": 4}
+
 
 wildcard_constraints:
     study=r"[a-z][a-z0-9_]*",
     cut=r"[A-Za-z0-9_.-]+",
     site=r"[A-Z]{2}[0-9]{2}",
     domain="|".join(CONTRACT.domains),
-    sdtm="|".join(CONTRACT.sdtm_domains()),
     adam="|".join(ADAM_SOURCES),
     endpoint="|".join(ADAM_INPUTS),
 
@@ -82,9 +86,49 @@ def get_extract(wildcards):
     }
 
 
-def get_dialect(wildcards):
-    """The site's dialect file: editing it reruns that site's chain only."""
-    return get_extract(wildcards)["dialect"]
+def get_workbook(wildcards):
+    """The one workbook a site sent with a sheet per domain, and the site's dialect."""
+    site = site_of(wildcards)
+    spec = site.domain_spec(site.domains[0])
+    return {
+        "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
+        "dialect": rel(site.path),
+    }
+
+
+def domain_of(wildcards):
+    return [wildcards.domain]
+
+
+def stage_outputs(*domains):
+    """The files the extract stages write for each domain: as read, validated, harmonised."""
+    files = {
+        "read": ("ingest", "{domain}.parquet"),
+        "accepted": ("validated", "{domain}.parquet"),
+        "rejected": ("validated", "{domain}.rejected.parquet"),
+        "findings": ("validated", "{domain}.findings.csv"),
+        "harmonised": ("harmonised", "{domain}.parquet"),
+    }
+    return {
+        stage: [cut_path(folder, "{site}", name.format(domain=d)) for d in domains]
+        for stage, (folder, name) in files.items()
+    }
+
+
+def sites_pattern(sites):
+    """A wildcard pattern matching exactly these site ids (nothing, if there are none)."""
+    return "|".join(sorted(sites)) or "(?!)"
+
+
+WORKBOOK_SITES = [
+    s
+    for study in STUDIES.values()
+    for s, site in study.sites.items()
+    if site.sends_one_file(CONTRACT.domains)
+]
+FILE_PER_DOMAIN_SITES = [
+    s for study in STUDIES.values() for s in study.sites if s not in WORKBOOK_SITES
+]
 
 
 def site_domains(study):
@@ -92,15 +136,18 @@ def site_domains(study):
     return [(s, d) for s, site in study.sites.items() for d in site.domains]
 
 
-def get_sdtm_sources(wildcards):
-    """Harmonised tables of every site for the raw domains that feed one SDTM domain."""
-    study = study_of(wildcards)
-    sources = CONTRACT.sources_of(wildcards.sdtm)
-    return [
-        cut_path("harmonised", site, f"{domain}.parquet").format(**wildcards)
-        for site, domain in site_domains(study)
-        if domain in sources
-    ]
+def harmonised_tables_of(raw_domains):
+    """An input function: every site's harmonised tables of these raw domains."""
+
+    def tables(wildcards):
+        study = study_of(wildcards)
+        return [
+            cut_path("harmonised", site, f"{domain}.parquet").format(**wildcards)
+            for site, domain in site_domains(study)
+            if domain in raw_domains
+        ]
+
+    return tables
 
 
 def get_reconciliation_inputs(wildcards):

@@ -13,6 +13,7 @@ rule run_endpoint:
         figures=directory(cut_path("figures", "{endpoint}")),
     log:
         cut_path("logs", "run_endpoint", "{endpoint}.log"),
+    priority: PRIORITY["endpoint"]
     conda:
         "../../envs/inoflow.yaml"
     params:

@@ -1,20 +1,27 @@
-# The common model: pool the sites per SDTM domain, validate it, and reconcile every row.
+# The common model: pool the sites' records per SDTM domain, validate it, reconcile every row.
 
 
-rule pool_sdtm_domain:
-    input:
-        tables=get_sdtm_sources,
-        shared=SHARED_CONFIG,
-    output:
-        table=cut_path("sdtm", "{sdtm}.parquet"),
-    log:
-        cut_path("logs", "pool_sdtm_domain", "{sdtm}.log"),
-    conda:
-        "../../envs/inoflow.yaml"
-    params:
-        study_config=study_config,
-    script:
-        "../../scripts/pool_sdtm.py"
+# One job per family of domains (config.Contract.sdtm_families): the raw domains that feed a
+# set of SDTM domains, e.g. patients -> DM, MH, SC. A changed extract reruns its family only.
+for family, (raw_domains, sdtm_domains) in CONTRACT.sdtm_families().items():
+
+    rule:
+        name:
+            f"pool_sdtm_{family}"
+        input:
+            tables=harmonised_tables_of(raw_domains),
+            shared=SHARED_CONFIG,
+        output:
+            **{name: cut_path("sdtm", f"{name}.parquet") for name in sdtm_domains},
+        log:
+            cut_path("logs", "pool_sdtm", f"{family}.log"),
+        priority: PRIORITY["pool"]
+        conda:
+            "../../envs/inoflow.yaml"
+        params:
+            study_config=study_config,
+        script:
+            "../../scripts/pool_sdtm.py"
 
 
 rule reconcile_extracts:

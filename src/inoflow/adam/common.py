@@ -313,12 +313,12 @@ def first_hsct(pr: pd.DataFrame, exposure: pd.DataFrame, definitions: dict) -> p
 def trace(records: pd.DataFrame, domain: str, seq_column: str) -> pd.DataFrame:
     """The traceability columns of ADaM records that each come from one SDTM record of
     ``domain``: ``SRCDOM``, ``SRCSEQ`` (its --SEQ) and the source-row provenance."""
-    out = pd.DataFrame(index=records.index)
-    out["SRCDOM"] = domain
-    out["SRCSEQ"] = pd.to_numeric(records[seq_column], errors="coerce").astype("Int64")
-    for column in PROVENANCE:
-        out[column] = records[column] if column in records.columns else None
-    return out
+    columns = {
+        "SRCDOM": domain,
+        "SRCSEQ": pd.to_numeric(records[seq_column], errors="coerce").astype("Int64"),
+        **{c: records[c] if c in records.columns else None for c in PROVENANCE},
+    }
+    return pd.DataFrame(columns, index=records.index)
 
 
 def with_trace(records: pd.DataFrame, domain: str, seq_column: str) -> pd.DataFrame:
@@ -330,12 +330,8 @@ def with_trace(records: pd.DataFrame, domain: str, seq_column: str) -> pd.DataFr
 
 def empty_trace(index: pd.Index) -> pd.DataFrame:
     """Missing traceability columns (derived records with no single source record)."""
-    out = pd.DataFrame(index=index)
-    out["SRCDOM"] = None
-    out["SRCSEQ"] = pd.Series(pd.NA, index=index, dtype="Int64")
-    for column in PROVENANCE:
-        out[column] = None
-    return out
+    columns = {"SRCDOM": None, "SRCSEQ": pd.Series(pd.NA, index=index, dtype="Int64"), **dict.fromkeys(PROVENANCE)}
+    return pd.DataFrame(columns, index=index)
 
 
 def subjects(dm: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,47 @@
+# Ingest each raw file as sent, validate it against the site's declared layout (pandera) and
+# harmonise it to the contract's variables. One job per file the site sends: per site and
+# domain when the site sends a file per domain, per site when it sends one workbook with a
+# sheet per domain (a change to the workbook changes every domain anyway). The three stages
+# run in one process, each its own module writing its own output, because a job's start-up
+# costs more than the stages; a changed file or site mapping reruns only its own chain.
+
+
+rule ingest_validate_harmonise:
+    input:
+        unpack(get_extract),
+        shared=SHARED_CONFIG + VOCABULARIES,
+    output:
+        **stage_outputs("{domain}"),
+    log:
+        cut_path("logs", "ingest_validate_harmonise", "{site}", "{domain}.log"),
+    wildcard_constraints:
+        site=sites_pattern(FILE_PER_DOMAIN_SITES),
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
+        extracts=extracts_dir,
+        domains=domain_of,
+    script:
+        "../../scripts/process_extract.py"
+
+
+rule ingest_validate_harmonise_workbook:
+    input:
+        unpack(get_workbook),
+        shared=SHARED_CONFIG + VOCABULARIES,
+    output:
+        **stage_outputs(*CONTRACT.domains),
+    log:
+        cut_path("logs", "ingest_validate_harmonise", "{site}", "workbook.log"),
+    wildcard_constraints:
+        site=sites_pattern(WORKBOOK_SITES),
+    priority: PRIORITY["workbook"]
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
+        extracts=extracts_dir,
+        domains=list(CONTRACT.domains),
+    script:
+        "../../scripts/process_extract.py"
