@@ -10,6 +10,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
     smk = snakemake  # noqa: F821
     study = load_study(smk.params.study_config, check=False)
     site = study.sites[smk.wildcards.site]
+    policy = study.cuts[smk.wildcards.cut].validation_policy
     for i, domain in enumerate(smk.params.domains):
-        stages = process_extract(site, domain, Path(smk.params.extracts), study.validation_policy)
+        stages = process_extract(site, domain, Path(smk.params.extracts), policy)
         stages.write({stage: smk.output[stage][i] for stage in STAGE_OUTPUTS})

@@ -104,3 +104,16 @@ def test_sdtm_families_group_raw_domains_with_the_sdtm_domains_they_feed():
     assert len(families) == 8
     every_sdtm = sorted(d for _, sdtm in families.values() for d in sdtm)
     assert every_sdtm == sorted(load_contract().sdtm_domains())  # each SDTM domain in exactly one family
+
+
+def test_a_locked_cut_only_allows_policy_fail(tmp_path):
+    from inoflow.config import load_study
+
+    spec = yaml.safe_load((PROJECT_ROOT / "config/studies/india.yaml").read_text(encoding="utf-8"))
+    spec["cuts"]["2023-04-30"]["validation_policy"] = "quarantine"
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    with pytest.raises(ConfigError, match="cut '2023-04-30' is locked, so its validation policy must be 'fail'"):
+        load_study(tmp_path / "study.yaml")
+    spec["cuts"]["2023-04-30"]["status"] = "interim"
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
+    assert load_study(tmp_path / "study.yaml").cuts["2023-04-30"].validation_policy == "quarantine"

@@ -158,6 +158,7 @@ class Cut:
     status: str
     extracts: Path
     description: str = ""
+    validation_policy: str = "fail"  # the study's, unless the cut sets its own (interim cuts only)
 
 
 @dataclass(frozen=True)
@@ -283,6 +284,7 @@ def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) 
     if check:
         validate_against_schema(spec, "study", path)
     sites = {sid: load_site(spath, sid, root, check) for sid, spath in spec["sites"].items()}
+    study_policy = spec.get("validation_policy", "fail")
     cuts = {
         cid: Cut(
             cut=cid,
@@ -290,9 +292,16 @@ def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) 
             status=c["status"],
             extracts=root / c["extracts"],
             description=c.get("description", ""),
+            validation_policy=c.get("validation_policy", study_policy if c["status"] == "interim" else "fail"),
         )
         for cid, c in spec["cuts"].items()
     }
+    for cut in cuts.values():
+        if cut.status == "locked" and cut.validation_policy != "fail":
+            raise ConfigError(
+                f"{path}: cut {cut.cut!r} is locked, so its validation policy must be 'fail' "
+                f"(quarantine is for interim cuts), not {cut.validation_policy!r}"
+            )
     return Study(
         study=spec["study"],
         studyid=spec["studyid"],
@@ -300,7 +309,7 @@ def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) 
         path=full,
         sites=sites,
         cuts=cuts,
-        validation_policy=spec["validation_policy"],
+        validation_policy=study_policy,
         definitions=root / spec["definitions"],
         spec=spec,
     )

@@ -62,10 +62,14 @@ def read_extract(site: Site, domain: str, extracts_dir: Path) -> pa.Table:
     settings = site.reader(domain)
     sheet = site.domain_spec(domain).get("sheet", "")
     if settings["format"] == "xlsx":
-        header, rows = _read_xlsx(path, relative, site.site, sheet, settings["header_row"])
+        header, rows, problems = _read_xlsx(path, relative, site.site, sheet, settings["header_row"])
     else:
-        header, rows = _read_csv(path, relative, site.site, settings)
+        header, rows, problems = _read_csv(path, relative, site.site, settings)
+    # a misplaced header explains the row problems it causes, so it is reported first
+    _check_header_placement(header, rows, declared_columns(site, domain), site.site, relative, sheet, settings)
     _check_header(header, site.site, relative, sheet, settings["header_row"])
+    if problems:
+        raise ExtractError(problems)
     columns = {name: pa.array([r[i] for _, r in rows], type=pa.string()) for i, name in enumerate(header)}
     digest = sha256_of(path)
     columns["SRCFILE"] = pa.array([relative] * len(rows), type=pa.string())
@@ -75,6 +79,43 @@ def read_extract(site: Site, domain: str, extracts_dir: Path) -> pa.Table:
     table = pa.table(columns)
     log.info("%s %s: read %d rows from %s%s", site.site, domain, len(rows), relative, f" [{sheet}]" if sheet else "")
     return table
+
+
+def declared_columns(site: Site, domain: str) -> set[str]:
+    """Every column name the site's dialect declares for a domain (mapped, tests, ignored)."""
+    spec = site.domain_spec(domain)
+    names = set(spec.get("columns", {})) | set(spec.get("ignore", []))
+    for test in spec.get("tests", {}).values():
+        names |= {test["value"], test.get("uln")} - {None}
+    return names
+
+
+def _check_header_placement(
+    header: list[str],
+    rows: list[tuple[int, list[str | None]]],
+    declared: set[str],
+    site: str,
+    file: str,
+    sheet: str,
+    settings: dict,
+) -> None:
+    """The header row holds none of the declared columns: say where they are, if anywhere.
+
+    Typical causes: title rows above the header that the dialect does not declare, or a
+    file written with another delimiter than the dialect's.
+    """
+    header_row = settings["header_row"]
+    if not declared or declared & {h.strip() for h in header}:
+        return
+    for number, cells in rows[:20]:
+        if len(declared & {(c or "").strip() for c in cells}) * 2 >= len(declared):
+            rule = (
+                f"the header row {header_row} holds none of the columns the dialect declares; they are in row "
+                f"{number}: are there title rows above the header? (declare header_row: {number})"
+            )
+            raise ExtractError([Finding(site, file, sheet, header_row, "", "", rule)])
+    rule = f"the header row {header_row} holds none of the columns the dialect declares (e.g. {sorted(declared)[:3]})"
+    raise ExtractError([Finding(site, file, sheet, header_row, "", "", rule)])
 
 
 def _check_header(header: list[str], site: str, file: str, sheet: str, header_row: int) -> None:
@@ -97,13 +138,20 @@ def _check_header(header: list[str], site: str, file: str, sheet: str, header_ro
 
 def _read_csv(
     path: Path, relative: str, site: str, settings: dict
-) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Finding]]:
     raw = path.read_bytes()
     if not raw.strip():
         raise ExtractError([Finding(site, relative, "", None, "", "", "file is empty", "completeness")])
     encoding = settings["encoding"]
+    utf8 = encoding.replace("_", "-").lower() in ("utf-8", "utf8", "utf-8-sig")
+    if raw.startswith(b"\xef\xbb\xbf") and not utf8:
+        rule = (
+            f"the file starts with a UTF-8 byte-order mark but the dialect declares encoding {encoding!r}: "
+            "the file is UTF-8 (declare encoding: utf-8)"
+        )
+        raise ExtractError([Finding(site, relative, "", 1, "", "", rule)])
     try:
-        text = raw.decode("utf-8-sig" if encoding.replace("_", "-").lower() == "utf-8" else encoding)
+        text = raw.decode("utf-8-sig" if utf8 else encoding)  # a byte-order mark is not part of the header
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         raise ExtractError(
@@ -130,6 +178,7 @@ def _read_csv(
             continue
         if header is None:
             header = [c.strip() for c in record]
+            _check_delimiter(header, settings["delimiter"], site, relative, line)
             continue
         if len(record) != len(header):
             if not any(c.strip() for c in record):
@@ -146,6 +195,7 @@ def _read_csv(
                         f"row has {len(record)} fields but the header has {len(header)}",
                     )
                 )
+                rows.append((line, (record + [""] * len(header))[: len(header)]))  # kept to locate the header
                 continue
         rows.append((line, [c if c != "" else None for c in record]))
     if header is None:
@@ -163,9 +213,20 @@ def _read_csv(
                 )
             ]
         )
-    if problems:
-        raise ExtractError(problems)
-    return header, rows
+    return header, rows, problems
+
+
+def _check_delimiter(header: list[str], declared: str, site: str, file: str, line: int) -> None:
+    """A header read as one field that contains another delimiter: the dialect's is wrong."""
+    if len(header) != 1:
+        return
+    for delimiter, name in ((";", "semicolon"), ("\t", "tab"), ("|", "pipe"), (",", "comma")):
+        if delimiter != declared and delimiter in header[0]:
+            rule = (
+                f"the header is one field containing {name}s: the file looks {name}-separated but the "
+                f"dialect declares delimiter {declared!r}"
+            )
+            raise ExtractError([Finding(site, file, "", line, "", "", rule)])
 
 
 def _cell_text(value: object) -> str | None:
@@ -186,7 +247,7 @@ def _cell_text(value: object) -> str | None:
 
 def _read_xlsx(
     path: Path, relative: str, site: str, sheet: str, header_row: int
-) -> tuple[list[str], list[tuple[int, list[str | None]]]]:
+) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Finding]]:
     from openpyxl import load_workbook
 
     try:
@@ -212,8 +273,15 @@ def _read_xlsx(
                 ]
             )
         worksheet = workbook[sheet]
+        if worksheet.sheet_state != "visible":
+            rule = (
+                f"the sheet is {worksheet.sheet_state} in the workbook: a hidden sheet is not read (it is often "
+                "an outdated copy); ask the site to unhide it or to send the sheet meant"
+            )
+            raise ExtractError([Finding(site, relative, sheet, None, "", "", rule)])
         header: list[str] | None = None
         rows: list[tuple[int, list[str | None]]] = []
+        problems: list[Finding] = []
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             if number < header_row:
                 continue
@@ -225,9 +293,11 @@ def _read_xlsx(
                 continue
             cells = (cells + [None] * len(header))[: max(len(header), len(cells))]
             if any(c is not None for c in cells[len(header) :]):
-                raise ExtractError(
-                    [Finding(site, relative, sheet, number, "", "", "row has values beyond the last named column")]
+                problems.append(
+                    Finding(site, relative, sheet, number, "", "", "row has values beyond the last named column")
                 )
+                rows.append((number, cells))  # kept whole to locate the header
+                continue
             rows.append((number, cells[: len(header)]))
         # openpyxl reports formatted-but-empty trailing rows; they carry nothing to account for
         while rows and all(c is None for c in rows[-1][1]):
@@ -249,4 +319,4 @@ def _read_xlsx(
                 )
             ]
         )
-    return header, rows
+    return header, rows, problems

@@ -75,6 +75,23 @@ def parse_date(values: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
     return pd.Series(parsed, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
 
 
+COMMON_DATE_FORMATS = ["%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%Y/%m/%d"]
+
+
+def other_date_formats(value: str, declared: str) -> list[str]:
+    """The common date formats, other than the declared one, in which ``value`` is a date."""
+    found = []
+    for fmt in COMMON_DATE_FORMATS:
+        if fmt == declared:
+            continue
+        try:
+            datetime.strptime(value.strip(), fmt)
+        except ValueError:
+            continue
+        found.append(fmt)
+    return found
+
+
 def parse_year(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     """Parse a four-digit year (kept as text, ISO 8601 partial date 'YYYY')."""
     text = values.astype("string").str.strip().str.replace(r"\.0$", "", regex=True)

@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 import pandera.pandas as pa
 
 from inoflow import parsing
 from inoflow.config import Site, load_units
-from inoflow.dialect import ColumnRule, column_rules, describe_rule, parse_column
+from inoflow.dialect import ColumnRule, column_rules, describe_rule, human_date_format, parse_column
 from inoflow.errors import ExtractError, Finding, findings_frame
 from inoflow.ingest import PROVENANCE
 
@@ -143,6 +143,7 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
         schema.validate(rows, lazy=True)
     except pa.errors.SchemaErrors as exc:
         findings = _findings_from_failure_cases(exc.failure_cases, rows, site.site, file, sheet, schema)
+        findings = [_with_date_hint(f, site, domain) for f in findings]
 
     layout_findings = [f for f in findings if f.row is None]
     if findings and (policy == "fail" or layout_findings):
@@ -170,6 +171,20 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
         int(quarantined.sum()),
     )
     return ValidationResult(accepted=accepted, rejected=rejected, findings=findings_frame(findings))
+
+
+def _with_date_hint(finding: Finding, site: Site, domain: str) -> Finding:
+    """A date that fails the declared format but reads in another common one says so: the
+    dialect's format may be wrong, or the column mixes formats (e.g. dd/mm and mm/dd)."""
+    rule = next((r for r in column_rules(site, domain) if r.source == finding.column and r.vtype == "date"), None)
+    if rule is None or not finding.value or finding.row is None:
+        return finding
+    other = parsing.other_date_formats(finding.value, rule.date_format)
+    if not other:
+        return finding
+    shown = " or ".join(human_date_format(f) for f in other)
+    hint = f"; it reads as {shown}: is the declared format wrong, or does the column mix formats?"
+    return replace(finding, rule=finding.rule + hint)
 
 
 def _findings_from_failure_cases(
