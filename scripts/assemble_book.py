@@ -16,6 +16,12 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         out_html=smk.output.book,
         out_comparison=smk.output.comparison,
         out_ard=smk.output.ard,
+        data_quality=smk.input.data_quality,
+        checks=smk.input.checks,
+        reconciliation=smk.input.reconciliation,
+        adelig=smk.input.adelig,
+        policy=smk.params.policy,
+        out_excluded=smk.output.excluded,
     )
     for status, count in comparison["status"].value_counts().items():
         log.info("comparison with the publication: %d %s", count, status)

@@ -1,8 +1,10 @@
-"""Snakemake script: derive one ADaM dataset from its declared SDTM and ADaM sources."""
+"""Snakemake script: derive one ADaM dataset from its declared SDTM and ADaM sources and validate it
+(schemas/adam.py) before writing."""
 
 import pandas as pd
 import yaml
 
+from inoflow.adam.validate import validate_adam
 from inoflow.derive import derive
 from inoflow.runner import step
 
@@ -13,5 +15,6 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
     with open(smk.input.definitions, encoding="utf-8") as handle:
         definitions = yaml.safe_load(handle)
     dataset = derive(smk.wildcards.adam, sdtm, adam, definitions, smk.params.cutoff)
+    validate_adam(smk.wildcards.adam, dataset)  # raises AdamError listing every failure
     log.info("%s: %d records, %d subjects", smk.wildcards.adam, len(dataset), dataset["USUBJID"].nunique())
     dataset.to_parquet(smk.output.dataset, index=False)

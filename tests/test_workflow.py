@@ -68,6 +68,7 @@ def test_every_rule_wrote_its_log(run):
         "ingest_validate_harmonise": 27 + 2,
         "pool_sdtm": len(load_contract().sdtm_families()),
         "reconcile_extracts": 1,
+        "report_data_quality": 1,
         "derive_adam": 5,
         "run_endpoint": 5,
         "assemble_book": 1,
@@ -123,49 +124,137 @@ def test_lint_is_clean():
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
-def test_bad_extract_stops_with_a_readable_message_and_no_partial_output(tmp_path):
-    """A cut whose IN02 adverse-event file has 31/02/2019: the run fails, the message names
-    site, file, row, column, value and rule, no Python traceback is shown, and the failing
-    job leaves no output behind."""
+def broken_cut(tmp_path, edits, policy="fail"):
+    """A configuration whose only study is India with one interim cut 'broken': the demo's
+    extracts with ``edits`` applied (relative path -> function of the file's text)."""
     import shutil
 
     import yaml
 
     extracts = tmp_path / "extracts"
     shutil.copytree(PROJECT_ROOT / "data" / "india" / "2023-04-30", extracts)
-    ae = extracts / "IN02" / "IN02_adverse_events.csv"
-    lines = ae.read_text(encoding="utf-8").splitlines(keepends=True)
-    fields = lines[3].split(",")
-    fields[2] = "31/02/2019"
-    lines[3] = ",".join(fields)
-    ae.write_text("".join(lines), encoding="utf-8")
+    for relative, edit in edits.items():
+        path = extracts / relative
+        path.write_text(edit(path.read_text(encoding="utf-8")), encoding="utf-8")
     study = yaml.safe_load((PROJECT_ROOT / "config" / "studies" / "india.yaml").read_text(encoding="utf-8"))
-    study["cuts"] = {"broken": {"cutoff": "2023-04-30", "status": "interim", "extracts": str(extracts)}}
+    study["cuts"] = {
+        "broken": {"cutoff": "2023-04-30", "status": "interim", "extracts": str(extracts), "validation_policy": policy}
+    }
     (tmp_path / "study.yaml").write_text(yaml.safe_dump(study), encoding="utf-8")
     config = yaml.safe_load((PROJECT_ROOT / "config" / "config.yaml").read_text(encoding="utf-8"))
     config["studies"] = [str(tmp_path / "study.yaml")]
     config["results"] = str(tmp_path / "results")
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    return tmp_path / "config.yaml", tmp_path / "results" / "india" / "broken"
 
-    proc = subprocess.run(
-        [
-            *SNAKEMAKE,
-            "--cores",
-            "2",
-            "--configfile",
-            str(tmp_path / "config.yaml"),
-            "--until",
-            "ingest_validate_harmonise",
-        ],
+
+def replace_on_line(line: int, old: str, new: str):
+    def edit(text: str) -> str:
+        lines = text.splitlines(keepends=True)
+        assert old in lines[line - 1]
+        lines[line - 1] = lines[line - 1].replace(old, new, 1)
+        return "".join(lines)
+
+    return edit
+
+
+def run_snakemake(configfile, *extra):
+    return subprocess.run(
+        [*SNAKEMAKE, "--cores", "2", "--configfile", str(configfile), *extra],
         cwd=PROJECT_ROOT,
         capture_output=True,
         text=True,
     )
+
+
+def test_bad_extract_stops_with_a_readable_message_and_no_partial_output(tmp_path):
+    """A cut whose IN02 adverse-event file has 31/02/2019: the run fails, the message names
+    site, file, row, column, value and rule, no Python traceback is shown, and the failing
+    job leaves no output behind."""
+    configfile, cut = broken_cut(
+        tmp_path, {"IN02/IN02_adverse_events.csv": replace_on_line(4, "25/10/2017", "31/02/2019")}
+    )
+    proc = run_snakemake(configfile, "--until", "ingest_validate_harmonise")
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "site IN02, file IN02/IN02_adverse_events.csv, row 4, column 'Start date', value '31/02/2019'" in output
     assert "AE_START must be a calendar date written dd/mm/yyyy" in output
     assert "Traceback" not in output
-    validated = tmp_path / "results" / "india" / "broken" / "validated" / "IN02"
+    validated = cut / "validated" / "IN02"
     assert not (validated / "adverse_events.parquet").exists()
+    assert not (cut / "ingest" / "IN02" / "adverse_events.parquet").exists()
     assert (validated / "patients.parquet").exists()  # the other extracts were processed
+
+
+def test_an_identifier_is_refused_and_reaches_no_file_or_log(tmp_path):
+    def add_name(text: str) -> str:
+        lines = text.splitlines()
+        return "\n".join(line + (",Patient name" if i == 0 else ",Sunita Ramaswamy") for i, line in enumerate(lines))
+
+    configfile, cut = broken_cut(tmp_path, {"IN02/IN02_patients.csv": add_name})
+    proc = run_snakemake(configfile, "--until", "ingest_validate_harmonise")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "site IN02, file IN02/IN02_patients.csv, column 'Patient name'" in output
+    assert "[identifier kind: person_name]" in output
+    assert "Ramaswamy" not in output
+    written = [p for p in (tmp_path / "results").rglob("*") if p.is_file()]
+    assert written  # the other extracts were processed and logged
+    assert not any(b"Ramaswamy" in p.read_bytes() for p in written)
+    assert not (cut / "ingest" / "IN02" / "patients.parquet").exists()
+
+
+def test_quarantine_finishes_and_lists_every_rejected_row(tmp_path):
+    """Policy quarantine (an interim cut): an impossible date and an implausible blast count
+    are set aside with their reasons; the run completes, the reconciliation balances, and the
+    data-quality report and the book list both rows."""
+    configfile, cut = broken_cut(
+        tmp_path,
+        {
+            "IN02/IN02_adverse_events.csv": replace_on_line(4, "25/10/2017", "31/02/2019"),
+            "IN02/IN02_bone_marrow.csv": replace_on_line(2, "02-0001,27/06/2017,27,", "02-0001,27/06/2017,127,"),
+        },
+        policy="quarantine",
+    )
+    proc = run_snakemake(configfile)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rejected = pd.read_csv(cut / "reconciliation" / "rejected_rows.csv")
+    quarantined = rejected[rejected["site"] == "IN02"].set_index("domain")
+    assert quarantined.loc["adverse_events", "SRCROW"] == 4
+    assert "AE_START must be a calendar date written dd/mm/yyyy" in quarantined.loc["adverse_events", "REJECT_REASON"]
+    assert quarantined.loc["assessments", "SRCROW"] == 2
+    assert "BM_BLASTS 127 % is outside the plausible range 0-100 %" in quarantined.loc["assessments", "REJECT_REASON"]
+    recon = pd.read_csv(cut / "reconciliation" / "reconciliation.csv").set_index(["site", "domain"])
+    assert recon["balanced"].all()
+    assert recon.loc[("IN02", "adverse_events"), ["rows_read", "rows_harmonised", "rows_rejected"]].tolist() == [
+        26,
+        25,
+        1,
+    ]
+    dq = pd.read_csv(cut / "data_quality" / "data_quality.csv")
+    assert dq[["site", "file", "row", "column", "stage"]].values.tolist() == [
+        ["IN02", "IN02/IN02_adverse_events.csv", 4, "Start date", "extract"],
+        ["IN02", "IN02/IN02_bone_marrow.csv", 2, "Blasts %", "extract"],
+    ]
+    book = (cut / "book.html").read_text(encoding="utf-8")
+    assert "Appendix: data quality" in book and "31/02/2019" in book
+    assert len(pd.read_parquet(cut / "sdtm" / "DM.parquet")) == 32
+
+
+def test_the_demo_cut_has_a_clean_data_quality_report_in_the_book(run):
+    cut, _ = run
+    assert pd.read_csv(cut / "data_quality" / "data_quality.csv").empty
+    checks = pd.read_csv(cut / "data_quality" / "checks.csv")
+    assert len(checks) >= 10 and checks["failures"].eq(0).all()
+    listing = pd.read_csv(cut / "listings" / "screened_not_eligible.csv")
+    assert len(listing) == 18
+    assert listing["Reason not eligible"].value_counts().to_dict() == {
+        "InO not given as monotherapy": 6,
+        "Not CD22 positive": 4,
+        "Age under 18 years": 3,
+        "Ph-positive without failure of at least one TKI": 3,
+        "Not relapsed or refractory": 2,
+    }
+    book = (cut / "book.html").read_text(encoding="utf-8")
+    assert "Appendix: data quality" in book and "No findings." in book
+    assert "Appendix: screened cases not eligible" in book and "SCR-01-004" in book

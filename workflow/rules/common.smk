@@ -162,6 +162,19 @@ def get_reconciliation_inputs(wildcards):
     }
 
 
+def get_data_quality_inputs(wildcards):
+    """The common model, every extract's findings and the row accounting."""
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    return {
+        "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
+        "findings": [
+            f"{base}/validated/{s}/{d}.findings.csv"
+            for s, d in site_domains(study_of(wildcards))
+        ],
+        "reconciliation": f"{base}/reconciliation/reconciliation.csv",
+    }
+
+
 def reconciliation_keys(wildcards):
     return site_domains(study_of(wildcards))
 
@@ -231,7 +244,14 @@ def get_book_inputs(wildcards):
         "figures": [f"{base}/figures/{e}" for e in endpoints],
         "comparison": f"config/reference/{wildcards.study}_comparison.yaml",
         "reconciliation": f"{base}/reconciliation/reconciliation.csv",
+        "data_quality": f"{base}/data_quality/data_quality.csv",
+        "checks": f"{base}/data_quality/checks.csv",
+        "adelig": f"{base}/adam/ADELIG.parquet",
     }
+
+
+def validation_policy(wildcards):
+    return cut_of(wildcards).validation_policy
 
 
 def cutoff_date(wildcards):

@@ -30,6 +30,7 @@ rule assemble_book:
         book=cut_path("book.html"),
         comparison=cut_path("comparison_with_publication.csv"),
         ard=cut_path("ard", "all_outputs.parquet"),
+        excluded=cut_path("listings", "screened_not_eligible.csv"),
     log:
         cut_path("logs", "assemble_book", "book.log"),
     conda:
@@ -39,5 +40,6 @@ rule assemble_book:
         endpoints=study_endpoints,
         endpoint_names=study_endpoint_names,
         synthetic=is_synthetic_demo,
+        policy=validation_policy,
     script:
         "../../scripts/assemble_book.py"

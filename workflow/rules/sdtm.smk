@@ -39,3 +39,20 @@ rule reconcile_extracts:
         extracts=reconciliation_keys,
     script:
         "../../scripts/reconcile.py"
+
+
+rule report_data_quality:
+    input:
+        unpack(get_data_quality_inputs),
+    output:
+        csv=cut_path("data_quality", "data_quality.csv"),
+        html=cut_path("data_quality", "data_quality.html"),
+        checks=cut_path("data_quality", "checks.csv"),
+    log:
+        cut_path("logs", "report_data_quality", "data_quality.log"),
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
+    script:
+        "../../scripts/report_data_quality.py"

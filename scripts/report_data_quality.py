@@ -1,0 +1,24 @@
+"""Snakemake script: the data-quality report of a cut (cross-record checks of the common model
+plus every extract's findings), as CSV and as an HTML page a statistician can read."""
+
+from inoflow.config import load_study
+from inoflow.quality import write_data_quality_report
+from inoflow.runner import step
+
+with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
+    smk = snakemake  # noqa: F821
+    study = load_study(smk.params.study_config, check=False)
+    table = write_data_quality_report(
+        sdtm=smk.input.sdtm,
+        extract_findings=smk.input.findings,
+        reconciliation=smk.input.reconciliation,
+        out_csv=smk.output.csv,
+        out_html=smk.output.html,
+        out_checks=smk.output.checks,
+        title=f"{study.studyid}, cut {smk.wildcards.cut}",
+        expected_sites=study.sites,
+    )
+    for (stage, category), count in table.groupby(["stage", "category"]).size().items():
+        log.info("data quality: %d %s finding(s) at the %s stage", count, category, stage)
+    if table.empty:
+        log.info("data quality: no findings")
