@@ -1,6 +1,7 @@
 """Regenerate the shipped synthetic demo extracts (seeded; deterministic).
 
-    python scripts/generate_demo_data.py            # India, cut 2023-04-30
+    python scripts/generate_demo_data.py                    # India, locked cut 2023-04-30
+    python scripts/generate_demo_data.py --cut 2022-09-30    # India, interim cut (src/inodemo/interim.py)
 
 Builds the reconstructed cohort (src/inodemo/cohort.py) and writes each site's files in its
 dialect (src/inodemo/render.py) under the cut's extract folder. The workflow reads only
@@ -13,6 +14,7 @@ import argparse
 from pathlib import Path
 
 from inodemo.cohort import build_cohort
+from inodemo.interim import INTERIM_CUT, interim_truth
 from inodemo.render import render_site
 from inoflow.config import PROJECT_ROOT, load_study
 
@@ -34,6 +36,8 @@ def main() -> None:
     study = load_study(args.study)
     cut = study.cuts[args.cut]
     truth = build_cohort(args.seed)
+    if args.cut == INTERIM_CUT:
+        truth = interim_truth(truth)
     for site in study.sites.values():
         for path in render_site(truth, site, cut.extracts):
             print(f"wrote {path.relative_to(PROJECT_ROOT)}")

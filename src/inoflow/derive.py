@@ -21,8 +21,12 @@ ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
 def derive(
     name: str, sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFrame], definitions: dict, cutoff: str
 ) -> pd.DataFrame:
-    """Derive one ADaM dataset from its declared sources."""
+    """Derive one ADaM dataset from its declared sources, as known at the data cut-off
+    (inoflow.datacut: records dated after ``cutoff`` are not part of the cut)."""
     from inoflow.adam import adae, adelig, adrs, adsl, adtte
+    from inoflow.datacut import apply_data_cut
+
+    sdtm = apply_data_cut(sdtm, cutoff)
 
     if name == "ADELIG":
         return adelig.derive_adelig(sdtm, definitions)
