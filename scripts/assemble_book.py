@@ -21,6 +21,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         reconciliation=smk.input.reconciliation,
         adelig=smk.input.adelig,
         policy=smk.params.policy,
+        publication_cut=smk.params.publication_cut,
         out_excluded=smk.output.excluded,
     )
     for status, count in comparison["status"].value_counts().items():

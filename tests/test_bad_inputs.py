@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from inoflow.errors import ExtractError
-from inoflow.pipeline import process_extract
+from inoflow.extract import process_extract
 
 TODAY = date(2026, 11, 22)
 

@@ -258,3 +258,22 @@ def test_the_demo_cut_has_a_clean_data_quality_report_in_the_book(run):
     book = (cut / "book.html").read_text(encoding="utf-8")
     assert "Appendix: data quality" in book and "No findings." in book
     assert "Appendix: screened cases not eligible" in book and "SCR-01-004" in book
+
+
+def test_a_locked_cut_whose_files_differ_from_its_manifest_stops_naming_them(tmp_path):
+    """The demo's locked cut has a manifest (config/locks/india/2023-04-30.sha256): a run on
+    extracts where one file was changed after the lock stops before any job, naming it."""
+    import yaml
+
+    configfile, _ = broken_cut(
+        tmp_path, {"IN02/IN02_adverse_events.csv": replace_on_line(4, "25/10/2017", "26/10/2017")}
+    )
+    study = yaml.safe_load((tmp_path / "study.yaml").read_text(encoding="utf-8"))
+    study["cuts"] = {"2023-04-30": {**study["cuts"]["broken"], "status": "locked", "validation_policy": "fail"}}
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(study), encoding="utf-8")
+    proc = run_snakemake(configfile, "-n")
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "changed: IN02/IN02_adverse_events.csv" in output
+    assert "IN02/IN02_patients.csv" not in output
+    assert "Traceback" not in output

@@ -120,6 +120,7 @@ def assemble_book(
     adelig: str | None = None,
     policy: str = "fail",
     out_excluded: str | None = None,
+    publication_cut: str = "",
 ) -> pd.DataFrame:
     """Write the book and the comparison table; return the comparison."""
     dq = pd.read_csv(data_quality, dtype=str, keep_default_na=False) if data_quality else None
@@ -169,8 +170,15 @@ def assemble_book(
     counts = comparison["status"].value_counts().to_dict()
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
     table = comparison.drop(columns=["ard_row_id"]).to_html(index=False, escape=True, border=0)
+    other_cut = (
+        f"<p><b>The publication reports cut {html.escape(publication_cut)}; this is cut {html.escape(cut)}.</b> "
+        "Its figures are put beside the published ones for information: differences are expected.</p>"
+        if publication_cut and publication_cut != cut
+        else ""
+    )
     parts.append(
-        f"<h2 id='comparison'>Appendix: comparison with the publication</h2><p>{len(comparison)} published figures: {summary}.</p>{table}"
+        f"<h2 id='comparison'>Appendix: comparison with the publication</h2>{other_cut}"
+        f"<p>{len(comparison)} published figures: {summary}.</p>{table}"
     )
     if dq is not None:
         checks_run = pd.read_csv(checks) if checks else pd.DataFrame(columns=quality.CHECK_COLUMNS)

@@ -3,6 +3,7 @@ it with its tables and figures. The notebook only passes parameters and shows th
 
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,9 +11,16 @@ import pandas as pd
 import yaml
 
 from inoflow import report
-from inoflow.endpoints import death, mrd, response, safety, survival
+from inoflow.endpoints import ADAM_INPUTS
 
-BUILDERS = {"response": response, "mrd": mrd, "survival": survival, "safety": safety, "death": death}
+
+def builder(endpoint: str):
+    """The module building an endpoint's ARD (inoflow.endpoints.<endpoint>), imported by name so
+    that a notebook job runs, and its code hash covers, only its own endpoint's module."""
+    if endpoint not in ADAM_INPUTS:
+        raise ValueError(f"unknown endpoint {endpoint!r}; known: {sorted(ADAM_INPUTS)}")
+    return importlib.import_module(f"inoflow.endpoints.{endpoint}")
+
 
 POPULATIONS = {
     "FAS": "Full analysis set: all eligible patients who received InO",
@@ -77,7 +85,7 @@ def run_endpoint(
     """Build, write and return one endpoint's ARD, tables (CSV + HTML) and figures (PNG + SVG)."""
     adam = {name: pd.read_parquet(path) for name, path in adam_paths.items()}
     definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
-    ard = BUILDERS[endpoint].build_ard(adam, definitions)
+    ard = builder(endpoint).build_ard(adam, definitions)
     Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
     ard.to_parquet(ard_path, index=False)
     outputs = report.load_outputs(study)
@@ -89,6 +97,7 @@ def run_endpoint(
     figures = Path(figures_dir)
     figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure
     if endpoint == "survival":
+        survival = builder("survival")
         grid = survival.FIGURE_GRID_MONTHS
         for paramcd, output_id, title in (
             ("OS", "F2", "Overall survival from the first InO dose"),

@@ -15,5 +15,6 @@ rule derive_adam:
         sdtm_names=adam_sdtm_names,
         adam_names=adam_upstream_names,
         cutoff=cutoff_date,
+        code=adam_code,
     script:
         "../../scripts/derive_adam.py"

@@ -13,7 +13,9 @@ from snakemake.utils import validate
 
 import yaml
 
+from inoflow.codeversion import code_hash
 from inoflow.config import load_config, load_contract
+from inoflow.lock import check_locked_cuts
 from inoflow.derive import ADAM_SOURCES
 from inoflow.endpoints import ADAM_INPUTS
 
@@ -22,10 +24,13 @@ validate(config, "../schemas/config.schema.yaml")
 STUDIES = load_config(
     workflow.configfiles[0] if workflow.configfiles else "config/config.yaml"
 )
+# A locked cut runs only on the files its manifest lists (scripts/lock_cut.py wrote it).
+check_locked_cuts(STUDIES, locks_dir=Path(workflow.basedir) / "config" / "locks")
 CONTRACT = load_contract(config["contract"])
 RESULTS = config["results"]
 CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")
 SHARED_CONFIG = [config["contract"], config["units"]]
+DEIDENTIFICATION = "config/deidentification.yaml"
 VOCABULARIES = sorted(str(p) for p in Path(config["vocabularies"]).glob("*.yaml"))
 OUTPUT_CATALOGUE = yaml.safe_load(
     Path("config/reference/outputs.yaml").read_text(encoding="utf-8")
@@ -35,6 +40,39 @@ OUTPUT_CATALOGUE = yaml.safe_load(
 # the endpoints (pool -> ADaM -> notebooks) runs while other files are still being read, and
 # start the workbooks (a job that reads every domain) before single files.
 PRIORITY = {"workbook": 1, "pool": 2, "endpoint": 3, "adam": 4}
+
+# The code each step runs (inoflow.codeversion): a param, so that editing a module reruns
+# exactly the steps that import it, and the rule's script is tracked by Snakemake itself.
+CODE = {
+    "extract": code_hash(["inoflow.extract", "inoflow.runner"]),
+    "pool": code_hash(["inoflow.pool", "inoflow.runner"]),
+    "reconcile": code_hash(["inoflow.reconcile", "inoflow.runner"]),
+    "quality": code_hash(["inoflow.quality", "inoflow.runner"]),
+    "book": code_hash(["inoflow.book", "inoflow.runner"]),
+    "compare": code_hash(["inoflow.cutdiff", "inoflow.report", "inoflow.runner"]),
+    **{
+        f"adam/{name}": code_hash(
+            ["inoflow.derive", "inoflow.datacut", f"inoflow.adam.{name.lower()}"]
+            + ["inoflow.adam.validate", "inoflow.runner"],
+            opaque=("inoflow.derive",),
+        )
+        for name in ADAM_SOURCES
+    },
+    **{
+        f"endpoint/{name}": code_hash(
+            ["inoflow.notebook", f"inoflow.endpoints.{name}", "inoflow.runner"]
+        )
+        for name in ADAM_INPUTS
+    },
+}
+
+
+def adam_code(wildcards):
+    return CODE[f"adam/{wildcards.adam}"]
+
+
+def endpoint_code(wildcards):
+    return CODE[f"endpoint/{wildcards.endpoint}"]
 
 
 wildcard_constraints:
@@ -254,6 +292,10 @@ def validation_policy(wildcards):
     return cut_of(wildcards).validation_policy
 
 
+def publication_cut(wildcards):
+    return study_of(wildcards).spec.get("publication_cut", "")
+
+
 def cutoff_date(wildcards):
     return cut_of(wildcards).cutoff
 
@@ -275,6 +317,37 @@ def is_synthetic_demo(wildcards):
     return study_of(wildcards).spec.get("synthetic_demo", False)
 
 
+def consecutive_cuts(study):
+    """Each cut with the one before it, in order of cut-off date: what a rerun changed."""
+    cuts = sorted(study.cuts.values(), key=lambda cut: cut.cutoff)
+    return [(a.cut, b.cut) for a, b in zip(cuts, cuts[1:])]
+
+
+def get_cut_comparison_inputs(wildcards):
+    """Both cuts' common model and ARD."""
+    inputs = {}
+    for side in ("before", "after"):
+        base = CUT_DIR.format(study=wildcards.study, cut=getattr(wildcards, side))
+        inputs[f"{side}_sdtm"] = [
+            f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()
+        ]
+        inputs[f"{side}_ard"] = f"{base}/ard/all_outputs.parquet"
+    return inputs
+
+
+def cut_dir_of(side):
+    """A params function: the results folder of the 'before' or 'after' cut."""
+
+    def cut_dir(wildcards):
+        return CUT_DIR.format(study=wildcards.study, cut=getattr(wildcards, side))
+
+    return cut_dir
+
+
+def comparison_dir(wildcards, output):
+    return os.path.dirname(output.html)
+
+
 def get_final_outputs():
     """Every study and cut: the common model, its reconciliation and the book."""
     targets = []
@@ -284,4 +357,10 @@ def get_final_outputs():
             targets += [f"{base}/sdtm/{d}.parquet" for d in CONTRACT.sdtm_domains()]
             targets.append(f"{base}/reconciliation/reconciliation.csv")
             targets.append(f"{base}/book.html")
+        for before, after in consecutive_cuts(study):
+            targets.append(
+                os.path.join(
+                    RESULTS, name, "compare", f"{before}_vs_{after}", "comparison.html"
+                )
+            )
     return targets

@@ -19,6 +19,7 @@ rule run_endpoint:
     params:
         notebook_parameters=get_notebook_parameters,
         workdir=workflow.basedir,
+        code=endpoint_code,
     script:
         "../../scripts/run_notebook.py"
 
@@ -40,6 +41,40 @@ rule assemble_book:
         endpoints=study_endpoints,
         endpoint_names=study_endpoint_names,
         synthetic=is_synthetic_demo,
+        code=CODE["book"],
         policy=validation_policy,
+        publication_cut=publication_cut,
     script:
         "../../scripts/assemble_book.py"
+
+
+rule compare_cuts:
+    input:
+        unpack(get_cut_comparison_inputs),
+    output:
+        records=os.path.join(
+            RESULTS, "{study}", "compare", "{before}_vs_{after}", "records.csv"
+        ),
+        subjects=os.path.join(
+            RESULTS, "{study}", "compare", "{before}_vs_{after}", "subjects.csv"
+        ),
+        cells=os.path.join(
+            RESULTS, "{study}", "compare", "{before}_vs_{after}", "cells.csv"
+        ),
+        html=os.path.join(
+            RESULTS, "{study}", "compare", "{before}_vs_{after}", "comparison.html"
+        ),
+    log:
+        os.path.join(RESULTS, "{study}", "compare", "logs", "{before}_vs_{after}.log"),
+    wildcard_constraints:
+        before=r"[A-Za-z0-9.-]+",
+        after=r"[A-Za-z0-9.-]+",
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        before_dir=cut_dir_of("before"),
+        after_dir=cut_dir_of("after"),
+        out_dir=comparison_dir,
+        code=CODE["compare"],
+    script:
+        "../../scripts/compare_cuts.py"

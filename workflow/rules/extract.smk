@@ -9,7 +9,7 @@
 rule ingest_validate_harmonise:
     input:
         unpack(get_extract),
-        shared=SHARED_CONFIG + VOCABULARIES,
+        shared=SHARED_CONFIG + VOCABULARIES + [DEIDENTIFICATION],
     output:
         **stage_outputs("{domain}"),
     log:
@@ -22,6 +22,7 @@ rule ingest_validate_harmonise:
         study_config=study_config,
         extracts=extracts_dir,
         domains=domain_of,
+        code=CODE["extract"],
     script:
         "../../scripts/process_extract.py"
 
@@ -29,7 +30,7 @@ rule ingest_validate_harmonise:
 rule ingest_validate_harmonise_workbook:
     input:
         unpack(get_workbook),
-        shared=SHARED_CONFIG + VOCABULARIES,
+        shared=SHARED_CONFIG + VOCABULARIES + [DEIDENTIFICATION],
     output:
         **stage_outputs(*CONTRACT.domains),
     log:
@@ -43,5 +44,6 @@ rule ingest_validate_harmonise_workbook:
         study_config=study_config,
         extracts=extracts_dir,
         domains=list(CONTRACT.domains),
+        code=CODE["extract"],
     script:
         "../../scripts/process_extract.py"

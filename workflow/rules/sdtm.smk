@@ -20,6 +20,7 @@ for family, (raw_domains, sdtm_domains) in CONTRACT.sdtm_families().items():
             "../../envs/inoflow.yaml"
         params:
             study_config=study_config,
+            code=CODE["pool"],
         script:
             "../../scripts/pool_sdtm.py"
 
@@ -37,6 +38,7 @@ rule reconcile_extracts:
         "../../envs/inoflow.yaml"
     params:
         extracts=reconciliation_keys,
+        code=CODE["reconcile"],
     script:
         "../../scripts/reconcile.py"
 
@@ -54,5 +56,6 @@ rule report_data_quality:
         "../../envs/inoflow.yaml"
     params:
         study_config=study_config,
+        code=CODE["quality"],
     script:
         "../../scripts/report_data_quality.py"

@@ -1,0 +1,29 @@
+"""The project's own files, for tools that work on a copy of it (the benchmark, the rerun tests)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+from inoflow.config import PROJECT_ROOT
+
+
+def project_files(root: Path = PROJECT_ROOT) -> list[str]:
+    """Every file git tracks or would track (ignored files, such as results/, left out)."""
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split("\n")
+    return [f for f in listed if f and (root / f).is_file()]
+
+
+def copy_project(to: Path, root: Path = PROJECT_ROOT) -> Path:
+    """A working copy of the project at ``to`` (mtimes kept); run it with PYTHONPATH=<to>/src."""
+    for relative in project_files(root):
+        (to / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(root / relative, to / relative)
+    return to
