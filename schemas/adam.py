@@ -1,4 +1,6 @@
-"""pandera models of the ADaM analysis datasets: ADSL, ADRS, ADAE, ADTTE and ADELIG.
+"""pandera models of the ADaM analysis datasets: ADSL, ADRS, ADAE, ADTTE and ADELIG, and of
+ADSL with the subject-level safety flags derived from ADAE (ADSLSafety, the records the safety
+and death endpoints count).
 
 The third validation level (raw extracts: :mod:`inoflow.validate`; common model:
 :mod:`inoflow.schemas.sdtm`). Each model states what a derived dataset must satisfy whatever the
@@ -360,16 +362,6 @@ class ADSL(ADaMRecord):
     HSCTDT: Series[pa.DateTime] = pa.Field(nullable=True)
     HSCT1CFL: Series[str] = pa.Field(nullable=True, isin=YN)
     CMFL: Series[str] = pa.Field(isin=YN)
-    VODFL: Series[str] = pa.Field(isin=YN)
-    VODHSCFL: Series[str] = pa.Field(isin=YN)
-    LIVTOXFL: Series[str] = pa.Field(isin=YN)
-    ASTFL: Series[str] = pa.Field(isin=YN)
-    ALTFL: Series[str] = pa.Field(isin=YN)
-    BILIFL: Series[str] = pa.Field(isin=YN)
-    HEMTOXFL: Series[str] = pa.Field(isin=YN)
-    THRMBFL: Series[str] = pa.Field(isin=YN)
-    NEUTRFL: Series[str] = pa.Field(isin=YN)
-    FNFL: Series[str] = pa.Field(isin=YN)
     DTHFL: Series[str] = pa.Field(isin=YN)
     DTHDT: Series[pa.DateTime] = pa.Field(nullable=True)
     DTHCAUS: Series[str] = pa.Field(nullable=True)
@@ -428,30 +420,10 @@ class ADSL(ADaMRecord):
     def evaluable(cls, df):  # noqa: N805
         return (df["POSTBLFL"] == "N") == (df["BESTRSP"] == NOT_EVALUABLE)
 
-    # transplant and safety
+    # transplant
     hsctdt_if_hsctfl = present_exactly_when("HSCTDT", lambda df: _yes(df, "HSCTFL"), "when HSCTFL is 'Y'", "HSCTFL")
     hsct1cfl_if_hsctfl = present_exactly_when("HSCT1CFL", lambda df: _yes(df, "HSCTFL"), "when HSCTFL is 'Y'", "HSCTFL")
     hsct_after_dose = not_before("HSCTDT", "TRTSDT")
-
-    @record_check("VODHSCFL", "VODFL", "HSCTFL", error="VODHSCFL 'Y' needs VODFL 'Y' and HSCTFL 'Y'")
-    def vod_after_hsct(cls, df):  # noqa: N805
-        return ~_yes(df, "VODHSCFL") | (_yes(df, "VODFL") & _yes(df, "HSCTFL"))
-
-    @record_check(
-        "LIVTOXFL", "ASTFL", "ALTFL", "BILIFL", error="LIVTOXFL must be 'Y' exactly when ASTFL, ALTFL or BILIFL is"
-    )
-    def liver_toxicity(cls, df):  # noqa: N805
-        return _yes(df, "LIVTOXFL") == (df[["ASTFL", "ALTFL", "BILIFL"]] == "Y").any(axis=1)
-
-    @record_check(
-        "HEMTOXFL", "THRMBFL", "NEUTRFL", "FNFL", error="HEMTOXFL must be 'Y' exactly when THRMBFL, NEUTRFL or FNFL is"
-    )
-    def haematological_toxicity(cls, df):  # noqa: N805
-        return _yes(df, "HEMTOXFL") == (df[["THRMBFL", "NEUTRFL", "FNFL"]] == "Y").any(axis=1)
-
-    @record_check("FNFL", "NEUTRFL", error="FNFL 'Y' (febrile neutropenia) needs NEUTRFL 'Y'", category="plausibility")
-    def febrile_neutropenia(cls, df):  # noqa: N805
-        return ~_yes(df, "FNFL") | _yes(df, "NEUTRFL")
 
     # death and follow-up
     dthdt_if_dthfl = present_exactly_when("DTHDT", lambda df: _yes(df, "DTHFL"), "when DTHFL is 'Y'", "DTHFL")
@@ -487,6 +459,45 @@ class ADSL(ADaMRecord):
     hsctdt_cut = _not_after_cutoff("HSCTDT")
     dthdt_cut = _not_after_cutoff("DTHDT")
     lstalvdt_cut = _not_after_cutoff("LSTALVDT")
+
+
+class ADSLSafety(ADSL):
+    """ADSL with the subject-level safety flags derived from ADAE
+    (src/inoflow/adam/adae.py ``derive_subject_safety_flags``), one record per subject: what the
+    safety and death endpoints count (src/inoflow/endpoints/safety.py ``adsl_with_safety_flags``).
+    Not a stored dataset: the flags are not kept in ADSL, so that ADSL does not depend on the
+    adverse-event files; every subject has every flag ('N' without a qualifying event)."""
+
+    VODFL: Series[str] = pa.Field(isin=YN, description="Treatment-emergent reported VOD")
+    VODHSCFL: Series[str] = pa.Field(isin=YN, description="VOD with onset after the HSCT date")
+    LIVTOXFL: Series[str] = pa.Field(isin=YN, description="Any liver toxicity (AST, ALT, bilirubin)")
+    ASTFL: Series[str] = pa.Field(isin=YN)
+    ALTFL: Series[str] = pa.Field(isin=YN)
+    BILIFL: Series[str] = pa.Field(isin=YN)
+    HEMTOXFL: Series[str] = pa.Field(isin=YN, description="Any haematological toxicity")
+    THRMBFL: Series[str] = pa.Field(isin=YN)
+    NEUTRFL: Series[str] = pa.Field(isin=YN)
+    FNFL: Series[str] = pa.Field(isin=YN)
+
+    @record_check("VODHSCFL", "VODFL", "HSCTFL", error="VODHSCFL 'Y' needs VODFL 'Y' and HSCTFL 'Y'")
+    def vod_after_hsct(cls, df):  # noqa: N805
+        return ~_yes(df, "VODHSCFL") | (_yes(df, "VODFL") & _yes(df, "HSCTFL"))
+
+    @record_check(
+        "LIVTOXFL", "ASTFL", "ALTFL", "BILIFL", error="LIVTOXFL must be 'Y' exactly when ASTFL, ALTFL or BILIFL is"
+    )
+    def liver_toxicity(cls, df):  # noqa: N805
+        return _yes(df, "LIVTOXFL") == (df[["ASTFL", "ALTFL", "BILIFL"]] == "Y").any(axis=1)
+
+    @record_check(
+        "HEMTOXFL", "THRMBFL", "NEUTRFL", "FNFL", error="HEMTOXFL must be 'Y' exactly when THRMBFL, NEUTRFL or FNFL is"
+    )
+    def haematological_toxicity(cls, df):  # noqa: N805
+        return _yes(df, "HEMTOXFL") == (df[["THRMBFL", "NEUTRFL", "FNFL"]] == "Y").any(axis=1)
+
+    @record_check("FNFL", "NEUTRFL", error="FNFL 'Y' (febrile neutropenia) needs NEUTRFL 'Y'", category="plausibility")
+    def febrile_neutropenia(cls, df):  # noqa: N805
+        return ~_yes(df, "FNFL") | _yes(df, "NEUTRFL")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,5 +1,8 @@
 """ADAE: reported adverse events (treatment emergence, VOD, onset after HSCT) and the
-laboratory-derived liver and haematological toxicity events of the registry's definitions.
+laboratory-derived liver and haematological toxicity events of the registry's definitions, and
+the subject-level safety flags derived from them (``derive_subject_safety_flags``: VODFL,
+VODHSCFL, LIVTOXFL, ASTFL, ALTFL, BILIFL, HEMTOXFL, THRMBFL, NEUTRFL, FNFL), which the safety
+and death endpoints join onto ADSL.
 
 Hand-worked cases (day 0 = first dose; one label-schedule cycle: last dose on day 14, so the
 toxicity window is days 0-56 unless HSCT comes first), then the demo study end to end.
@@ -9,9 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_adam_common import MiniSdtm, T, assert_per_patient, definitions, demo_study, flag, standard_subject
+from test_adam_common import D, MiniSdtm, T, assert_per_patient, definitions, demo_study, flag, standard_subject
 
-from inoflow.adam.adae import derive_adae
+from inoflow.adam.adae import SAFETY_FLAGS, derive_adae, derive_subject_safety_flags
+from inoflow.derive import derive
 
 AST, ALT, BILI = (
     "ASPARTATE AMINOTRANSFERASE INCREASED",
@@ -31,6 +35,25 @@ def lab_events(adae: pd.DataFrame) -> pd.DataFrame:
 
 def subject() -> MiniSdtm:
     return standard_subject(MiniSdtm(), "1")
+
+
+def flags_of(sdtm: MiniSdtm, cutoff: str | None = None) -> pd.DataFrame:
+    """The subject-level safety flags of every subject of DM, by SUBJID; with ``cutoff``, ADAE
+    derived as the workflow does (inoflow.derive: the cut's data only)."""
+    domains, d = sdtm.build(), definitions()
+    adae = derive_adae(domains, d) if cutoff is None else derive("ADAE", domains, {}, d, cutoff)
+    flags = derive_subject_safety_flags(adae, d, domains["DM"]["USUBJID"])
+    return flags.set_index(flags["USUBJID"].map(domains["DM"].set_index("USUBJID")["SUBJID"]))
+
+
+def rules_hold(flags: pd.DataFrame) -> None:
+    """The rules between the flags (schemas/adam.py ADSLSafety)."""
+    yes = flags[SAFETY_FLAGS] == "Y"
+    assert (yes["LIVTOXFL"] == yes[["ASTFL", "ALTFL", "BILIFL"]].any(axis=1)).all()
+    assert (yes["HEMTOXFL"] == yes[["THRMBFL", "NEUTRFL", "FNFL"]].any(axis=1)).all()
+    assert (~yes["FNFL"] | yes["NEUTRFL"]).all()
+    assert (~yes["VODHSCFL"] | yes["VODFL"]).all()
+    assert flags[SAFETY_FLAGS].isin(["Y", "N"]).all().all()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -128,6 +151,62 @@ def test_09_treatment_emergence_and_no_hsct():
 
 
 # ---------------------------------------------------------------------------------------------
+# Hand-worked cases: the subject-level safety flags
+# ---------------------------------------------------------------------------------------------
+
+
+def test_10_vod_flags_vod_after_hsct():
+    """The same subjects as tests/test_adam_adsl.py test_07 (HSCT after a single cycle)."""
+    sdtm = MiniSdtm()
+    standard_subject(sdtm, "1").hsct("1", 45).ae("1", VOD, 55)
+    standard_subject(sdtm, "2", cycles=2).hsct("2", 75).ae("2", VOD, 75)
+    standard_subject(sdtm, "3").hsct("3", -30)  # a transplant before InO is not "after InO"
+    flags = flags_of(sdtm)
+    assert flags.loc["1", ["VODFL", "VODHSCFL"]].tolist() == ["Y", "Y"]
+    assert flags.loc["2", ["VODFL", "VODHSCFL"]].tolist() == ["Y", "N"]  # VOD on the HSCT date: not after
+    assert flags.loc["3", ["VODFL", "VODHSCFL"]].tolist() == ["N", "N"]
+    rules_hold(flags)
+
+
+def test_11_toxicity_flags_from_the_laboratory_events():
+    sdtm = MiniSdtm()
+    standard_subject(sdtm, "1").lab("1", 10, "AST", 100.0, uln=40.0).lab("1", 10, "NEUT", 0.4).temp("1", 10, 38.6)
+    standard_subject(sdtm, "2").lab("2", 10, "BILI", 30.0, uln=20.5).ae("2", "THROMBOCYTOPENIA", 5)  # reported only
+    flags = flags_of(sdtm)
+    tox = ["LIVTOXFL", "ASTFL", "ALTFL", "BILIFL", "HEMTOXFL", "THRMBFL", "NEUTRFL", "FNFL"]
+    assert flags.loc["1", tox].tolist() == ["Y", "Y", "N", "N", "Y", "N", "Y", "Y"]
+    assert flags.loc["2", tox].tolist() == ["N", "N", "N", "N", "N", "N", "N", "N"]  # 1.46 x ULN; no low count
+    rules_hold(flags)
+
+
+def test_12_one_row_per_subject_every_flag_n_without_an_event():
+    sdtm = subject().lab("1", 10, "PLAT", 20.0)
+    standard_subject(sdtm, "2")  # no adverse event, no low count: not in ADAE
+    standard_subject(sdtm, "3").ae("3", "NAUSEA", 5).ae("3", "NAUSEA", 9)  # two reported events
+    flags = flags_of(sdtm)
+    assert list(flags.columns) == ["USUBJID", *SAFETY_FLAGS]
+    assert list(flags.index) == ["1", "2", "3"] and flags["USUBJID"].is_unique
+    assert flags.loc["1", ["HEMTOXFL", "THRMBFL"]].tolist() == ["Y", "Y"]
+    assert (flags.loc[["2", "3"], SAFETY_FLAGS] == "N").all().all()
+    adae = derive_adae(sdtm.build(), definitions())  # without subjects: the subjects of ADAE
+    assert derive_subject_safety_flags(adae, definitions())["USUBJID"].tolist() == [
+        sdtm.usubjid("1"),
+        sdtm.usubjid("3"),
+    ]
+
+
+def test_13_events_after_the_cutoff_are_not_in_the_cut():
+    """No cut-off parameter: ADAE of a cut is derived from the cut's data (inoflow.datacut), so
+    an event dated after the cut-off is not in it; one on the cut-off date counts."""
+    sdtm = subject().lab("1", 30, "AST", 100.0, uln=40.0).hsct("1", 40).ae("1", VOD, 50)
+    got = {
+        day: flags_of(sdtm, cutoff=D(day)).loc["1", ["ASTFL", "LIVTOXFL", "VODFL", "VODHSCFL"]].tolist()
+        for day in (29, 30, 49, 50)
+    }
+    assert got == {29: ["N", "N", "N", "N"], 30: ["Y", "Y", "N", "N"], 49: ["Y", "Y", "N", "N"], 50: ["Y"] * 4}
+
+
+# ---------------------------------------------------------------------------------------------
 # The demo study end to end
 # ---------------------------------------------------------------------------------------------
 
@@ -180,3 +259,44 @@ def test_22_reported_records_trace_to_ae(demo):
         assert (source["AEDECOD"], source["SRCFILE"], source["SRCROW"]) == (row.AEDECOD, row.SRCFILE, row.SRCROW)
     lab = demo.adae[demo.adae["AECAT"] == "LABORATORY-DERIVED"]
     assert set(lab["SRCDOM"]) == {"LB", "VS"} and lab[["SRCSEQ", "SRCFILE", "SRCROW"]].notna().all().all()
+
+
+def test_23_subject_flags_patient_by_patient_equal_the_intended_truth(demo):
+    flags = demo.safety.set_index("USUBJID")
+    assert list(flags.index) == list(demo.adsl["USUBJID"])  # one row per ADSL subject, in its order
+    assert sorted(flags.index) == sorted(demo.truth.index)
+    facts = {  # flag -> truth column
+        "VODFL": "vod",
+        "VODHSCFL": "vod_after_hsct",
+        "ASTFL": "liver_ast",
+        "ALTFL": "liver_alt",
+        "BILIFL": "liver_bili",
+        "LIVTOXFL": "liver_any",
+        "THRMBFL": "thrombocytopenia",
+        "NEUTRFL": "neutropenia",
+        "FNFL": "febrile_neutropenia",
+        "HEMTOXFL": "heme_any",
+    }
+    assert sorted(facts) == sorted(SAFETY_FLAGS)
+    pairs = [
+        (f"{usubjid} {variable}", flags.at[usubjid, variable], flag(t[column]))
+        for usubjid, t in demo.truth.iterrows()
+        for variable, column in facts.items()
+    ]
+    assert_per_patient(pairs)
+
+
+def test_24_published_subject_flag_counts(demo):
+    flags = demo.safety
+    rules_hold(flags)
+    assert (flags["VODFL"] == "Y").sum() == 7 and (flags["VODHSCFL"] == "Y").sum() == 5
+    assert [(flags[f] == "Y").sum() for f in ("LIVTOXFL", "ASTFL", "ALTFL", "BILIFL")] == [12, 9, 6, 8]
+    assert [(flags[f] == "Y").sum() for f in ("HEMTOXFL", "THRMBFL", "NEUTRFL", "FNFL")] == [28, 27, 20, 14]
+    adsl = demo.adsl.merge(flags, on="USUBJID", validate="one_to_one")
+    assert len(adsl) == 32
+    assert (~(adsl["VODHSCFL"] == "Y") | (adsl["HSCTFL"] == "Y")).all()  # VOD after HSCT needs HSCT
+    post = adsl[adsl["POSTBLFL"] == "Y"]  # Table 6: 11 + 20 = 31
+    table6 = post.groupby("HSCTFL")[["VODFL", "LIVTOXFL", "HEMTOXFL"]].agg(lambda s: (s == "Y").sum())
+    assert table6.loc["Y"].tolist() == [5, 4, 9] and table6.loc["N"].tolist() == [2, 8, 19]
+    by_line = adsl.groupby("SALVLNGR")["VODFL"].agg(lambda s: (s == "Y").sum()).to_dict()
+    assert by_line == {"1": 2, "2": 3, ">=3": 2}  # Table 7

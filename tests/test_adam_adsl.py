@@ -1,7 +1,9 @@
 """ADSL: one record per subject.
 
 Hand-worked cases (day 0 = first dose = 2020-01-01; cut-off 2023-04-30 unless stated), then
-the demo study end to end against the generator's intended truth and the publication.
+the demo study end to end against the generator's intended truth and the publication. The
+subject-level VOD and toxicity flags are derived from ADAE, not stored in ADSL: they are tested
+in tests/test_adam_adae.py.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import pandas as pd
 import pytest
 from test_adam_common import D, MiniSdtm, T, assert_per_patient, definitions, demo_study, flag, standard_subject
 
-from inoflow.adam.adae import derive_adae
 from inoflow.adam.adrs import derive_adrs
 from inoflow.adam.adsl import derive_adsl
 
@@ -20,7 +21,7 @@ CUTOFF = "2023-04-30"
 def adsl_of(sdtm: MiniSdtm, cutoff: str = CUTOFF) -> pd.DataFrame:
     domains = sdtm.build()
     d = definitions()
-    return derive_adsl(domains, derive_adrs(domains, d), derive_adae(domains, d), d, cutoff).set_index("SUBJID")
+    return derive_adsl(domains, derive_adrs(domains, d), d, cutoff).set_index("SUBJID")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -95,16 +96,17 @@ def test_06_response_variables_and_mrd_flag_for_responders_only():
     assert got.loc["3", ["BESTRSP", "RESPFL", "POSTBLFL"]].tolist() == ["NE", "N", "N"]
 
 
-def test_07_hsct_after_a_single_cycle_vod_after_hsct():
+def test_07_hsct_after_a_single_cycle():
+    """The same subjects as tests/test_adam_adae.py test_10 (VOD after HSCT)."""
     sdtm = MiniSdtm()
     standard_subject(sdtm, "1").hsct("1", 45).ae("1", "VENO-OCCLUSIVE DISEASE", 55)
     standard_subject(sdtm, "2", cycles=2).hsct("2", 75).ae("2", "VENO-OCCLUSIVE DISEASE", 75)
     standard_subject(sdtm, "3").hsct("3", -30)  # a transplant before InO is not "after InO"
     adsl = adsl_of(sdtm)
-    got = adsl[["HSCTFL", "HSCTDT", "HSCT1CFL", "VODFL", "VODHSCFL"]]
-    assert got.loc["1"].tolist() == ["Y", T(45), "Y", "Y", "Y"]
-    assert got.loc["2"].tolist() == ["Y", T(75), "N", "Y", "N"]  # VOD on the HSCT date: not after
-    assert got.loc["3", ["HSCTFL", "HSCT1CFL", "VODFL"]].tolist() == ["N", None, "N"]
+    got = adsl[["HSCTFL", "HSCTDT", "HSCT1CFL"]]
+    assert got.loc["1"].tolist() == ["Y", T(45), "Y"]
+    assert got.loc["2"].tolist() == ["Y", T(75), "N"]
+    assert got.loc["3", ["HSCTFL", "HSCT1CFL"]].tolist() == ["N", None]
 
 
 def test_08_concomitant_medication_during_treatment():
@@ -115,14 +117,22 @@ def test_08_concomitant_medication_during_treatment():
     assert adsl_of(sdtm)["CMFL"].tolist() == ["Y", "N", "Y"]
 
 
-def test_09_toxicity_flags_from_the_laboratory_events():
+def test_09_adsl_reads_no_adverse_events():
+    """ADSL has no subject-level safety flags and reads neither AE nor ADAE (inoflow.derive),
+    so that a changed adverse-event file reruns ADAE and the safety and death endpoints only."""
+    from inoflow.adam.adae import SAFETY_FLAGS
+    from inoflow.adam.adsl import COLUMNS
+    from inoflow.derive import ADAM_SOURCES
+
+    assert not set(SAFETY_FLAGS) & set(COLUMNS)
+    assert "AE" not in ADAM_SOURCES["ADSL"]["sdtm"] and "ADAE" not in ADAM_SOURCES["ADSL"]["adam"]
+    assert "ADSL" not in ADAM_SOURCES["ADAE"]["adam"]
     sdtm = MiniSdtm()
-    standard_subject(sdtm, "1").lab("1", 10, "AST", 100.0, uln=40.0).lab("1", 10, "NEUT", 0.4).temp("1", 10, 38.6)
-    standard_subject(sdtm, "2").lab("2", 10, "BILI", 30.0, uln=20.5).ae("2", "THROMBOCYTOPENIA", 5)  # reported only
-    adsl = adsl_of(sdtm)
-    flags = ["LIVTOXFL", "ASTFL", "ALTFL", "BILIFL", "HEMTOXFL", "THRMBFL", "NEUTRFL", "FNFL"]
-    assert adsl.loc["1", flags].tolist() == ["Y", "Y", "N", "N", "Y", "N", "Y", "Y"]
-    assert adsl.loc["2", flags].tolist() == ["N", "N", "N", "N", "N", "N", "N", "N"]  # 1.46 x ULN; no low count
+    standard_subject(sdtm, "1").ae("1", "VENO-OCCLUSIVE DISEASE", 20).lab("1", 10, "AST", 100.0, uln=40.0)
+    domains = {name: frame for name, frame in sdtm.build().items() if name in ADAM_SOURCES["ADSL"]["sdtm"]}
+    d = definitions()
+    adsl = derive_adsl(domains, derive_adrs(sdtm.build(), d), d, CUTOFF)
+    assert list(adsl.columns) == COLUMNS and len(adsl) == 1
 
 
 def test_10_lost_to_follow_up_windows_and_salvage_groups():
@@ -142,6 +152,14 @@ def test_11_last_known_alive_is_the_latest_dated_record_up_to_the_cutoff():
     standard_subject(sdtm, "1", followup=("LOST TO FOLLOW-UP", 60)).lab("1", 75, "PLAT", 200.0)
     assert adsl_of(sdtm).loc["1", "LSTALVDT"] == T(75)
     assert adsl_of(sdtm, cutoff=D(70)).loc["1", "LSTALVDT"] == T(70)
+
+
+def test_12_last_known_alive_reads_no_adverse_event_onsets():
+    """An AE onset after the last contact does not move LSTALVDT (ADSL reads no adverse events);
+    the data-quality report flags it (inoflow.quality.no_records_after_last_contact)."""
+    sdtm = MiniSdtm()
+    standard_subject(sdtm, "1", followup=("LOST TO FOLLOW-UP", 60)).ae("1", "NAUSEA", 80)
+    assert adsl_of(sdtm).loc["1", "LSTALVDT"] == T(60)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -174,16 +192,6 @@ def test_20_patient_by_patient_equals_the_intended_truth(demo):
         "MRDNEGFL": ("mrd_negative", flag),
         "HSCTFL": ("hsct", flag),
         "HSCTDT": ("hsct_date", pd.Timestamp),
-        "VODFL": ("vod", flag),
-        "VODHSCFL": ("vod_after_hsct", flag),
-        "ASTFL": ("liver_ast", flag),
-        "ALTFL": ("liver_alt", flag),
-        "BILIFL": ("liver_bili", flag),
-        "LIVTOXFL": ("liver_any", flag),
-        "THRMBFL": ("thrombocytopenia", flag),
-        "NEUTRFL": ("neutropenia", flag),
-        "FNFL": ("febrile_neutropenia", flag),
-        "HEMTOXFL": ("heme_any", flag),
         "DTHFL": ("death", flag),
         "DTHDT": ("death_date", pd.Timestamp),
         "DTHCAUS": ("death_cause_std", None),
@@ -223,9 +231,6 @@ def test_21_published_counts(demo):
     assert (resp["MRDNEGFL"] == "Y").sum() == 18 and len(resp) == 19
     assert (adsl["HSCTFL"] == "Y").sum() == 11 and (resp["HSCTFL"] == "Y").sum() == 9
     assert (resp["HSCT1CFL"] == "Y").sum() == 6
-    assert (adsl["VODFL"] == "Y").sum() == 7 and (adsl["VODHSCFL"] == "Y").sum() == 5
-    assert [(adsl[f] == "Y").sum() for f in ("LIVTOXFL", "ASTFL", "ALTFL", "BILIFL")] == [12, 9, 6, 8]
-    assert [(adsl[f] == "Y").sum() for f in ("HEMTOXFL", "THRMBFL", "NEUTRFL", "FNFL")] == [28, 27, 20, 14]
     assert (adsl["DTHFL"] == "Y").sum() == 17
     assert adsl.loc[adsl["DTHFL"] == "Y", "DTHCAUS"].value_counts().to_dict() == {
         "RELAPSE": 6,
@@ -237,12 +242,8 @@ def test_21_published_counts(demo):
         "CNS RELAPSE": 1,
     }
     assert counts("LTFUWIN") == {None: 21, "6-12": 5, ">=12": 5, "<6": 1}
-    post = adsl[adsl["POSTBLFL"] == "Y"]  # Table 6: 11 + 20 = 31
+    post = adsl[adsl["POSTBLFL"] == "Y"]  # Table 6: 11 + 20 = 31 (its toxicities: tests/test_adam_adae.py)
     assert post["HSCTFL"].value_counts().to_dict() == {"N": 20, "Y": 11}
-    table6 = post.groupby("HSCTFL")[["VODFL", "LIVTOXFL", "HEMTOXFL"]].agg(lambda s: (s == "Y").sum())
-    assert table6.loc["Y"].tolist() == [5, 4, 9] and table6.loc["N"].tolist() == [2, 8, 19]
-    by_line = adsl.groupby("SALVLNGR")["VODFL"].agg(lambda s: (s == "Y").sum()).to_dict()
-    assert by_line == {"1": 2, "2": 3, ">=3": 2}  # Table 7
     assert resp.groupby("SALVLNGR").size().to_dict() == {"1": 6, "2": 11, ">=3": 2}  # Table 3
     assert resp.groupby("BURDEN").size().to_dict() == {"HIGH": 9, "LOW": 10}  # Table 4
 

@@ -10,7 +10,6 @@ import pandas as pd
 import pytest
 from test_adam_common import D, MiniSdtm, T, assert_per_patient, definitions, demo_study, standard_subject
 
-from inoflow.adam.adae import derive_adae
 from inoflow.adam.adrs import derive_adrs
 from inoflow.adam.adsl import derive_adsl
 from inoflow.adam.adtte import TTE_PARAMETERS, CensorSource, EventSource, derive_adtte
@@ -21,7 +20,7 @@ CUTOFF = "2023-04-30"
 def adtte_of(sdtm: MiniSdtm, cutoff: str = CUTOFF) -> pd.DataFrame:
     domains, d = sdtm.build(), definitions()
     adrs = derive_adrs(domains, d)
-    adsl = derive_adsl(domains, adrs, derive_adae(domains, d), d, cutoff)
+    adsl = derive_adsl(domains, adrs, d, cutoff)
     return derive_adtte(domains, adsl, adrs, d).set_index(["SUBJID", "PARAMCD"])
 
 

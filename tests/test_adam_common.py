@@ -241,9 +241,10 @@ def standard_subject(
 @functools.lru_cache(maxsize=1)
 def demo_study() -> SimpleNamespace:
     """SDTM from the committed extracts (as tests/test_round_trip.py does), every ADaM dataset,
-    and the generator's intended truth keyed by USUBJID."""
+    the subject-level safety flags derived from ADAE (one row per ADSL subject), and the
+    generator's intended truth keyed by USUBJID."""
     from inodemo.cohort import build_cohort
-    from inoflow.adam.adae import derive_adae
+    from inoflow.adam.adae import derive_adae, derive_subject_safety_flags
     from inoflow.adam.adrs import derive_adrs
     from inoflow.adam.adsl import derive_adsl
     from inoflow.adam.adtte import derive_adtte
@@ -254,12 +255,15 @@ def demo_study() -> SimpleNamespace:
     defs = load_definitions(india.definitions)
     adrs = derive_adrs(sdtm, defs)
     adae = derive_adae(sdtm, defs)
-    adsl = derive_adsl(sdtm, adrs, adae, defs, india.cuts[DEMO_CUT].cutoff)
+    adsl = derive_adsl(sdtm, adrs, defs, india.cuts[DEMO_CUT].cutoff)
     adtte = derive_adtte(sdtm, adsl, adrs, defs)
+    safety = derive_subject_safety_flags(adae, defs, adsl["USUBJID"])
     truth = build_cohort()["outcomes"]
     truth.index = india.studyid + "-" + truth["SITEID"] + "-" + truth["SUBJID"]
     truth.index.name = "USUBJID"
-    return SimpleNamespace(sdtm=sdtm, definitions=defs, adrs=adrs, adae=adae, adsl=adsl, adtte=adtte, truth=truth)
+    return SimpleNamespace(
+        sdtm=sdtm, definitions=defs, adrs=adrs, adae=adae, adsl=adsl, adtte=adtte, safety=safety, truth=truth
+    )
 
 
 def flag(value) -> str | None:

@@ -9,15 +9,19 @@ from __future__ import annotations
 
 import inoflow.schemas.adam as schema
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 from conftest import DEMO_CUT
 
 from inoflow.adam import adrs as adrs_module
+from inoflow.adam import adsl as adsl_module
+from inoflow.adam.adae import SAFETY_FLAGS
 from inoflow.adam.adtte import TTE_PARAMETERS
 from inoflow.adam.common import load_definitions
-from inoflow.adam.validate import ADAM_MODELS, AdamError, AdamFinding, validate_adam
+from inoflow.adam.validate import ADAM_MODELS, AdamError, AdamFinding, adam_findings, validate_adam
 from inoflow.config import load_contract
 from inoflow.derive import ADAM_SOURCES, derive
+from inoflow.endpoints.safety import adsl_with_safety_flags
 from inoflow.errors import Finding, InoflowError
 
 ORDER = ["ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE"]
@@ -37,10 +41,25 @@ def adam(india, demo_sdtm, definitions):
     return datasets
 
 
+@pytest.fixture(scope="module")
+def adsl_safety(adam, definitions):
+    """ADSL with the subject-level safety flags derived from ADAE, as the safety and death
+    endpoints count it (schemas/adam.py ADSLSafety)."""
+    return adsl_with_safety_flags(adam, definitions)
+
+
 def failures(name: str, data: pd.DataFrame) -> AdamError:
     with pytest.raises(AdamError) as caught:
         validate_adam(name, data)
     return caught.value
+
+
+def safety_failures(data: pd.DataFrame) -> AdamError:
+    """ADSLSafety is not a stored dataset (not in ADAM_MODELS): validated here as validate_adam
+    would, its findings named as ADSL's."""
+    with pytest.raises(pa.errors.SchemaErrors) as caught:
+        schema.ADSLSafety.validate(data.reset_index(drop=True), lazy=True)
+    return AdamError("ADSL", adam_findings("ADSL", data.reset_index(drop=True), caught.value))
 
 
 def only(error: AdamError, column: str, rule: str) -> AdamFinding:
@@ -86,6 +105,62 @@ def test_demo_sizes(adam):
     assert adam["ADSL"]["USUBJID"].is_unique and len(adam["ADSL"]) == 32
     assert len(adam["ADELIG"]) == 50 and (adam["ADELIG"]["ELIGFL"] == "Y").sum() == 32
     assert adam["ADTTE"]["PARAMCD"].value_counts().to_dict() == {"OS": 32, "RFS": 19, "DOR": 19}
+
+
+def test_adsl_with_safety_flags_passes(adam, adsl_safety):
+    """ADSL's variables are exactly those derive_adsl writes; the subject-level safety flags live
+    with ADAE and are checked on ADSL joined with them (ADSLSafety)."""
+    adsl_columns = set(schema.ADSL.to_schema().columns) | set(schema.ADaMRecord.to_schema().columns)
+    assert adsl_columns == set(adsl_module.COLUMNS)
+    assert set(schema.ADSLSafety.to_schema().columns) == adsl_columns | set(SAFETY_FLAGS)
+    assert not set(SAFETY_FLAGS) & set(adam["ADSL"].columns)
+    assert list(adsl_safety.columns) == [*adam["ADSL"].columns, *SAFETY_FLAGS] and len(adsl_safety) == 32
+    schema.ADSLSafety.validate(adsl_safety, lazy=True)
+    schema.ADSLSafety.validate(adsl_safety.sample(frac=1.0, random_state=1).set_axis(range(7, 39)), lazy=True)
+
+
+def test_adsl_keeps_no_safety_flags(adam, adsl_safety):
+    error = failures("ADSL", adsl_safety)
+    assert {(f.column, f.rule) for f in error.findings} == {
+        (flag, "ADSL: the column is not a variable of the dataset specification") for flag in SAFETY_FLAGS
+    }
+
+
+def test_safety_flag_rules(adsl_safety):
+    data = adsl_safety.copy()
+    liver = data.index[data["ASTFL"] == "Y"][0]
+    febrile = data.index[data["FNFL"] == "Y"][0]
+    vod = data.index[data["VODHSCFL"] == "Y"][0]
+    thromb = data.index[(data["THRMBFL"] == "Y") & (data["NEUTRFL"] == "N") & (data["FNFL"] == "N")][0]
+    data.loc[liver, "LIVTOXFL"] = "N"
+    data.loc[febrile, "NEUTRFL"] = "N"
+    data.loc[vod, "VODFL"] = "N"
+    data.loc[thromb, "HEMTOXFL"] = "N"
+    error = safety_failures(data)
+    rules = {(f.record, f.column, f.rule) for f in error.findings}
+    usubjid = data["USUBJID"]
+    assert rules == {
+        (
+            f"USUBJID={usubjid[liver]}",
+            "LIVTOXFL",
+            "ADSL: LIVTOXFL must be 'Y' exactly when ASTFL, ALTFL or BILIFL is",
+        ),
+        (
+            f"USUBJID={usubjid[febrile]}",
+            "FNFL",
+            "ADSL: FNFL 'Y' (febrile neutropenia) needs NEUTRFL 'Y'",
+        ),
+        (f"USUBJID={usubjid[vod]}", "VODHSCFL", "ADSL: VODHSCFL 'Y' needs VODFL 'Y' and HSCTFL 'Y'"),
+        (
+            f"USUBJID={usubjid[thromb]}",
+            "HEMTOXFL",
+            "ADSL: HEMTOXFL must be 'Y' exactly when THRMBFL, NEUTRFL or FNFL is",
+        ),
+    }
+    no_hsct = adsl_safety.copy()
+    no_hsct.loc[vod, ["HSCTFL", "HSCTDT", "HSCT1CFL"]] = ["N", pd.NaT, None]
+    finding = only(safety_failures(no_hsct), "VODHSCFL", "ADSL: VODHSCFL 'Y' needs VODFL 'Y' and HSCTFL 'Y'")
+    assert finding.value == "VODHSCFL Y, VODFL Y, HSCTFL N"
 
 
 def test_unknown_dataset():

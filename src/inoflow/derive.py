@@ -13,7 +13,9 @@ ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
     "ADELIG": {"sdtm": ["IE", "DM"], "adam": []},
     "ADRS": {"sdtm": ["DM", "EX", "LB", "RS"], "adam": []},
     "ADAE": {"sdtm": ["DM", "EX", "AE", "LB", "VS", "PR"], "adam": []},
-    "ADSL": {"sdtm": ["DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"], "adam": ["ADRS", "ADAE"]},
+    # ADSL reads no adverse events: the subject-level safety flags are derived from ADAE where
+    # they are used (inoflow.endpoints.safety), so a changed AE file does not rerun ADSL and ADTTE.
+    "ADSL": {"sdtm": ["DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"], "adam": ["ADRS"]},
     "ADTTE": {"sdtm": ["DM", "EX", "DS", "PR", "CM"], "adam": ["ADSL", "ADRS"]},
 }
 
@@ -35,7 +37,7 @@ def derive(
     if name == "ADAE":
         return adae.derive_adae(sdtm, definitions)
     if name == "ADSL":
-        return adsl.derive_adsl(sdtm, adam["ADRS"], adam["ADAE"], definitions, cutoff)
+        return adsl.derive_adsl(sdtm, adam["ADRS"], definitions, cutoff)
     if name == "ADTTE":
         return adtte.derive_adtte(sdtm, adam["ADSL"], adam["ADRS"], definitions)
     raise ValueError(f"no derivation for {name}; known: {sorted(ADAM_SOURCES)}")

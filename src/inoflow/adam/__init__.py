@@ -1,8 +1,10 @@
 """ADaM derivations: SDTM-named common model -> analysis datasets.
 
 - :mod:`inoflow.adam.adrs`  ``derive_adrs(sdtm, definitions)``: response per marrow assessment and per subject
-- :mod:`inoflow.adam.adae`  ``derive_adae(sdtm, definitions)``: reported and laboratory-derived adverse events
-- :mod:`inoflow.adam.adsl`  ``derive_adsl(sdtm, adrs, adae, definitions, cutoff)``: one record per subject
+- :mod:`inoflow.adam.adae`  ``derive_adae(sdtm, definitions)``: reported and laboratory-derived adverse events;
+  ``derive_subject_safety_flags(adae, definitions, subjects)``: the subject-level VOD and toxicity
+  flags, joined onto ADSL by the safety and death endpoints (not stored in ADSL)
+- :mod:`inoflow.adam.adsl`  ``derive_adsl(sdtm, adrs, definitions, cutoff)``: one record per subject
 - :mod:`inoflow.adam.adtte` ``derive_adtte(sdtm, adsl, adrs, definitions)``: OS, RFS and DOR
 - :mod:`inoflow.adam.common` definitions, dates, exposure, traceability
 

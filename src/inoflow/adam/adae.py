@@ -9,9 +9,15 @@
   toxicities (``AEGRP 'HAEMATOLOGICAL'``), with the value (``AVAL``), the ULN, the ratio to the
   ULN (``R2ULN``) and the criterion met (``AECRIT``).
 
-The registry defines liver and haematological toxicity by laboratory thresholds, so the ADSL
-toxicity flags come from the laboratory-derived records; reported AEs of the same kind are
-kept as reported and are not counted twice.
+The registry defines liver and haematological toxicity by laboratory thresholds, so the
+subject-level toxicity flags come from the laboratory-derived records; reported AEs of the
+same kind are kept as reported and are not counted twice.
+
+The subject-level safety flags (VODFL, VODHSCFL, LIVTOXFL, ASTFL, ALTFL, BILIFL, HEMTOXFL,
+THRMBFL, NEUTRFL, FNFL) are derived here from ADAE by :func:`derive_subject_safety_flags`, not
+stored in ADSL: the safety and death endpoints join them onto ADSL
+(:func:`inoflow.endpoints.safety.adsl_with_safety_flags`), so that a changed adverse-event file
+reruns ADAE and those endpoints only, not ADSL, ADTTE and the other endpoints.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from inoflow.adam.common import (
     to_date,
     treatment_exposure,
     with_trace,
+    yn,
 )
 
 REPORTED = "REPORTED"
@@ -63,6 +70,10 @@ COLUMNS = [
     "AECRIT",
     *TRACE,
 ]
+
+LIVER_FLAGS = {"AST": "ASTFL", "ALT": "ALTFL", "BILI": "BILIFL"}  # liver_toxicity test -> flag
+HAEM_FLAGS = {"THROMBOCYTOPENIA": "THRMBFL", "NEUTROPENIA": "NEUTRFL", "FEBRILE NEUTROPENIA": "FNFL"}
+SAFETY_FLAGS = ["VODFL", "VODHSCFL", "LIVTOXFL", *LIVER_FLAGS.values(), "HEMTOXFL", *HAEM_FLAGS.values()]
 
 
 def toxicity_window(exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dict) -> pd.DataFrame:
@@ -282,3 +293,82 @@ def derive_adae(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
     )
     adae = add_sequence(adae, ["USUBJID", "ASTDT", "AECAT", "AEDECOD"])
     return tidy(adae[COLUMNS])
+
+
+# ---------------------------------------------------------------------------------------------
+# Subject-level safety flags (joined onto ADSL by the safety and death endpoints)
+# ---------------------------------------------------------------------------------------------
+
+
+def derive_vars_vod(adae: pd.DataFrame) -> pd.DataFrame:
+    """VODFL (a treatment-emergent reported VOD) and VODHSCFL (a VOD with onset after the HSCT
+    date), one row per subject of ADAE.
+
+    Registry: "Percentage of HSCT Transplanted Participants With VOD and Percentage of HSCT
+    Non-transplanted Participants With VOD, VOD occurs when the small blood vessels in the liver
+    are blocked."
+    """
+    vod = adae[(adae["AECAT"] == REPORTED) & (adae["VODFL"] == "Y") & (adae["TRTEMFL"] == "Y")]
+    ids = pd.Index(adae["USUBJID"].unique(), name="USUBJID")
+    out = pd.DataFrame(index=ids)
+    out["VODFL"] = yn(ids.to_series().isin(set(vod["USUBJID"])))
+    out["VODHSCFL"] = yn(ids.to_series().isin(set(vod.loc[vod["APHSCTFL"] == "Y", "USUBJID"])))
+    return out
+
+
+def derive_vars_toxicity(adae: pd.DataFrame, definitions: dict) -> pd.DataFrame:
+    """LIVTOXFL with ASTFL, ALTFL, BILIFL and HEMTOXFL with THRMBFL, NEUTRFL, FNFL from the
+    laboratory-derived events of ADAE, one row per subject of ADAE.
+
+    Registry: "Liver toxicity parameters included: Aspartate aminotransferase (level)
+    >=2.5*upper limit of normal (ULN); alanine transaminase (level) >=2.5*ULN and total serum
+    bilirubin >=1.5*ULN." and "Hematological toxicities included: Febrile neutropenia= absolute
+    neutrophil count (ANC) < 1.0*10^9 cells/L, fever >=38.5 degree C); Neutropenia= absolute
+    granulocyte count < 1.0*10^9 cells/L; Thrombocytopenia= platelet count < 150,000 platelets per
+    microliter."
+    """
+    lab = adae[adae["AECAT"] == LABORATORY]
+    ids = pd.Index(adae["USUBJID"].unique(), name="USUBJID").to_series()
+    out = pd.DataFrame(index=ids.index)
+    liver = definitions["liver_toxicity"]
+    for testcd, flag in LIVER_FLAGS.items():
+        out[flag] = yn(ids.isin(set(lab.loc[lab["AEDECOD"] == liver[testcd]["aedecod"], "USUBJID"])))
+    for decod, flag in HAEM_FLAGS.items():
+        out[flag] = yn(ids.isin(set(lab.loc[lab["AEDECOD"] == decod, "USUBJID"])))
+    out["LIVTOXFL"] = yn((out[list(LIVER_FLAGS.values())] == "Y").any(axis=1))
+    out["HEMTOXFL"] = yn((out[list(HAEM_FLAGS.values())] == "Y").any(axis=1))
+    return out
+
+
+def derive_subject_safety_flags(
+    adae: pd.DataFrame, definitions: dict, subjects: pd.Series | list[str] | None = None
+) -> pd.DataFrame:
+    """The subject-level safety flags, one row per subject: ``USUBJID`` and ``SAFETY_FLAGS``
+    (VODFL, VODHSCFL: :func:`derive_vars_vod`; LIVTOXFL, ASTFL, ALTFL, BILIFL, HEMTOXFL, THRMBFL,
+    NEUTRFL, FNFL: :func:`derive_vars_toxicity`).
+
+    ``subjects`` (e.g. ADSL's USUBJID) are the rows returned, in their order: a subject without
+    an ADAE record has no event, so every flag 'N'. Without it, the subjects of ADAE.
+
+    No cut-off is applied here: ADAE is derived from the cut's data (:func:`inoflow.derive.derive`
+    removes AE, LB and VS records dated after the cut-off before any derivation, inoflow.datacut),
+    and every event it counts is dated (a treatment-emergent VOD has an onset date, a
+    laboratory-derived event the date of its LB or VS record), so none is after the cut-off.
+
+    >>> adae = pd.DataFrame({"USUBJID": ["A", "A", "B"], "AECAT": ["REPORTED", LABORATORY, LABORATORY],
+    ...     "AEDECOD": ["VENO-OCCLUSIVE DISEASE", "AST INCREASED", "FEBRILE NEUTROPENIA"],
+    ...     "VODFL": ["Y", "N", "N"], "TRTEMFL": ["Y", "Y", "Y"], "APHSCTFL": ["Y", None, None]})
+    >>> defs = {"liver_toxicity": {"AST": {"aedecod": "AST INCREASED"}, "ALT": {"aedecod": "ALT INCREASED"},
+    ...                            "BILI": {"aedecod": "BILI INCREASED"}}}
+    >>> derive_subject_safety_flags(adae, defs, ["A", "B", "C"]).set_index("USUBJID").T.to_dict("list")
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'A': ['Y', 'Y', 'Y', 'Y', 'N', 'N', 'N', 'N', 'N', 'N'],
+     'B': ['N', 'N', 'N', 'N', 'N', 'N', 'Y', 'N', 'N', 'Y'],
+     'C': ['N', 'N', 'N', 'N', 'N', 'N', 'N', 'N', 'N', 'N']}
+    """
+    flags = derive_vars_vod(adae).join(derive_vars_toxicity(adae, definitions))
+    ids = pd.Index(pd.unique(pd.Series(subjects if subjects is not None else adae["USUBJID"], dtype=object)))
+    flags = flags.reindex(ids.rename("USUBJID"))
+    for flag in SAFETY_FLAGS:
+        flags[flag] = flags[flag].where(flags[flag].notna(), "N").astype(object)
+    return flags[SAFETY_FLAGS].reset_index()

@@ -4,12 +4,17 @@ function citing the definition it applies.
 Variables: STUDYID, USUBJID, SUBJID, SITEID, DCUTDT, AGE, AGEU, AGEGR1, SEX, PHSTAT, TKIFAILN,
 CD22PCT, DISSTAT, PRIORLN, SALVLN, SALVLNGR, PRBLINA, DIAGDT, TRTSDT, TRTEDT, NCYCLES, C1DOSE,
 DOSECAT, DOSEMODFL, BLBLAST, BURDEN, EMDBLFL, BESTRSP, RESPFL, RESPDT, CYCRESP, MRDNEGFL,
-HSCTFL, HSCTDT, HSCT1CFL, CMFL, VODFL, VODHSCFL, LIVTOXFL, ASTFL, ALTFL, BILIFL, HEMTOXFL,
-THRMBFL, NEUTRFL, FNFL, DTHFL, DTHDT, DTHCAUS, LSTALVDT, EOSSTT, LTFUWIN, POSTBLFL, FASFL, SAFFL,
-RESPPOPFL.
+HSCTFL, HSCTDT, HSCT1CFL, CMFL, DTHFL, DTHDT, DTHCAUS, LSTALVDT, EOSSTT, LTFUWIN, POSTBLFL,
+FASFL, SAFFL, RESPPOPFL.
 
-The data cut-off (``cutoff``) bounds what is known at the cut: a death, HSCT, adverse event or
-contact dated after it is not counted, and the last date known alive is at most the cut-off.
+ADSL reads no adverse events (neither AE nor ADAE): the subject-level safety flags (VODFL,
+VODHSCFL, LIVTOXFL, ASTFL, ALTFL, BILIFL, HEMTOXFL, THRMBFL, NEUTRFL, FNFL) are derived from ADAE
+by :func:`inoflow.adam.adae.derive_subject_safety_flags` and joined onto ADSL by the safety and
+death endpoints, so that a changed adverse-event file does not rerun ADSL, ADTTE and the
+endpoints that do not use adverse events.
+
+The data cut-off (``cutoff``) bounds what is known at the cut: a death, HSCT or contact dated
+after it is not counted, and the last date known alive is at most the cut-off.
 """
 
 from __future__ import annotations
@@ -67,16 +72,6 @@ COLUMNS = [
     "HSCTDT",
     "HSCT1CFL",
     "CMFL",
-    "VODFL",
-    "VODHSCFL",
-    "LIVTOXFL",
-    "ASTFL",
-    "ALTFL",
-    "BILIFL",
-    "HEMTOXFL",
-    "THRMBFL",
-    "NEUTRFL",
-    "FNFL",
     "DTHFL",
     "DTHDT",
     "DTHCAUS",
@@ -98,8 +93,6 @@ SC_VARIABLES = {  # SCTESTCD -> (ADSL variable, numeric)
     "SALVLN": ("SALVLN", True),
     "PRBLINA": ("PRBLINA", False),
 }
-LIVER_FLAGS = {"AST": "ASTFL", "ALT": "ALTFL", "BILI": "BILIFL"}
-HAEM_FLAGS = {"THROMBOCYTOPENIA": "THRMBFL", "NEUTROPENIA": "NEUTRFL", "FEBRILE NEUTROPENIA": "FNFL"}
 
 
 def _by_subject(adsl: pd.DataFrame, values: pd.DataFrame | pd.Series) -> pd.DataFrame:
@@ -300,7 +293,7 @@ def derive_vars_response(adrs: pd.DataFrame) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------------------------------------
-# HSCT, safety (from ADAE)
+# HSCT
 # ---------------------------------------------------------------------------------------------
 
 
@@ -323,47 +316,6 @@ def derive_vars_hsct(pr: pd.DataFrame, ex: pd.DataFrame, definitions: dict, cuto
     before = cycles[cycles["CYSTDT"] <= cycles["HSCTDT"]].groupby("USUBJID")["EXCYCLE"].nunique()
     out["HSCT1CFL"] = yn(before == definitions["hsct"]["single_cycle"]).reindex(out.index)
     out.loc[out["HSCTFL"] != "Y", "HSCT1CFL"] = None
-    return out
-
-
-def derive_vars_vod(adae: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    """VODFL (a treatment-emergent reported VOD) and VODHSCFL (a VOD with onset after the HSCT
-    date).
-
-    Registry: "Percentage of HSCT Transplanted Participants With VOD and Percentage of HSCT
-    Non-transplanted Participants With VOD, VOD occurs when the small blood vessels in the liver
-    are blocked."
-    """
-    vod = adae[(adae["AECAT"] == "REPORTED") & (adae["VODFL"] == "Y") & (adae["TRTEMFL"] == "Y")]
-    vod = vod[to_date(vod["ASTDT"]) <= cutoff]
-    ids = pd.Index(adae["USUBJID"].unique(), name="USUBJID")
-    out = pd.DataFrame(index=ids)
-    out["VODFL"] = yn(ids.to_series().isin(set(vod["USUBJID"])))
-    out["VODHSCFL"] = yn(ids.to_series().isin(set(vod.loc[vod["APHSCTFL"] == "Y", "USUBJID"])))
-    return out
-
-
-def derive_vars_toxicity(adae: pd.DataFrame, definitions: dict, cutoff: pd.Timestamp) -> pd.DataFrame:
-    """LIVTOXFL with ASTFL, ALTFL, BILIFL and HEMTOXFL with THRMBFL, NEUTRFL, FNFL from the
-    laboratory-derived events of ADAE.
-
-    Registry: "Liver toxicity parameters included: Aspartate aminotransferase (level)
-    >=2.5*upper limit of normal (ULN); alanine transaminase (level) >=2.5*ULN and total serum
-    bilirubin >=1.5*ULN." and "Hematological toxicities included: Febrile neutropenia= absolute
-    neutrophil count (ANC) < 1.0*10^9 cells/L, fever >=38.5 degree C); Neutropenia= absolute
-    granulocyte count < 1.0*10^9 cells/L; Thrombocytopenia= platelet count < 150,000 platelets per
-    microliter."
-    """
-    lab = adae[(adae["AECAT"] == "LABORATORY-DERIVED") & (to_date(adae["ASTDT"]) <= cutoff)]
-    ids = pd.Index(adae["USUBJID"].unique(), name="USUBJID").to_series()
-    out = pd.DataFrame(index=ids.index)
-    liver = definitions["liver_toxicity"]
-    for testcd, flag in LIVER_FLAGS.items():
-        out[flag] = yn(ids.isin(set(lab.loc[lab["AEDECOD"] == liver[testcd]["aedecod"], "USUBJID"])))
-    for decod, flag in HAEM_FLAGS.items():
-        out[flag] = yn(ids.isin(set(lab.loc[lab["AEDECOD"] == decod, "USUBJID"])))
-    out["LIVTOXFL"] = yn((out[list(LIVER_FLAGS.values())] == "Y").any(axis=1))
-    out["HEMTOXFL"] = yn((out[list(HAEM_FLAGS.values())] == "Y").any(axis=1))
     return out
 
 
@@ -392,10 +344,22 @@ def derive_vars_death(ds: pd.DataFrame, dd: pd.DataFrame, cutoff: pd.Timestamp) 
     return out
 
 
-def derive_var_lstalvdt(sdtm: dict[str, pd.DataFrame], adae: pd.DataFrame, cutoff: pd.Timestamp) -> pd.Series:
+def derive_var_lstalvdt(sdtm: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> pd.Series:
     """LSTALVDT: the last date the subject is known alive, up to the cut-off: the latest of the
     last contact (DS.DSSTDTC, "Date last known alive or date of death"), doses, marrow and
-    laboratory dates, transplants, medication starts and adverse-event onsets.
+    laboratory dates, transplants and medication starts.
+
+    Adverse-event onsets are not read, so that ADSL (and ADTTE, which censors at LSTALVDT) does
+    not depend on the adverse-event files. They add nothing when the data are consistent: the
+    site's last contact date is the date last known alive, and an AE onset after it is reported
+    by the data-quality check ``no_records_after_last_contact`` (inoflow.quality). The
+    laboratory-derived events of ADAE are dated on LB dates, read here (febrile neutropenia on a
+    VS date with a low LB count the same day).
+
+    >>> sdtm = {"DS": pd.DataFrame({"USUBJID": ["A", "B"], "DSSTDTC": ["2020-03-01", "2020-05-01"]}),
+    ...         "LB": pd.DataFrame({"USUBJID": ["A"], "LBDTC": ["2020-04-01"]})}
+    >>> derive_var_lstalvdt(sdtm, pd.Timestamp("2020-04-15")).dt.strftime("%Y-%m-%d").to_dict()
+    {'A': '2020-04-01', 'B': '2020-04-15'}
     """
     sources = [
         ("DS", "DSSTDTC"),
@@ -410,8 +374,6 @@ def derive_var_lstalvdt(sdtm: dict[str, pd.DataFrame], adae: pd.DataFrame, cutof
         for name, column in sources
         if name in sdtm and len(sdtm[name])
     ]
-    if adae is not None and len(adae):
-        dates.append(pd.DataFrame({"USUBJID": adae["USUBJID"], "DT": to_date(adae["ASTDT"])}))
     every = pd.concat(dates, ignore_index=True).dropna(subset=["DT"])
     every["DT"] = every["DT"].where(every["DT"] <= cutoff, cutoff)
     return every.groupby("USUBJID")["DT"].max().rename("LSTALVDT")
@@ -463,11 +425,9 @@ def derive_vars_popfl(adsl: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def derive_adsl(
-    sdtm: dict[str, pd.DataFrame], adrs: pd.DataFrame, adae: pd.DataFrame, definitions: dict, cutoff: str
-) -> pd.DataFrame:
-    """ADSL from DM, SC, MH, EX, PR, CM, DS, DD (and LB, RS for the last date known alive), ADRS
-    and ADAE, at the data cut-off ``cutoff`` (ISO date)."""
+def derive_adsl(sdtm: dict[str, pd.DataFrame], adrs: pd.DataFrame, definitions: dict, cutoff: str) -> pd.DataFrame:
+    """ADSL from DM, SC, MH, EX, PR, CM, DS, DD (and LB, RS for the last date known alive) and
+    ADRS, at the data cut-off ``cutoff`` (ISO date)."""
     cut = pd.Timestamp(cutoff).normalize()
     dm = sdtm["DM"].drop_duplicates("USUBJID").reset_index(drop=True)
     adsl = subjects(dm)
@@ -488,15 +448,11 @@ def derive_adsl(
     adsl = _by_subject(adsl, derive_vars_hsct(sdtm.get("PR", pd.DataFrame()), sdtm["EX"], definitions, cut))
     exposure = treatment_exposure(sdtm["EX"])
     adsl = _by_subject(adsl, derive_var_cmfl(sdtm["CM"], exposure))
-    adsl = _by_subject(adsl, derive_vars_vod(adae, cut))
-    adsl = _by_subject(adsl, derive_vars_toxicity(adae, definitions, cut))
     adsl = _by_subject(adsl, derive_vars_death(sdtm["DS"], sdtm.get("DD", pd.DataFrame(columns=["USUBJID"])), cut))
-    adsl = _by_subject(adsl, derive_var_lstalvdt(sdtm, adae, cut))
+    adsl = _by_subject(adsl, derive_var_lstalvdt(sdtm, cut))
     adsl = _by_subject(adsl, derive_var_eosstt(sdtm["DS"]))
     adsl = _by_subject(adsl, derive_var_ltfuwin(sdtm["DS"], trt["TRTSDT"], definitions))
-    for flag in ("HSCTFL", "CMFL", "VODFL", "VODHSCFL", *LIVER_FLAGS.values(), *HAEM_FLAGS.values()):
-        adsl[flag] = adsl[flag].where(adsl[flag].notna(), "N")
-    for flag in ("LIVTOXFL", "HEMTOXFL", "DTHFL", "POSTBLFL"):
+    for flag in ("HSCTFL", "CMFL", "DTHFL", "POSTBLFL"):
         adsl[flag] = adsl[flag].where(adsl[flag].notna(), "N")
     adsl = pd.concat([adsl, derive_vars_popfl(adsl)], axis=1)
     for column in ("DIAGDT", "TRTSDT", "TRTEDT", "RESPDT", "HSCTDT", "DTHDT", "LSTALVDT", "DCUTDT"):

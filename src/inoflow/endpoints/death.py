@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from inoflow import ard as cards
-from inoflow.endpoints.safety import HAEM, LIVER, any_and_each
+from inoflow.endpoints.safety import HAEM, LIVER, adsl_with_safety_flags, any_and_each
 
 CAUSES = [
     "PROGRESSION OF DISEASE",
@@ -19,7 +19,7 @@ CAUSES = [
 
 
 def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
-    adsl = adam["ADSL"]
+    adsl = adsl_with_safety_flags(adam, definitions)  # Table 8 counts the toxicities too
     fas = adsl[adsl["FASFL"] == "Y"]
     dead = fas[fas["DTHFL"] == "Y"]
     rows: list[dict] = []

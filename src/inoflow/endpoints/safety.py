@@ -5,10 +5,22 @@ from __future__ import annotations
 import pandas as pd
 
 from inoflow import ard as cards
+from inoflow.adam.adae import HAEM_FLAGS, LIVER_FLAGS, derive_subject_safety_flags
 from inoflow.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS, YN
 
-LIVER = ["ASTFL", "ALTFL", "BILIFL"]
-HAEM = ["THRMBFL", "NEUTRFL", "FNFL"]
+LIVER = list(LIVER_FLAGS.values())  # ASTFL, ALTFL, BILIFL
+HAEM = list(HAEM_FLAGS.values())  # THRMBFL, NEUTRFL, FNFL
+
+
+def adsl_with_safety_flags(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+    """ADSL with the subject-level safety flags (VODFL, VODHSCFL, LIVTOXFL, ASTFL, ALTFL, BILIFL,
+    HEMTOXFL, THRMBFL, NEUTRFL, FNFL) derived from ADAE
+    (:func:`inoflow.adam.adae.derive_subject_safety_flags`), one record per ADSL subject: what the
+    safety and death outputs count. The flags are not stored in ADSL, so that ADSL does not
+    depend on the adverse-event files."""
+    adsl = adam["ADSL"]
+    flags = derive_subject_safety_flags(adam["ADAE"], definitions, adsl["USUBJID"])
+    return adsl.merge(flags, on="USUBJID", how="left", validate="one_to_one")
 
 
 def any_and_each(data: pd.DataFrame, any_flag: str, flags: list[str], output_id: str) -> list[dict]:
@@ -20,7 +32,7 @@ def any_and_each(data: pd.DataFrame, any_flag: str, flags: list[str], output_id:
 
 
 def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
-    adsl = adam["ADSL"]
+    adsl = adsl_with_safety_flags(adam, definitions)
     saf = adsl[adsl["SAFFL"] == "Y"]
     post = saf[saf["POSTBLFL"] == "Y"]  # Table 6 population: patients with follow-up after baseline
     rows: list[dict] = []
