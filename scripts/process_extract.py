@@ -10,7 +10,8 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
     smk = snakemake  # noqa: F821
     study = load_study(smk.params.study_config, check=False)
     site = study.sites[smk.wildcards.site]
-    policy = study.cuts[smk.wildcards.cut].validation_policy
-    for i, domain in enumerate(smk.params.domains):
-        stages = process_extract(site, domain, Path(smk.params.extracts), policy)
-        stages.write({stage: smk.output[stage][i] for stage in STAGE_OUTPUTS})
+    extracts = Path(smk.input.extract).parents[1]  # <cut's extract folder>/<site>/<file>
+    one = len(smk.params.domains) == 1  # outputs named '<stage>', or '<stage>__<domain>' for a workbook
+    for domain in smk.params.domains:
+        stages = process_extract(site, domain, extracts, smk.params.policy)
+        stages.write({s: getattr(smk.output, s if one else f"{s}__{domain}") for s in STAGE_OUTPUTS})

@@ -23,6 +23,7 @@ from inoflow.project import copy_project
 
 pytestmark = pytest.mark.workflow
 
+LOCKED = "2023-04-30"
 CUT = "2022-09-30"  # the interim cut: a locked cut refuses changed extracts (tests/test_workflow.py)
 ENDPOINTS = ["response", "mrd", "survival", "safety", "death"]
 
@@ -33,9 +34,9 @@ class Project:
         self.results = root / "results"
         self.env = {**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"}
 
-    def snakemake(self, *args: str, results: Path | None = None) -> subprocess.CompletedProcess:
+    def snakemake(self, *args: str, results: Path | None = None, cut: str = CUT) -> subprocess.CompletedProcess:
         results = results or self.results
-        target = str(results / "india" / CUT / "book.html")
+        target = str(results / "india" / cut / "book.html")
         proc = subprocess.run(
             [sys.executable, "-m", "snakemake", target, "--cores", "2", *args, "--config", f"results={results}"],
             cwd=self.root,
@@ -46,9 +47,10 @@ class Project:
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         return proc
 
-    def planned(self) -> set[str]:
-        """The jobs a dry run plans, as 'rule' or 'rule[wildcard values]' (study and cut left out)."""
-        out = self.snakemake("-n").stdout
+    def planned(self, cut: str = CUT, restored: bool = False) -> set[str]:
+        """The jobs a dry run plans to compute, as 'rule' or 'rule[wildcard values]' (study and
+        cut left out); with ``restored``, the jobs it plans to restore from the output cache."""
+        out = self.snakemake("-n", cut=cut).stdout
         jobs = set()
         for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
             head = re.match(r"(?:local)?rule (\w+):", block)
@@ -60,7 +62,8 @@ class Project:
                 for kv in (found.group(1).split(", ") if found else [])
                 if kv.split("=", 1)[0] not in ("study", "cut")
             ]
-            jobs.add(head.group(1) + (f"[{','.join(values)}]" if values else ""))
+            if ("obtained from global between-workflow cache" in block) == restored:
+                jobs.add(head.group(1) + (f"[{','.join(values)}]" if values else ""))
         return jobs
 
     def edit(self, relative: str, old: str, new: str):
@@ -77,17 +80,38 @@ class Project:
 def project(tmp_path_factory):
     copy = Project(copy_project(tmp_path_factory.mktemp("project")))
     copy.snakemake()
+    copy.clean = tmp_path_factory.mktemp("clean-run")  # the clean run's datasets, to compare with
+    for folder in ("sdtm", "adam", "ard"):
+        (copy.clean / folder).mkdir()
+        for path in (copy.results / "india" / CUT / folder).glob("*.parquet"):
+            (copy.clean / folder / path.name).write_bytes(path.read_bytes())  # the content, not the cache link
     return copy
+
+
+def assert_same_results(cut_dir: Path, reference: Path) -> None:
+    """The common model, ADaM datasets and ARD of a cut equal those of a reference run."""
+    for folder in ("sdtm", "adam", "ard"):
+        names = sorted(p.name for p in (cut_dir / folder).glob("*.parquet"))
+        assert names == sorted(p.name for p in (reference / folder).glob("*.parquet")), folder
+        for name in names:
+            pd.testing.assert_frame_equal(
+                pd.read_parquet(cut_dir / folder / name), pd.read_parquet(reference / folder / name), obj=name
+            )
+
+
+def run_and_compare_with_the_clean_run(project) -> None:
+    """Run the planned jobs; the results equal the clean run's (the edits change no result)."""
+    project.snakemake()
+    assert_same_results(project.results / "india" / CUT, project.clean)
 
 
 DOWNSTREAM_OF_AE = {
     "pool_sdtm_adverse_events",
     "reconcile_extracts",
     "report_data_quality",
-    "derive_adam[ADAE]",
-    "derive_adam[ADSL]",  # ADSL carries the subject-level toxicity flags derived in ADAE
-    "derive_adam[ADTTE]",
-    *(f"run_endpoint[{e}]" for e in ENDPOINTS),
+    "derive_adam[ADAE]",  # ADSL reads no adverse events: its toxicity flags are derived from ADAE where used
+    "run_endpoint[safety]",
+    "run_endpoint[death]",
     "assemble_book",
 }
 
@@ -96,11 +120,47 @@ def test_a_noop_rerun_plans_nothing(project):
     assert project.planned() == set()
 
 
+# the files the sites resent between the interim cut and the lock (tests/test_round_trip.py)
+RESENT = {
+    "ingest_validate_harmonise_workbook[IN01]",
+    "ingest_validate_harmonise[IN02,adverse_events]",
+    "ingest_validate_harmonise[IN02,followup]",
+    "ingest_validate_harmonise[IN03,followup]",
+    "ingest_validate_harmonise_workbook[IN04]",
+    "ingest_validate_harmonise[IN05,labs]",
+    "ingest_validate_harmonise[IN05,followup]",
+}
+
+
+def test_interim_to_locked_processes_only_the_resent_files_and_equals_a_clean_run(project, tmp_path):
+    """After the interim cut, the locked cut's files sent unchanged are restored from the
+    output cache; the resent ones, the pooling and everything at the level of the cut (its
+    cut-off differs) are computed. The results equal those of a clean run. (Runs before the
+    scenarios below: a resent interim file equal to the locked one would be in the cache.)"""
+    extract_jobs = {
+        f"ingest_validate_harmonise[{s},{d}]" for s in ("IN02", "IN03", "IN05") for d in load_contract().domains
+    }
+    extract_jobs |= {"ingest_validate_harmonise_workbook[IN01]", "ingest_validate_harmonise_workbook[IN04]"}
+    restored = project.planned(cut=LOCKED, restored=True)
+    computed = project.planned(cut=LOCKED)
+    assert restored == extract_jobs - RESENT
+    assert {job for job in computed if job.startswith("ingest_validate_harmonise")} == RESENT
+    cut_level = {"reconcile_extracts", "report_data_quality", "assemble_book"}
+    cut_level |= {f"derive_adam[{n}]" for n in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE")}
+    cut_level |= {f"run_endpoint[{e}]" for e in ENDPOINTS}
+    families = {f"pool_sdtm_{family}" for family in load_contract().sdtm_families()}
+    assert computed == RESENT | families | cut_level
+    project.snakemake(cut=LOCKED)
+    clean = tmp_path / "clean"
+    project.snakemake(results=clean, cut=LOCKED)
+    assert_same_results(project.results / "india" / LOCKED, clean / "india" / LOCKED)
+
+
 def test_one_site_resending_its_adverse_event_file_reruns_that_chain(project):
     restore = project.edit(
         "data/india/2022-09-30/IN02/IN02_adverse_events.csv",
         "UTI,22/07/2021,24/07/2021,2",
-        "UTI,22/07/2021,24/07/2021,3",
+        "UTI,22/07/2021,24/07/2021,4",
     )
     try:
         assert project.planned() == {"ingest_validate_harmonise[IN02,adverse_events]", *DOWNSTREAM_OF_AE}
@@ -117,49 +177,53 @@ def test_editing_the_safety_notebook_reruns_safety_and_the_book_only(project):
     )
     try:
         assert project.planned() == {"run_endpoint[safety]", "assemble_book"}
+        run_and_compare_with_the_clean_run(project)
     finally:
         restore()
+    assert project.planned() == {"run_endpoint[safety]", "assemble_book"}  # the notebook changed back
+    run_and_compare_with_the_clean_run(project)
 
 
 def test_editing_a_derivation_module_reruns_its_dataset_and_what_reads_it(project):
     restore = project.edit("src/inoflow/adam/adtte.py", '"""', '"""Edited. ')
     try:
         assert project.planned() == {"derive_adam[ADTTE]", "run_endpoint[survival]", "assemble_book"}
+        run_and_compare_with_the_clean_run(project)
     finally:
         restore()
+    run_and_compare_with_the_clean_run(project)
 
 
 def test_editing_one_sites_mapping_reruns_that_sites_extracts_and_what_follows(project):
     restore = project.edit("config/sites/india/IN03.yaml", "\n", "\n# edited\n")
     try:
         planned = project.planned()
+        run_and_compare_with_the_clean_run(project)
     finally:
         restore()
-    extracts = {job for job in planned if job.startswith("ingest_validate_harmonise")}
-    assert extracts == {f"ingest_validate_harmonise[IN03,{d}]" for d in load_contract().domains}
+    run_and_compare_with_the_clean_run(project)
+    extracts = {f"ingest_validate_harmonise[IN03,{d}]" for d in load_contract().domains}
     families = {f"pool_sdtm_{family}" for family in load_contract().sdtm_families()}
-    assert families <= planned
-    assert {f"run_endpoint[{e}]" for e in ENDPOINTS} | {"assemble_book"} <= planned
+    cut_level = {"reconcile_extracts", "report_data_quality", "assemble_book"}
+    cut_level |= {f"derive_adam[{n}]" for n in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE")}
+    cut_level |= {f"run_endpoint[{e}]" for e in ENDPOINTS}
+    assert planned == extracts | families | cut_level
 
 
 def test_an_incremental_run_gives_the_results_of_a_clean_run(project, tmp_path):
     restore = project.edit(
         "data/india/2022-09-30/IN02/IN02_adverse_events.csv",
         "UTI,22/07/2021,24/07/2021,2",
-        "UTI,22/07/2021,24/07/2021,3",
+        "UTI,22/07/2021,24/07/2021,4",
     )
     try:
         project.snakemake()
         clean = tmp_path / "clean"
         project.snakemake(results=clean)
-        for folder in ("sdtm", "adam", "ard"):
-            for path in sorted((project.results / "india" / CUT / folder).glob("*.parquet")):
-                incremental = pd.read_parquet(path)
-                fresh = pd.read_parquet(clean / "india" / CUT / folder / path.name)
-                pd.testing.assert_frame_equal(incremental, fresh, obj=f"{folder}/{path.name}")
+        assert_same_results(project.results / "india" / CUT, clean / "india" / CUT)
         ae = pd.read_parquet(project.results / "india" / CUT / "sdtm" / "AE.parquet")
         uti = ae[(ae["USUBJID"] == "INO-IND-RWS-IN02-02-0007") & (ae["AETERM"] == "UTI")]
-        assert uti["AETOXGR"].tolist() == [3]
+        assert uti["AETOXGR"].tolist() == [4]
     finally:
         restore()
     project.snakemake()  # back to the shipped data for any test after this one

@@ -29,6 +29,14 @@ check_locked_cuts(STUDIES, locks_dir=Path(workflow.basedir) / "config" / "locks"
 CONTRACT = load_contract(config["contract"])
 RESULTS = config["results"]
 CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")
+
+# Snakemake's between-workflow output cache (rules marked `cache: "omit-software"`, used with
+# --cache, set in the profile): a job whose inputs' content, script, params and code hash were
+# seen before, in any cut, is restored (a symlink into the cache) instead of run.
+OUTPUT_CACHE = os.environ.setdefault(
+    "SNAKEMAKE_OUTPUT_CACHE", os.path.abspath(os.path.join(RESULTS, ".output-cache"))
+)
+os.makedirs(OUTPUT_CACHE, exist_ok=True)
 SHARED_CONFIG = [config["contract"], config["units"]]
 DEIDENTIFICATION = "config/deidentification.yaml"
 VOCABULARIES = sorted(str(p) for p in Path(config["vocabularies"]).glob("*.yaml"))
@@ -139,7 +147,11 @@ def domain_of(wildcards):
 
 
 def stage_outputs(*domains):
-    """The files the extract stages write for each domain: as read, validated, harmonised."""
+    """The files the extract stages write for each domain: as read, validated, harmonised.
+
+    One name per file (the output cache takes no lists): the stage's name for a job of one
+    domain, '<stage>__<domain>' for a workbook's job of several (scripts/process_extract.py).
+    """
     files = {
         "read": ("ingest", "{domain}.parquet"),
         "accepted": ("validated", "{domain}.parquet"),
@@ -148,7 +160,10 @@ def stage_outputs(*domains):
         "harmonised": ("harmonised", "{domain}.parquet"),
     }
     return {
-        stage: [cut_path(folder, "{site}", name.format(domain=d)) for d in domains]
+        (stage if len(domains) == 1 else f"{stage}__{d}"): cut_path(
+            folder, "{site}", name.format(domain=d)
+        )
+        for d in domains
         for stage, (folder, name) in files.items()
     }
 

@@ -4,6 +4,10 @@
 # sheet per domain (a change to the workbook changes every domain anyway). The three stages
 # run in one process, each its own module writing its own output, because a job's start-up
 # costs more than the stages; a changed file or site mapping reruns only its own chain.
+#
+# Cached between cuts (see common.smk, OUTPUT_CACHE): a file sent unchanged in a new cut is
+# not processed again. Nothing cut-specific may enter these jobs' params or outputs (the
+# cache key is the inputs' content, the script, the params and the code hash).
 
 
 rule ingest_validate_harmonise:
@@ -16,11 +20,12 @@ rule ingest_validate_harmonise:
         cut_path("logs", "ingest_validate_harmonise", "{site}", "{domain}.log"),
     wildcard_constraints:
         site=sites_pattern(FILE_PER_DOMAIN_SITES),
+    cache: "omit-software"
     conda:
         "../../envs/inoflow.yaml"
     params:
         study_config=study_config,
-        extracts=extracts_dir,
+        policy=validation_policy,
         domains=domain_of,
         code=CODE["extract"],
     script:
@@ -37,12 +42,13 @@ rule ingest_validate_harmonise_workbook:
         cut_path("logs", "ingest_validate_harmonise", "{site}", "workbook.log"),
     wildcard_constraints:
         site=sites_pattern(WORKBOOK_SITES),
+    cache: "omit-software"
     priority: PRIORITY["workbook"]
     conda:
         "../../envs/inoflow.yaml"
     params:
         study_config=study_config,
-        extracts=extracts_dir,
+        policy=validation_policy,
         domains=list(CONTRACT.domains),
         code=CODE["extract"],
     script:
