@@ -74,11 +74,14 @@ def test_every_rule_wrote_its_log(run):
         "run_endpoint": 5,
         "assemble_book": 1,
     }
-    # IN02's labs file is the same in both cuts: one cut's job reads it, the other's is restored
-    # from the output cache (its log is empty; Snakemake's own log says 'from cache')
+    # IN02's labs file is the same in both cuts, and its job is in the output cache. Within one
+    # cold run both cuts' jobs may start before either has stored its result (Snakemake looks
+    # in the cache when a job starts), so each log is either a read or empty (restored); that a
+    # later run restores instead of reading is asserted exactly in tests/test_incremental.py
     logs = [cut.parent / c / "logs" / "ingest_validate_harmonise" / "IN02" / "labs.log" for c in ("2022-09-30", CUT)]
-    assert ["IN02 labs: read" in log.read_text() for log in logs].count(True) == 1
-    assert [log.read_text() == "" for log in logs].count(True) == 1
+    texts = [log.read_text() for log in logs]
+    assert any("IN02 labs: read" in text for text in texts)
+    assert all("IN02 labs: read" in text or text == "" for text in texts)
     harmonised = [cut.parent / c / "harmonised" / "IN02" / "labs.parquet" for c in ("2022-09-30", CUT)]
     assert all(path.is_symlink() and ".output-cache" in str(path.resolve()) for path in harmonised)
     workbook_log = (cut / "logs" / "ingest_validate_harmonise" / "IN01" / "workbook.log").read_text()
