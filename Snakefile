@@ -16,6 +16,7 @@ include: "workflow/rules/extract.smk"
 include: "workflow/rules/sdtm.smk"
 include: "workflow/rules/adam.smk"
 include: "workflow/rules/endpoints.smk"
+include: "workflow/rules/audit.smk"
 
 
 rule all:

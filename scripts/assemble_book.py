@@ -12,6 +12,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         endpoints=smk.params.endpoints,
         ard_paths=dict(zip(smk.params.endpoint_names, smk.input.ard, strict=True)),
         figures_dirs=dict(zip(smk.params.endpoint_names, smk.input.figures, strict=True)),
+        tables_dirs=dict(zip(smk.params.endpoint_names, smk.input.tables, strict=True)),
         synthetic=smk.params.synthetic,
         out_html=smk.output.book,
         out_comparison=smk.output.comparison,

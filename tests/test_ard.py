@@ -7,10 +7,13 @@ import pytest
 
 from inoflow import ard as cards
 from inoflow.compare import compare, shown
+from inoflow.lineage import tag
 
 
 def frame(**columns):
-    return pd.DataFrame(columns)
+    """A small analysis dataset; subjects S1, S2, ... unless USUBJID is given."""
+    n = len(next(iter(columns.values())))
+    return tag(pd.DataFrame({"USUBJID": [f"S{i}" for i in range(1, n + 1)], **columns}), "ADSL")
 
 
 def test_layout_has_the_cards_columns_and_output_id():
@@ -69,7 +72,8 @@ def test_two_grouping_variables():
 
 
 def test_survfit_rows_follow_cardx_names():
-    ard = cards.finish(cards.ard_survfit(pd.Series([1.0, 2.0, 3.0, 4.0]), pd.Series([1, 1, 0, 1]), "F2", [0, 2]))
+    data = frame(USUBJID=["A", "B", "C", "D"], MONTHS=[1.0, 2.0, 3.0, 4.0], EVENT=[1, 1, 0, 1])
+    ard = cards.finish(cards.ard_survfit(data, "F2", [0, 2]))
     assert set(ard.loc[ard["variable"] == "time", "stat_name"]) == {
         "n.risk",
         "estimate",
@@ -84,7 +88,8 @@ def test_survfit_rows_follow_cardx_names():
 
 
 def test_crude_alive_counts_follow_up_reaching_the_landmark():
-    ard = cards.finish(cards.ard_crude_alive(pd.Series([2.0, 6.0, 7.5, 13.0]), pd.Series([1, 0, 1, 0]), [6, 12], "F2"))
+    data = frame(USUBJID=["A", "B", "C", "D"], MONTHS=[2.0, 6.0, 7.5, 13.0], EVENT=[1, 0, 1, 0])
+    ard = cards.finish(cards.ard_crude_alive(data, [6, 12], "F2"))
     n = ard[ard["stat_name"] == "n"].set_index("variable_level")["stat"]
     assert n.to_dict() == {"6": 3.0, "12": 1.0}
 

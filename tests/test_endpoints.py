@@ -14,6 +14,7 @@ from inoflow.compare import compare, load_items
 from inoflow.config import PROJECT_ROOT
 from inoflow.derive import ADAM_SOURCES, derive
 from inoflow.endpoints import ADAM_INPUTS, death, mrd, response, safety, survival
+from inoflow.notebook import build_ard
 from inoflow.report import render_table
 
 BUILDERS = {"response": response, "mrd": mrd, "survival": survival, "safety": safety, "death": death}
@@ -47,7 +48,7 @@ def adam(sdtm, definitions, india):
 @pytest.fixture(scope="module")
 def ard(adam, definitions):
     return pd.concat(
-        [BUILDERS[e].build_ard({n: adam[n] for n in ADAM_INPUTS[e]}, definitions) for e in BUILDERS], ignore_index=True
+        [build_ard(e, {n: adam[n] for n in ADAM_INPUTS[e]}, definitions) for e in BUILDERS], ignore_index=True
     )
 
 

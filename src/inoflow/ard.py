@@ -25,6 +25,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from inoflow.lineage import LINEAGE_KEY, lineage_frame, sources_of, subjects_of
 from inoflow.stats import km as kmlib
 from inoflow.stats.proportion import METHOD as CP_METHOD
 from inoflow.stats.proportion import clopper_pearson
@@ -91,8 +92,9 @@ def _fmt(stat_name: str, value, context: str, variable: str) -> str:
     return f"{value:.1f}" if context == "survival_survfit" else f"{value:.2f}"
 
 
-def _rows(output_id: str, group, variable: str, level, context: str, stats: dict) -> list[dict]:
-    """``group``: None, (var, level), or ((var1, level1), (var2, level2)) for two grouping variables."""
+def _rows(output_id: str, group, variable: str, level, context: str, stats: dict, lineage: dict) -> list[dict]:
+    """``group``: None, (var, level), or ((var1, level1), (var2, level2)) for two grouping variables.
+    ``lineage``: the subjects behind the statistics, by role (:mod:`inoflow.lineage`)."""
     rows = []
     g1, g2 = group if group and isinstance(group[0], tuple) else (group, None)
     for name, value in stats.items():
@@ -113,6 +115,7 @@ def _rows(output_id: str, group, variable: str, level, context: str, stats: dict
                 "stat_label": STAT_LABELS.get(name, name),
                 "stat": numeric,
                 "stat_fmt": _fmt(name, value, context, variable),
+                LINEAGE_KEY: lineage,
             }
         )
     return rows
@@ -133,6 +136,12 @@ def _groups(data: pd.DataFrame, by, by_levels) -> Iterable[tuple[object, pd.Data
     levels = list(by_levels) if by_levels is not None else sorted(data[by].dropna().unique())
     for level in levels:
         yield (by, level), data[data[by] == level]
+
+
+def finish_with_lineage(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Rows -> the ARD and its lineage table (the subjects behind each ARD row, by role)."""
+    ard = finish(rows)
+    return ard, lineage_frame(rows, ard)
 
 
 def finish(rows: list[dict]) -> pd.DataFrame:
@@ -159,10 +168,16 @@ def ard_categorical(
     """n, N and p (0-1) of each level of ``variable`` (N = non-missing in the group)."""
     rows = []
     for group, part in _groups(data, by, by_levels):
-        values = part[variable].dropna()
+        part = part[part[variable].notna()]
+        values = part[variable]
         total = len(values)
         for level in levels:
             n = int((values == level).sum())
+            lineage = {
+                "denominator": subjects_of(part),
+                "numerator": subjects_of(part, values == level),
+                **sources_of(part),
+            }
             rows += _rows(
                 output_id,
                 group,
@@ -170,6 +185,7 @@ def ard_categorical(
                 level,
                 "categorical",
                 {"n": n, "N": total, "p": n / total if total else np.nan},
+                lineage,
             )
     return rows
 
@@ -186,8 +202,14 @@ def ard_proportion_ci(
     """Proportion of ``variable == value`` with its exact Clopper-Pearson interval."""
     rows = []
     for group, part in _groups(data, by, by_levels):
-        values = part[variable].dropna()
+        part = part[part[variable].notna()]
+        values = part[variable]
         n, total = int((values == value).sum()), len(values)
+        lineage = {
+            "denominator": subjects_of(part),
+            "numerator": subjects_of(part, values == value),
+            **sources_of(part),
+        }
         low, high = clopper_pearson(n, total, conf_level) if total else (np.nan, np.nan)
         stats = {
             "N": total,
@@ -198,7 +220,7 @@ def ard_proportion_ci(
             "conf.level": conf_level,
             "method": CP_METHOD,
         }
-        rows += _rows(output_id, group, variable, value, "proportion_ci", stats)
+        rows += _rows(output_id, group, variable, value, "proportion_ci", stats, lineage)
     return rows
 
 
@@ -208,7 +230,8 @@ def ard_continuous(
     """N, mean, sd (n - 1), median, p25, p75 (type 2 quantiles, as SAS and cards' default), min, max."""
     rows = []
     for group, part in _groups(data, by, by_levels):
-        x = pd.to_numeric(part[variable], errors="coerce").dropna().astype(float)
+        numeric = pd.to_numeric(part[variable], errors="coerce")
+        x = numeric.dropna().astype(float)
         stats = {
             "N": len(x),
             "mean": x.mean() if len(x) else np.nan,
@@ -219,7 +242,15 @@ def ard_continuous(
             "min": x.min() if len(x) else np.nan,
             "max": x.max() if len(x) else np.nan,
         }
-        rows += _rows(output_id, group, variable, None, "continuous", stats)
+        rows += _rows(
+            output_id,
+            group,
+            variable,
+            None,
+            "continuous",
+            stats,
+            {"value": subjects_of(part, numeric.notna()), **sources_of(part)},
+        )
     return rows
 
 
@@ -238,18 +269,25 @@ def quantile_type2(x: pd.Series, prob: float) -> float:
 
 
 def ard_survfit(
-    time_months: pd.Series,
-    event: pd.Series,
+    data: pd.DataFrame,
     output_id: str,
     variable_times: Sequence[float],
     group: tuple[str, str] | None = None,
     conf_level: float = 0.95,
 ) -> list[dict]:
     """Kaplan-Meier estimates at ``variable_times`` (months), the median with its
-    Brookmeyer-Crowley interval, n and n.event, Greenwood variance, log-log transform."""
-    fit = kmlib.fit_km(
-        np.asarray(time_months, dtype=float), np.asarray(event, dtype=int), conf_level=conf_level, conf_type="log-log"
-    )
+    Brookmeyer-Crowley interval, n and n.event, Greenwood variance, log-log transform.
+
+    ``data``: one row per subject with ``USUBJID``, ``MONTHS`` (time), ``EVENT`` (1 event,
+    0 censored) and, for a BDS parameter, ``PARAMCD``. Lineage: every row has the fit's
+    population; a time row its subjects at risk and its events so far; the median every event.
+    """
+    time = np.asarray(data["MONTHS"], dtype=float)
+    event = np.asarray(data["EVENT"], dtype=int)
+    fit = kmlib.fit_km(time, event, conf_level=conf_level, conf_type="log-log")
+    population = subjects_of(data)
+    events = subjects_of(data, event == 1)
+    sources = sources_of(data)
     rows = _rows(
         output_id,
         group,
@@ -263,9 +301,16 @@ def ard_survfit(
             "variance": fit.variance,
             "conf.level": conf_level,
         },
+        {"population": population, "event": events, **sources},
     )
     for t in variable_times:
         at = kmlib.survival_at(fit, t)
+        lineage = {
+            "population": population,
+            "at_risk": subjects_of(data, time >= t),
+            "event": subjects_of(data, (event == 1) & (time <= t)),
+            **sources,
+        }
         rows += _rows(
             output_id,
             group,
@@ -273,6 +318,7 @@ def ard_survfit(
             t,
             "survival_survfit",
             {k: at[k] for k in ("n_risk", "estimate", "std_error", "conf_low", "conf_high")},
+            lineage,
         )
     median = kmlib.quantile(fit, 0.5)
     rows += _rows(
@@ -282,6 +328,7 @@ def ard_survfit(
         0.5,
         "survival_survfit",
         {"estimate": median["estimate"], "conf.low": median["conf_low"], "conf.high": median["conf_high"]},
+        {"population": population, "event": events, **sources},
     )
     return [_cardx_names(r) for r in rows]
 
@@ -296,19 +343,23 @@ def _cardx_names(row: dict) -> dict:
 
 
 def ard_crude_alive(
-    time_months: pd.Series,
-    event: pd.Series,
+    data: pd.DataFrame,
     landmarks: Sequence[float],
     output_id: str,
     group: tuple[str, str] | None = None,
 ) -> list[dict]:
     """Crude proportion known alive at each landmark (``stats.km.crude_proportion_alive``): death
-    or last contact on or after it, of all N (how the paper's 6- and 12-month figures were computed)."""
+    or last contact on or after it, of all N (how the paper's 6- and 12-month figures were computed).
+    ``data`` as for :func:`ard_survfit`."""
+    time = np.asarray(data["MONTHS"], dtype=float)
+    event = np.asarray(data["EVENT"], dtype=int)
+    sources = sources_of(data)
     rows = []
     for t in landmarks:
-        alive, total = kmlib.crude_proportion_alive(np.asarray(time_months, float), np.asarray(event, int), t)
+        alive, total = kmlib.crude_proportion_alive(time, event, t)
         stats = {"n": alive, "N": total, "p": alive / total if total else np.nan}
-        rows += _rows(output_id, group, "crude_alive", t, "crude_proportion", stats)
+        lineage = {"denominator": subjects_of(data), "numerator": subjects_of(data, time >= t), **sources}
+        rows += _rows(output_id, group, "crude_alive", t, "crude_proportion", stats, lineage)
     return rows
 
 

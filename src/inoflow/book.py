@@ -13,18 +13,16 @@ from __future__ import annotations
 
 import base64
 import html
-import subprocess
 from datetime import UTC, datetime
-from importlib.metadata import version
 from pathlib import Path
 
 import pandas as pd
 import yaml
 
 from inoflow import compare, quality, report
-from inoflow.config import PROJECT_ROOT
 from inoflow.errors import InoflowError
 from inoflow.notebook import footnote
+from inoflow.provenance import describe_code_version, git_state, package_versions
 
 CSS = """
 body{font-family:Georgia,serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.4}
@@ -37,25 +35,13 @@ img{max-width:100%}
 """
 
 
-def git_revision() -> str:
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT, capture_output=True, text=True
-        ).stdout.strip()
-        return rev + (" (uncommitted changes)" if dirty else "")
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-
-
 def provenance(study: str, cut: str) -> str:
-    packages = ", ".join(
-        f"{p} {version(p)}" for p in ("snakemake", "pandas", "pandera", "lifelines", "matplotlib", "papermill")
-    )
+    """The book's own provenance line: study, cut, code version, run time, package versions."""
+    packages = ", ".join(f"{name} {v}" for name, v in package_versions().items())
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    return f"Study {study}, data cut {cut}. Code version {git_revision()}. Run {stamp}. {packages}."
+    return (
+        f"Study {study}, data cut {cut}. Code version: {describe_code_version(git_state())}. Run {stamp}. {packages}."
+    )
 
 
 def _img(path: Path) -> str:
@@ -121,8 +107,10 @@ def assemble_book(
     policy: str = "fail",
     out_excluded: str | None = None,
     publication_cut: str = "",
+    tables_dirs: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Write the book and the comparison table; return the comparison."""
+    """Write the book and the comparison table; return the comparison. Each table carries the
+    provenance footer its endpoint recorded (``tables/<endpoint>/provenance.json``)."""
     dq = pd.read_csv(data_quality, dtype=str, keep_default_na=False) if data_quality else None
     if dq is not None:
         dq["row"] = pd.to_numeric(dq["row"], errors="coerce").astype("Int64")
@@ -156,11 +144,17 @@ def assemble_book(
     parts.append(f"<h2>Contents</h2><ol>{toc}{appendices}</ol>")
     for endpoint, output_ids in endpoints.items():
         parts.append(f"<h2>{html.escape(endpoint.capitalize())}</h2>")
+        endpoint_footer = report.read_provenance_footer(Path((tables_dirs or {}).get(endpoint, "/nonexistent")))
         for output_id in output_ids:
             spec = outputs[output_id]
             parts.append(
                 report.table_html(
-                    report.render_table(ards[endpoint], output_id), output_id, spec["title"], footnote(spec)
+                    report.render_table(ards[endpoint], output_id),
+                    output_id,
+                    spec["title"],
+                    footnote(spec),
+                    row_ids=report.cell_row_ids(ards[endpoint], output_id),
+                    provenance=endpoint_footer,
                 )
             )
         for figure in sorted(Path(figures_dirs.get(endpoint, "/nonexistent")).glob("*.png")):

@@ -11,7 +11,10 @@ import pandas as pd
 import yaml
 
 from inoflow import report
+from inoflow.ard import finish, finish_with_lineage
 from inoflow.endpoints import ADAM_INPUTS
+from inoflow.lineage import tag
+from inoflow.provenance import Provenance
 
 
 def builder(endpoint: str):
@@ -37,9 +40,28 @@ DEFINITIONS = (
 )
 
 
+def build_ard(endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+    """An endpoint's ARD (``inoflow.endpoints.<endpoint>.ard_rows``)."""
+    return finish(builder(endpoint).ard_rows(_tagged(adam), definitions))
+
+
+def build_ard_with_lineage(
+    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An endpoint's ARD and its lineage table (the subjects behind each ARD row)."""
+    return finish_with_lineage(builder(endpoint).ard_rows(_tagged(adam), definitions))
+
+
+def _tagged(adam: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each dataset tagged with its name, for the lineage (``inoflow.lineage.tag``)."""
+    return {name: tag(frame.copy(deep=False), name) for name, frame in adam.items()}
+
+
 @dataclass
 class EndpointResult:
     ard: pd.DataFrame
+    lineage: pd.DataFrame
+    provenance: Provenance
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[Path] = field(default_factory=list)
 
@@ -81,19 +103,39 @@ def run_endpoint(
     ard_path: str,
     tables_dir: str,
     figures_dir: str,
+    lineage_path: str,
+    cut: str,
+    cutoff: str,
+    program: str,
+    code: str,
 ) -> EndpointResult:
-    """Build, write and return one endpoint's ARD, tables (CSV + HTML) and figures (PNG + SVG)."""
+    """Build, write and return one endpoint's ARD with its lineage, tables (CSV + HTML) and
+    figures (PNG + SVG), each HTML table and figure with its provenance footer."""
     adam = {name: pd.read_parquet(path) for name, path in adam_paths.items()}
     definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
-    ard = builder(endpoint).build_ard(adam, definitions)
+    ard, lineage = build_ard_with_lineage(endpoint, adam, definitions)
     Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
     ard.to_parquet(ard_path, index=False)
+    lineage.to_parquet(lineage_path, index=False)
+    parameters = {
+        "study": study,
+        "cut": cut,
+        "endpoint": endpoint,
+        "adam_paths": adam_paths,
+        "definitions_path": definitions_path,
+        "output_ids": output_ids,
+    }
+    provenance = Provenance.of_endpoint(
+        study, cut, cutoff, adam_paths, program, f"inoflow.endpoints.{endpoint}", code, parameters
+    )
     outputs = report.load_outputs(study)
-    result = EndpointResult(ard=ard)
+    result = EndpointResult(ard=ard, lineage=lineage, provenance=provenance)
+    tables = Path(tables_dir)
     for output_id in output_ids:
         spec = outputs[output_id]
-        report.write_table(ard, output_id, spec["title"], footnote(spec), Path(tables_dir))
+        report.write_table(ard, output_id, spec["title"], footnote(spec), tables, provenance.footer())
         result.tables[output_id] = report.render_table(ard, output_id)
+    report.write_provenance(provenance, tables / "provenance.json")
     figures = Path(figures_dir)
     figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure
     if endpoint == "survival":
@@ -112,10 +154,20 @@ def run_endpoint(
             elif "DOREVFL" in data:
                 data = data[data["DOREVFL"] == "Y"]
             result.figures += report.km_figure(
-                data["MONTHS"], data["EVENT"], ard, output_id, title, grid, figures / f"KM_{paramcd}"
+                data["MONTHS"],
+                data["EVENT"],
+                ard,
+                output_id,
+                title,
+                grid,
+                figures / f"KM_{paramcd}",
+                footer=provenance.short_footer(),
             )
     if endpoint == "response":
         result.figures += report.flow_figure(
-            disposition_boxes(ard, definitions), figures / "F1_disposition", "Patient disposition and follow-up"
+            disposition_boxes(ard, definitions),
+            figures / "F1_disposition",
+            "Patient disposition and follow-up",
+            footer=provenance.short_footer(),
         )
     return result

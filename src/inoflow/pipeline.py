@@ -31,3 +31,42 @@ def build_common_model(study: Study, canonical: dict[str, pd.DataFrame]) -> dict
         )
         for name in contract.sdtm_domains()
     }
+
+
+def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
+    """A whole cut in one process, written in the workflow's layout under ``out_dir``
+    (``ingest/<site>/<domain>.parquet``, ``sdtm/``, ``adam/``, ``ard/<endpoint>.parquet`` with
+    ``<endpoint>.lineage.parquet``): what :mod:`inoflow.trace` reads, without a Snakemake run."""
+    import yaml
+
+    from inoflow.derive import ADAM_SOURCES, derive
+    from inoflow.endpoints import ADAM_INPUTS, ENDPOINTS
+    from inoflow.notebook import build_ard_with_lineage
+
+    out_dir = Path(out_dir)
+    spec = study.cuts[cut]
+    canonical: dict[str, list[pd.DataFrame]] = {}
+    for site in study.sites.values():
+        for domain in site.domains:
+            stages = process_extract(site, domain, spec.extracts)
+            (out_dir / "ingest" / site.site).mkdir(parents=True, exist_ok=True)
+            pd.DataFrame(stages.read.to_pandas()).to_parquet(out_dir / "ingest" / site.site / f"{domain}.parquet")
+            canonical.setdefault(domain, []).append(stages.harmonised)
+    sdtm = build_common_model(study, {d: pd.concat(p, ignore_index=True) for d, p in canonical.items()})
+    definitions = yaml.safe_load(study.definitions.read_text(encoding="utf-8"))
+    adam: dict[str, pd.DataFrame] = {}
+    for name in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE"):
+        sources = ADAM_SOURCES[name]
+        adam[name] = derive(
+            name, {d: sdtm[d] for d in sources["sdtm"]}, {a: adam[a] for a in sources["adam"]}, definitions, spec.cutoff
+        )
+    for folder, frames in (("sdtm", sdtm), ("adam", adam)):
+        (out_dir / folder).mkdir(parents=True, exist_ok=True)
+        for name, frame in frames.items():
+            frame.to_parquet(out_dir / folder / f"{name}.parquet", index=False)
+    (out_dir / "ard").mkdir(parents=True, exist_ok=True)
+    for endpoint in ENDPOINTS:
+        ard, lineage = build_ard_with_lineage(endpoint, {n: adam[n] for n in ADAM_INPUTS[endpoint]}, definitions)
+        ard.to_parquet(out_dir / "ard" / f"{endpoint}.parquet", index=False)
+        lineage.to_parquet(out_dir / "ard" / f"{endpoint}.lineage.parquet", index=False)
+    return out_dir

@@ -23,14 +23,13 @@ import os
 import re
 import shutil
 import stat
-import subprocess
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inoflow.config import PROJECT_ROOT
 from inoflow.errors import InoflowError
 from inoflow.lock import current_user, sha256_file, shown
+from inoflow.provenance import git_state
 
 # What a release holds of results/<study>/<cut>/ (the rest are logs and intermediate files).
 RELEASED = (
@@ -58,25 +57,6 @@ READ_ONLY_DIR = READ_ONLY_FILE | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH
 
 class ReleaseError(InoflowError):
     """A release cannot be made (no results, an existing version, no reason) or fails its check."""
-
-
-def git_state(root: str | Path = PROJECT_ROOT) -> dict:
-    """The code's git commit (full hash) and whether tracked files had uncommitted changes,
-    as :func:`inoflow.book.git_revision` finds them; both None outside a git checkout."""
-    try:
-        commit = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        status = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        return {"commit": commit, "dirty": bool(status)}
-    except (OSError, subprocess.CalledProcessError):
-        return {"commit": None, "dirty": None}
 
 
 def release_versions(cut_releases: str | Path) -> list[int]:

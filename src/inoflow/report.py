@@ -159,19 +159,77 @@ def render_table(ard: pd.DataFrame, output_id: str) -> pd.DataFrame:
     return pd.DataFrame(table)
 
 
-def write_table(ard: pd.DataFrame, output_id: str, title: str, footnote: str, folder: Path) -> tuple[Path, Path]:
-    """Write one output's table as CSV and HTML; returns both paths."""
+def write_table(
+    ard: pd.DataFrame, output_id: str, title: str, footnote: str, folder: Path, provenance: str | None = None
+) -> tuple[Path, Path]:
+    """Write one output's table as CSV (data only, for pasting) and HTML (numbered rows, each
+    with the ARD rows behind it, the footnote and the provenance footer); returns both paths."""
     folder.mkdir(parents=True, exist_ok=True)
     table = render_table(ard, output_id)
     csv_path, html_path = folder / f"{output_id}.csv", folder / f"{output_id}.html"
     table.to_csv(csv_path, index=False)
-    html_path.write_text(table_html(table, output_id, title, footnote), encoding="utf-8")
+    html_path.write_text(
+        table_html(table, output_id, title, footnote, row_ids=cell_row_ids(ard, output_id), provenance=provenance),
+        encoding="utf-8",
+    )
     return csv_path, html_path
 
 
-def table_html(table: pd.DataFrame, output_id: str, title: str, footnote: str) -> str:
-    body = table.to_html(index=False, escape=True, classes="ard-table", border=0)
-    return f"<h3 id='{output_id}'>{output_id}. {html.escape(title)}</h3>\n{body}\n<p class='footnote'>{html.escape(footnote)}</p>\n"
+def cell_row_ids(ard: pd.DataFrame, output_id: str) -> list[list[str]]:
+    """The ARD row ids behind each row of :func:`render_table`, in the same order."""
+    rows = ard[ard["output_id"] == output_id]
+    keys = rows[GROUP_COLUMNS].fillna("").astype(str).agg("|".join, axis=1)
+    return [rows.loc[keys == key, "ard_row_id"].tolist() for key in dict.fromkeys(keys)]
+
+
+def table_html(
+    table: pd.DataFrame,
+    output_id: str,
+    title: str,
+    footnote: str,
+    row_ids: list[list[str]] | None = None,
+    provenance: str | None = None,
+) -> str:
+    """The table as HTML. With ``row_ids``, rows are numbered (the ``--row`` of ``inoflow-trace``)
+    and each carries its ARD row ids (``data-ard-row-ids``, shown on hover)."""
+    if row_ids is None:
+        body = table.to_html(index=False, escape=True, classes="ard-table", border=0)
+    else:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["#", *table.columns])
+        lines = []
+        for number, (values, ids) in enumerate(zip(table.itertuples(index=False), row_ids, strict=True), 1):
+            joined = " ".join(ids)
+            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in values)
+            lines.append(
+                f"<tr data-ard-row-ids='{joined}' title='inoflow-trace --output {output_id} --row {number}  "
+                f"(ARD rows {joined})'><td>{number}</td>{cells}</tr>"
+            )
+        body = f"<table class='ard-table'><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    foot = f"<p class='provenance'>{html.escape(provenance)}</p>\n" if provenance else ""
+    return (
+        f"<h3 id='{output_id}'>{output_id}. {html.escape(title)}</h3>\n{body}\n"
+        f"<p class='footnote'>{html.escape(footnote)}</p>\n{foot}"
+    )
+
+
+def read_provenance_footer(tables_dir: Path) -> str | None:
+    """The provenance footer an endpoint recorded beside its tables, if any."""
+    import json
+
+    from inoflow.provenance import Provenance
+
+    path = tables_dir / "provenance.json"
+    if not path.exists():
+        return None
+    return Provenance(**json.loads(path.read_text(encoding="utf-8"))).footer()
+
+
+def write_provenance(provenance, path: Path) -> Path:
+    """The full provenance record of an endpoint's outputs, as JSON."""
+    import json
+
+    path.write_text(json.dumps(provenance.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 # --- figures -------------------------------------------------------------------------------
@@ -186,6 +244,7 @@ def km_figure(
     grid: list[float],
     path_stem: Path,
     group_label: str = "All patients",
+    footer: str | None = None,
 ) -> list[Path]:
     """Kaplan-Meier step curve with censoring marks, the median marked, and the number at risk
     under the plot (from the ARD's n.risk at the grid months). Writes PNG and SVG."""
@@ -242,10 +301,10 @@ def km_figure(
     for side in ("top", "right", "left"):
         ax_risk.spines[side].set_visible(False)
     fig.tight_layout()
-    return _save(fig, path_stem)
+    return _save(fig, path_stem, footer)
 
 
-def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str) -> list[Path]:
+def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str, footer: str | None = None) -> list[Path]:
     """A CONSORT-style disposition flow: the main boxes top to bottom; a box whose label starts
     with 'Excluded' branches to the right of the arrow that leaves the box above it."""
     main = [b for b in boxes if not b[0].startswith("Excluded")]
@@ -277,11 +336,15 @@ def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str) -> li
         )
         ax.annotate("", xy=(0.5, y), xytext=(0.3, y), arrowprops={"arrowstyle": "-|>", "color": "#b35c00"})
     ax.set_title(title, fontsize=11)
-    return _save(fig, path_stem)
+    return _save(fig, path_stem, footer)
 
 
-def _save(fig, path_stem: Path) -> list[Path]:
+def _save(fig, path_stem: Path, footer: str | None = None) -> list[Path]:
+    """Write PNG and SVG; ``footer`` (the provenance) in small type under the plot."""
     path_stem.parent.mkdir(parents=True, exist_ok=True)
+    if footer:
+        fig.subplots_adjust(bottom=fig.subplotpars.bottom + 0.06)
+        fig.text(0.01, 0.005, footer, fontsize=5.5, color="#555555", ha="left", va="bottom", wrap=False)
     paths = [path_stem.with_suffix(".png"), path_stem.with_suffix(".svg")]
     fig.savefig(paths[0], dpi=150, metadata={"Software": None})
     fig.savefig(paths[1], metadata={"Date": None})

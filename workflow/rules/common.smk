@@ -15,7 +15,7 @@ import yaml
 
 from inoflow.codeversion import code_hash
 from inoflow.config import load_config, load_contract
-from inoflow.lock import check_locked_cuts
+from inoflow.lock import check_locked_cuts, extract_files
 from inoflow.derive import ADAM_SOURCES
 from inoflow.endpoints import ADAM_INPUTS
 
@@ -57,6 +57,7 @@ CODE = {
     "reconcile": code_hash(["inoflow.reconcile", "inoflow.runner"]),
     "quality": code_hash(["inoflow.quality", "inoflow.runner"]),
     "book": code_hash(["inoflow.book", "inoflow.runner"]),
+    "audit": code_hash(["inoflow.audit", "inoflow.runner"]),
     "compare": code_hash(["inoflow.cutdiff", "inoflow.report", "inoflow.runner"]),
     **{
         f"adam/{name}": code_hash(
@@ -285,6 +286,10 @@ def get_notebook_parameters(wildcards, output):
         "ard_path": output.ard,
         "tables_dir": output.tables,
         "figures_dir": output.figures,
+        "lineage_path": output.lineage,
+        "cutoff": cutoff_date(wildcards),
+        "program": f"notebooks/{wildcards.endpoint}.ipynb",
+        "code": endpoint_code(wildcards),
     }
 
 
@@ -363,6 +368,24 @@ def comparison_dir(wildcards, output):
     return os.path.dirname(output.html)
 
 
+def cut_status(wildcards):
+    return cut_of(wildcards).status
+
+
+def get_audit_inputs(wildcards):
+    """What a cut's audit bundle packs: the book (and so everything before it), the lineage
+    of each endpoint, and the extracts themselves."""
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    extracts = cut_of(wildcards).extracts
+    return {
+        "book": f"{base}/book.html",
+        "lineage": [
+            f"{base}/ard/{e}.lineage.parquet" for e in study_endpoint_names(wildcards)
+        ],
+        "extracts": [rel(extracts / p) for p in extract_files(extracts)],
+    }
+
+
 def get_final_outputs():
     """Every study and cut: the common model, its reconciliation and the book."""
     targets = []
@@ -372,6 +395,7 @@ def get_final_outputs():
             targets += [f"{base}/sdtm/{d}.parquet" for d in CONTRACT.sdtm_domains()]
             targets.append(f"{base}/reconciliation/reconciliation.csv")
             targets.append(f"{base}/book.html")
+            targets.append(f"{base}/audit/{name}_{cut}_audit.zip")
         for before, after in consecutive_cuts(study):
             targets.append(
                 os.path.join(

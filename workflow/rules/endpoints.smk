@@ -7,6 +7,7 @@ rule run_endpoint:
         unpack(get_endpoint_inputs),
     output:
         ard=cut_path("ard", "{endpoint}.parquet"),
+        lineage=cut_path("ard", "{endpoint}.lineage.parquet"),
         notebook=cut_path("notebooks", "{endpoint}.ipynb"),
         html=cut_path("notebooks", "{endpoint}.html"),
         tables=directory(cut_path("tables", "{endpoint}")),

@@ -1,7 +1,9 @@
 """Endpoint analyses: each module turns ADaM datasets into the ARD of its output ids
 (``../shared/reference/outputs.yaml``). Notebooks call these; they compute nothing themselves.
 
-Every module exposes ``build_ard(adam: dict[str, DataFrame], definitions: dict) -> DataFrame``.
+Every module exposes ``ard_rows(adam: dict[str, DataFrame], definitions: dict) -> list[dict]``: the
+ARD rows of its outputs with the subjects behind each (``inoflow.ard.finish`` makes the ARD,
+``inoflow.ard.finish_with_lineage`` the ARD and its lineage table; ``inoflow.notebook.build_ard``).
 """
 
 ENDPOINTS = ("response", "mrd", "survival", "safety", "death")

@@ -18,7 +18,7 @@ CAUSES = [
 ]
 
 
-def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     adsl = adsl_with_safety_flags(adam, definitions)  # Table 8 counts the toxicities too
     fas = adsl[adsl["FASFL"] == "Y"]
     dead = fas[fas["DTHFL"] == "Y"]
@@ -28,4 +28,4 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
         rows += cards.ard_categorical(dead, "DTHCAUS", output, CAUSES)
     rows += any_and_each(fas, "HEMTOXFL", HAEM, "T8")
     rows += any_and_each(fas, "LIVTOXFL", LIVER, "T8")
-    return cards.finish(rows)
+    return rows

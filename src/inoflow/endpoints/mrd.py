@@ -6,14 +6,15 @@ import pandas as pd
 
 from inoflow import ard as cards
 from inoflow.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS
+from inoflow.lineage import tag
 
 
-def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     adsl = adam["ADSL"]
     adrs = adam["ADRS"]
     resp = adsl[(adsl["FASFL"] == "Y") & (adsl["RESPFL"] == "Y")].copy()
     first = adrs[adrs["PARAMCD"] == "MRDFIRST"][["USUBJID", "AVALC"]].rename(columns={"AVALC": "MRDFIRST"})
-    resp = resp.merge(first, on="USUBJID", how="left")
+    resp = tag(resp.merge(first, on="USUBJID", how="left"), "ADSL", "ADRS", like=adsl)
     rows: list[dict] = []
     rows += cards.ard_proportion_ci(resp, "MRDNEGFL", "OM04")
     rows += cards.ard_proportion_ci(resp, "MRDFIRST", "OM04")  # MRD negative at the first CR/CRi assessment
@@ -22,4 +23,4 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     rows += cards.ard_proportion_ci(resp, "MRDNEGFL", "OM07", by="AGEGR1", by_levels=AGE_LEVELS[1:])
     rows += cards.ard_proportion_ci(resp, "MRDNEGFL", "T5", by="BESTRSP", by_levels=["CR", "CRi"])
     rows += cards.ard_proportion_ci(resp, "MRDNEGFL", "T5")
-    return cards.finish(rows)
+    return rows

@@ -9,7 +9,7 @@ from inoflow import ard as cards
 from inoflow.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS
 
 
-def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     adsl = adam["ADSL"]
     fas = adsl[adsl["FASFL"] == "Y"]
     resp = fas[fas["RESPFL"] == "Y"]
@@ -60,4 +60,4 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     rows += cards.ard_categorical(adelig[adelig["ELIGFL"] == "Y"], "ENRLFL", "F1", ["Y"])
     rows += cards.ard_categorical(fas, "FASFL", "F1", ["Y"])
     rows += cards.ard_categorical(fas, "LTFUWIN", "F1", ["<6", "6-12", ">=12"])
-    return cards.finish(rows)
+    return rows

@@ -7,6 +7,7 @@ import pandas as pd
 from inoflow import ard as cards
 from inoflow.adam.adae import HAEM_FLAGS, LIVER_FLAGS, derive_subject_safety_flags
 from inoflow.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS, YN
+from inoflow.lineage import tag
 
 LIVER = list(LIVER_FLAGS.values())  # ASTFL, ALTFL, BILIFL
 HAEM = list(HAEM_FLAGS.values())  # THRMBFL, NEUTRFL, FNFL
@@ -20,7 +21,7 @@ def adsl_with_safety_flags(adam: dict[str, pd.DataFrame], definitions: dict) -> 
     depend on the adverse-event files."""
     adsl = adam["ADSL"]
     flags = derive_subject_safety_flags(adam["ADAE"], definitions, adsl["USUBJID"])
-    return adsl.merge(flags, on="USUBJID", how="left", validate="one_to_one")
+    return tag(adsl.merge(flags, on="USUBJID", how="left", validate="one_to_one"), "ADSL", "ADAE")
 
 
 def any_and_each(data: pd.DataFrame, any_flag: str, flags: list[str], output_id: str) -> list[dict]:
@@ -31,7 +32,7 @@ def any_and_each(data: pd.DataFrame, any_flag: str, flags: list[str], output_id:
     return rows
 
 
-def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     adsl = adsl_with_safety_flags(adam, definitions)
     saf = adsl[adsl["SAFFL"] == "Y"]
     post = saf[saf["POSTBLFL"] == "Y"]  # Table 6 population: patients with follow-up after baseline
@@ -48,4 +49,4 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     rows += any_and_each(saf, "HEMTOXFL", HAEM, "OM27")
     rows += cards.ard_proportion_ci(post, "LIVTOXFL", "T6", by="HSCTFL", by_levels=YN)
     rows += cards.ard_proportion_ci(post, "HEMTOXFL", "T6", by="HSCTFL", by_levels=YN)
-    return cards.finish(rows)
+    return rows

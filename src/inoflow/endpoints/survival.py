@@ -12,6 +12,7 @@ import pandas as pd
 
 from inoflow import ard as cards
 from inoflow.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS, YN
+from inoflow.lineage import tag
 
 FIGURE_GRID_MONTHS = [0, 3, 6, 9, 12, 15, 18, 21, 24]
 
@@ -22,24 +23,24 @@ def tte(adam: dict[str, pd.DataFrame], paramcd: str, definitions: dict) -> pd.Da
     data = adtte[adtte["PARAMCD"] == paramcd].merge(adam["ADSL"], on=["STUDYID", "USUBJID"], suffixes=("", "_ADSL"))
     data["MONTHS"] = data["AVAL"] / definitions["month_days"]
     data["EVENT"] = 1 - data["CNSR"].astype(int)
-    return data
+    return tag(data, "ADTTE", "ADSL", like=adam["ADSL"])
 
 
 def _km(rows: list, data: pd.DataFrame, output_id: str, landmarks, group=None, crude: bool = False) -> None:
     if data.empty:
         return
-    rows += cards.ard_survfit(data["MONTHS"], data["EVENT"], output_id, landmarks, group=group)
+    rows += cards.ard_survfit(data, output_id, landmarks, group=group)
     if crude:
-        rows += cards.ard_crude_alive(data["MONTHS"], data["EVENT"], landmarks, output_id, group=group)
+        rows += cards.ard_crude_alive(data, landmarks, output_id, group=group)
 
 
-def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
+def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     landmarks = definitions["landmarks_months"]
     rows: list[dict] = []
     os_ = tte(adam, "OS", definitions)
     os_ = os_[os_["FASFL"] == "Y"]
     _km(rows, os_, "F2", sorted(set(landmarks) | set(FIGURE_GRID_MONTHS)), crude=False)
-    rows += cards.ard_crude_alive(os_["MONTHS"], os_["EVENT"], landmarks, "F2")
+    rows += cards.ard_crude_alive(os_, landmarks, "F2")
     # OM16: responders with MRD negativity, by HSCT
     resp_mrd = os_[(os_["RESPFL"] == "Y") & (os_["MRDNEGFL"] == "Y")]
     for h in YN:
@@ -67,4 +68,4 @@ def build_ard(adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
     if "DOREVFL" in dor:
         dor = dor[dor["DOREVFL"] == "Y"]
     _km(rows, dor, "OM11", landmarks)
-    return cards.finish(rows)
+    return rows

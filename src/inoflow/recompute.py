@@ -1,0 +1,88 @@
+"""Recompute an ARD row from raw rows alone: the check that a trace is sufficient.
+
+Given the raw rows a trace returns (:class:`inoflow.trace.Trace` ``.raw``: site, raw domain,
+provenance and every cell as read), this rebuilds the files' tables, validates and harmonises
+them with each site's own dialect, pools the common-model domains, derives the ADaM datasets
+the row was computed from and builds the endpoint's ARD: the same code as the workflow, on
+nothing but those rows. A common-model domain none of whose rows are traced, and an ADaM
+dataset the row was not computed from, enter with their layout only (columns and types, no
+record: :func:`layouts`).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from inoflow.config import Study, load_contract
+from inoflow.derive import ADAM_SOURCES, derive
+from inoflow.endpoints import ADAM_INPUTS
+from inoflow.harmonise import harmonise_extract
+from inoflow.lineage import domains_behind, upstream_of
+from inoflow.notebook import build_ard
+from inoflow.pool import pool_domain
+from inoflow.validate import validate_extract
+
+PROVENANCE = ["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"]
+
+
+def read_tables(raw: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
+    """Raw rows -> one table per (site, raw domain), as the ingest stage would have read it."""
+    tables = {}
+    for (site, domain), part in raw.groupby(["SITEID", "RAWDOM"], sort=True):
+        cells = pd.DataFrame([json.loads(v) for v in part["VALUES"]])
+        provenance = part[PROVENANCE].reset_index(drop=True).astype({"SRCROW": "int64"})
+        tables[(site, domain)] = pd.concat([cells, provenance], axis=1)
+    return tables
+
+
+def layouts(cut_dir: Path) -> dict[str, pd.DataFrame]:
+    """Every common-model domain and ADaM dataset of a cut with its columns and types and no
+    record (read from the parquet schema, not the data)."""
+    out = {}
+    for folder in ("sdtm", "adam"):
+        for path in sorted((Path(cut_dir) / folder).glob("*.parquet")):
+            out[path.stem] = pq.read_schema(path).empty_table().to_pandas()
+    return out
+
+
+def common_model_from_raw(
+    raw: pd.DataFrame, study: Study, domains: list[str], layout: dict[str, pd.DataFrame]
+) -> dict[str, pd.DataFrame]:
+    """The common-model ``domains`` built from ``raw`` rows with each site's dialect."""
+    contract = load_contract()
+    canonical: dict[str, list[pd.DataFrame]] = {}
+    for (site, domain), table in read_tables(raw).items():
+        dialect = study.sites[site]
+        accepted = validate_extract(table, dialect, domain, "fail").accepted
+        canonical.setdefault(domain, []).append(harmonise_extract(accepted, dialect, domain))
+    sdtm = {}
+    for name in domains:
+        tables = [t for source in contract.sources_of(name) for t in canonical.get(source, [])]
+        sdtm[name] = pool_domain(name, tables, study.studyid) if tables else layout[name]
+    return sdtm
+
+
+def recompute_ard(
+    raw: pd.DataFrame,
+    study: Study,
+    endpoint: str,
+    definitions: dict,
+    cutoff: str,
+    datasets: list[str],
+    layout: dict[str, pd.DataFrame],
+) -> pd.DataFrame:
+    """The ARD of ``endpoint`` computed from ``raw`` rows only, deriving ``datasets`` (those an
+    ARD row was computed from) and what they are derived from."""
+    needed = upstream_of(datasets)
+    sdtm = common_model_from_raw(raw, study, domains_behind(needed), layout)
+    adam: dict[str, pd.DataFrame] = {}
+    for name in needed:
+        sources = ADAM_SOURCES[name]
+        adam[name] = derive(
+            name, {d: sdtm[d] for d in sources["sdtm"]}, {a: adam[a] for a in sources["adam"]}, definitions, cutoff
+        )
+    return build_ard(endpoint, {n: adam.get(n, layout[n]) for n in ADAM_INPUTS[endpoint]}, definitions)

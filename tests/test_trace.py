@@ -1,0 +1,339 @@
+"""Traceability: every ARD row's lineage, the trace from a cell to the raw rows, and the proof
+that the trace is sufficient (recomputed from its raw rows alone) and sound (a changed raw
+value changes only cells whose trace contains it)."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from inoflow import trace as tr
+from inoflow.endpoints import ADAM_INPUTS, ENDPOINTS
+from inoflow.lineage import domains_behind, sdtm_domains_of, upstream_of
+from inoflow.pipeline import write_cut
+from inoflow.recompute import layouts, recompute_ard
+
+CUT = "2023-04-30"
+
+
+@pytest.fixture(scope="module")
+def cut_dir(india, tmp_path_factory):
+    """The demo cut computed in process, in the workflow's layout: <results>/india/<cut>."""
+    return write_cut(india, CUT, tmp_path_factory.mktemp("results") / "india" / CUT)
+
+
+@pytest.fixture(scope="module")
+def raw(cut_dir):
+    return tr.load_raw(cut_dir)
+
+
+@pytest.fixture(scope="module")
+def ard(cut_dir):
+    return tr.load_ard(cut_dir)
+
+
+@pytest.fixture(scope="module")
+def definitions(india):
+    return yaml.safe_load(india.definitions.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def layout(cut_dir):
+    return layouts(cut_dir)
+
+
+@pytest.fixture(scope="module")
+def lineage(cut_dir):
+    return pd.concat([tr.load_lineage(cut_dir, e) for e in ENDPOINTS], ignore_index=True)
+
+
+def same(a: float, b: float) -> bool:
+    return (math.isnan(a) and math.isnan(b)) or math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-15)
+
+
+# --- lineage -----------------------------------------------------------------------------------
+
+
+def test_every_ard_row_has_subjects_behind_it(ard, lineage):
+    assert set(ard["ard_row_id"]) == set(lineage["ard_row_id"])
+    assert lineage["USUBJID"].str.startswith("INO-IND-RWS-").all()
+
+
+def test_the_lineage_counts_are_the_statistics(ard, lineage):
+    """n is the numerator, N the denominator, n.risk the subjects at risk, n.event the events,
+    and N of a continuous summary its values: for every such ARD row of the demo."""
+    counts = lineage.groupby(["ard_row_id", "ROLE"])["USUBJID"].nunique().unstack(fill_value=0)
+    role_of = {
+        ("n", "categorical"): "numerator",
+        ("N", "categorical"): "denominator",
+        ("n", "proportion_ci"): "numerator",
+        ("N", "proportion_ci"): "denominator",
+        ("n", "crude_proportion"): "numerator",
+        ("N", "crude_proportion"): "denominator",
+        ("N", "continuous"): "value",
+        ("n.risk", "survival_survfit"): "at_risk",
+        ("n", "survival_survfit"): "population",
+        ("n.event", "survival_survfit"): "event",
+    }
+    checked = 0
+    for row in ard.itertuples(index=False):
+        role = role_of.get((row.stat_name, row.context))
+        if role is None:
+            continue
+        assert counts.loc[row.ard_row_id, role] == row.stat, (row.output_id, row.variable, row.stat_name)
+        checked += 1
+    assert checked == 436  # every count statistic of the five endpoints
+
+
+def test_the_os_at_risk_set_at_3_months_is_who_was_followed_that_long(ard, lineage, cut_dir):
+    row = ard[
+        (ard["output_id"] == "F2")
+        & (ard["variable"] == "time")
+        & (ard["variable_level"] == "3")
+        & (ard["stat_name"] == "n.risk")
+    ]
+    at_risk = set(
+        lineage.loc[(lineage["ard_row_id"] == row["ard_row_id"].item()) & (lineage["ROLE"] == "at_risk"), "USUBJID"]
+    )
+    adtte = pd.read_parquet(cut_dir / "adam" / "ADTTE.parquet")
+    adsl = pd.read_parquet(cut_dir / "adam" / "ADSL.parquet")
+    os_ = adtte[(adtte["PARAMCD"] == "OS") & adtte["USUBJID"].isin(adsl.loc[adsl["FASFL"] == "Y", "USUBJID"])]
+    assert at_risk == set(os_.loc[os_["AVAL"] / 30.4375 >= 3, "USUBJID"])
+    assert len(at_risk) == row["stat"].item() == 25
+
+
+def test_a_row_is_traced_through_the_domains_of_its_own_datasets():
+    assert domains_behind(["ADELIG"]) == ["IE", "DM"]
+    assert upstream_of(["ADTTE"]) == ["ADRS", "ADSL", "ADTTE"]
+    assert set(sdtm_domains_of("mrd")) == {"DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"}
+    assert "AE" in sdtm_domains_of("safety") and "AE" not in sdtm_domains_of("survival")
+
+
+def test_each_row_names_the_datasets_it_was_computed_from(lineage):
+    datasets = lineage.groupby("output_id")["DATASETS"].agg(lambda d: sorted(set(d)))
+    assert datasets["OM01"] == ["ADSL"]
+    assert datasets["F1"] == ["ADELIG", "ADSL"]  # screening counts from ADELIG, analysed and follow-up from ADSL
+    assert datasets["F2"] == ["ADTTE ADSL"]
+    assert datasets["OM04"] == ["ADSL ADRS"]
+    assert datasets["OM22"] == ["ADSL ADAE"]
+    assert set(lineage.loc[lineage["output_id"] == "F2", "PARAMCD"]) == {"OS"}
+
+
+# --- the trace -------------------------------------------------------------------------------
+
+
+def test_om01_cell_traces_to_the_responders_marrow_rows(ard, cut_dir, raw, india):
+    cells = tr.select(ard, "OM01", 1)
+    assert set(cells["stat_name"]) == {"N", "n", "estimate", "conf.low", "conf.high", "conf.level", "method"}
+    result = tr.trace(cut_dir, cells, raw)
+    roles = result.subjects.groupby("ROLE")["USUBJID"].nunique().to_dict()
+    assert roles == {"source": 32, "denominator": 32, "numerator": 19}
+    # raw rows behind the response assessments come first, marked DIRECT
+    direct = result.raw[result.raw["DIRECT"] == "Y"]
+    assert set(direct["RAWDOM"]) == {"assessments"}
+    assert result.raw["DIRECT"].iloc[: len(direct)].eq("Y").all()
+    # every raw row names a file the site sent, with that file's sha256
+    extracts = india.cuts[CUT].extracts
+    for name, digest in result.raw.groupby("SRCFILE")["SRCSHA256"].first().items():
+        assert hashlib.sha256((extracts / name).read_bytes()).hexdigest() == digest
+    # and the values as read are the file's cells: IN02's second marrow row (CR, blasts 2 %)
+    row = result.raw[(result.raw["SRCFILE"] == "IN02/IN02_bone_marrow.csv") & (result.raw["SRCROW"] == 3)]
+    with open(extracts / "IN02" / "IN02_bone_marrow.csv", encoding="utf-8", newline="") as handle:
+        lines = list(csv.reader(handle))
+    assert json.loads(row["VALUES"].item()) == dict(zip(lines[0], [v or None for v in lines[2]], strict=True))
+    assert row["DIRECT"].item() == "Y"
+    assert json.loads(row["SRCCOLS"].item())["BM_BLASTS"] == "Blasts %"
+
+
+def test_a_table_row_number_selects_the_cell_the_html_table_shows(ard):
+    from inoflow.report import cell_row_ids, render_table
+
+    table = render_table(ard.drop(columns="endpoint"), "T5")
+    ids = cell_row_ids(ard, "T5")
+    assert len(table) == len(ids)
+    for number in range(1, len(table) + 1):
+        assert tr.select(ard, "T5", number)["ard_row_id"].tolist() == ids[number - 1]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--output", "OM99", "--row", "1"], "no output 'OM99' in this cut's ARD; outputs: F1, F2, OM01, OM02,"),
+        (["--output", "OM01", "--row", "9"], "OM01 has rows 1-5; row 9 does not exist"),
+        (["--ard-row-id", "000000000000"], "no ARD row '000000000000' in this cut"),
+    ],
+)
+def test_the_command_names_what_cannot_be_traced(cut_dir, capsys, args, message):
+    code = tr.main(["--study", "india", "--cut", CUT, "--results", str(cut_dir.parents[1]), *args])
+    assert code == 2
+    assert capsys.readouterr().err.strip().startswith(f"inoflow-trace: {message}")
+
+
+def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys, tmp_path):
+    results = str(cut_dir.parents[1])
+    assert tr.main(["--study", "india", "--cut", CUT, "--results", results, "--output", "OM01"]) == 0
+    listing = capsys.readouterr().out.splitlines()
+    assert listing[0].startswith("  1  All | CR/CRi | Y | 19/32 (59.4%) [95% CI 40.6-76.3]")
+    out = tmp_path / "audit"
+    code = tr.main(
+        [
+            "--study",
+            "india",
+            "--cut",
+            CUT,
+            "--results",
+            results,
+            "--output",
+            "OM01",
+            "--row",
+            "1",
+            "--out",
+            str(out),
+        ]
+    )
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "7 ARD row(s) -> 32 subject(s) (denominator: 32, numerator: 19, source: 32)" in printed
+    assert " *IN02/IN02_bone_marrow.csv (" in printed
+    assert sorted(p.name for p in out.iterdir()) == [
+        "adam.csv",
+        "cells.csv",
+        "raw.csv",
+        "sdtm.csv",
+        "subjects.csv",
+        "trace.html",
+    ]
+    assert len(pd.read_csv(out / "subjects.csv")) == 7 * (32 + 32 + 19)  # each of the 7 ARD rows: source, N, n
+    # the reverse question: which numbers does one raw row feed?
+    code = tr.main(
+        [
+            "--study",
+            "india",
+            "--cut",
+            CUT,
+            "--results",
+            results,
+            "--raw-file",
+            "IN02/IN02_bone_marrow.csv",
+            "--raw-row",
+            "3",
+        ]
+    )
+    assert code == 0
+    reverse = capsys.readouterr().out.splitlines()
+    assert reverse[0].startswith("IN02/IN02_bone_marrow.csv row 3: feeds ")
+    assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
+
+
+# --- sufficiency: recompute from the traced raw rows alone -------------------------------------
+
+_recomputed: dict[tuple, pd.DataFrame] = {}
+
+
+def recompute_from_trace(cut_dir, raw, ard, india, definitions, layout, ard_row_id: str):
+    """The ARD row and the endpoint's ARD recomputed from nothing but the row's traced raw rows."""
+    cells = ard[ard["ard_row_id"] == ard_row_id]
+    endpoint = cells["endpoint"].item()
+    result = tr.trace(cut_dir, cells, raw)
+    rows = frozenset(zip(result.raw["SRCFILE"], result.raw["SRCSHEET"], result.raw["SRCROW"], strict=True))
+    key = (endpoint, tuple(result.datasets()), rows)
+    if key not in _recomputed:
+        _recomputed[key] = recompute_ard(
+            result.raw, india, endpoint, definitions, india.cuts[CUT].cutoff, result.datasets(), layout
+        )
+    return cells, _recomputed[key]
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@settings(
+    max_examples=5,
+    deadline=None,
+    derandomize=True,  # the same draws in every run (CI included)
+    database=None,
+    phases=[Phase.explicit, Phase.generate],  # a failing draw is reported as drawn, not shrunk (each costs seconds)
+    suppress_health_check=list(HealthCheck),
+)
+@given(data=st.data())
+def test_any_ard_row_is_recomputed_from_its_traced_raw_rows_alone(
+    cut_dir, raw, ard, india, definitions, layout, endpoint, data
+):
+    ids = ard.loc[ard["endpoint"] == endpoint, "ard_row_id"].tolist()
+    ard_row_id = data.draw(st.sampled_from(ids), label="ard_row_id")
+    cells, again = recompute_from_trace(cut_dir, raw, ard, india, definitions, layout, ard_row_id)
+    expected = cells.iloc[0]
+    got = again[again["ard_row_id"] == ard_row_id]
+    assert len(got) == 1, f"{expected['output_id']} {expected['variable']} {expected['stat_name']} not recomputed"
+    assert same(float(got["stat"].item()), float(expected["stat"])), (expected["output_id"], expected["stat_name"])
+    assert got["stat_fmt"].item() == expected["stat_fmt"]
+
+
+# --- soundness: one raw value changed ------------------------------------------------------------
+
+
+def test_one_changed_raw_value_changes_only_cells_whose_trace_contains_it(
+    cut_dir, raw, ard, india, definitions, layout
+):
+    """IN02's patient 02-0001 reached CR at the marrow of 30/07/2017 (blasts 2 %) and was in CRi
+    at the next. Sent as 40 %, the first response is the CRi of 10/10/2017: every cell that
+    changes is one whose trace contains that row (the row feeds them), and the cells that must
+    move do: best response CR 18 -> 17 and CRi 1 -> 2, MRD by response (T5), relapse-free
+    survival (OM21) and duration of remission (OM11), which start at the first CR/CRi."""
+    key = ("IN02/IN02_bone_marrow.csv", "", 3)
+    changed_raw = raw.copy()
+    at = (changed_raw["SRCFILE"] == key[0]) & (changed_raw["SRCSHEET"] == key[1]) & (changed_raw["SRCROW"] == key[2])
+    values = json.loads(changed_raw.loc[at, "VALUES"].item())
+    assert values["Blasts %"] == "2"
+    changed_raw.loc[at, "VALUES"] = json.dumps({**values, "Blasts %": "40"}, ensure_ascii=False)
+
+    before = ard.set_index("ard_row_id")
+    after = pd.concat(
+        [
+            recompute_ard(changed_raw, india, e, definitions, india.cuts[CUT].cutoff, ADAM_INPUTS[e], layout)
+            for e in ENDPOINTS
+        ]
+    ).set_index("ard_row_id")
+    assert set(after.index) == set(before.index)  # the same cells, some with other values
+    changed = {
+        i
+        for i in before.index
+        if not same(float(before.at[i, "stat"]), float(after.at[i, "stat"]))
+        or before.at[i, "stat_fmt"] != after.at[i, "stat_fmt"]
+    }
+    fed = set(tr.rows_fed_by(cut_dir, key[0], key[2], key[1], ard)["ard_row_id"])
+    assert changed <= fed
+    assert set(before.loc[sorted(changed), "output_id"]) == {"OM01", "T5", "OM21", "OM11"}
+
+    def value(output_id, variable, level, stat_name, frame):
+        rows = frame[
+            (frame["output_id"] == output_id)
+            & (frame["variable"] == variable)
+            & (frame["variable_level"] == level)
+            & (frame["stat_name"] == stat_name)
+            & frame["group1"].isna()
+        ]
+        return rows["stat"].item()
+
+    assert value("OM01", "BESTRSP", "CR", "n", before) == 18 and value("OM01", "BESTRSP", "CR", "n", after) == 17
+    assert value("OM01", "BESTRSP", "CRi", "n", before) == 1 and value("OM01", "BESTRSP", "CRi", "n", after) == 2
+    assert value("OM01", "RESPFL", "Y", "n", after) == 19  # still a responder
+    # the forward trace of each changed cell contains the row
+    for ard_row_id in sorted(changed)[:6]:
+        result = tr.trace(cut_dir, ard[ard["ard_row_id"] == ard_row_id], raw)
+        assert key in set(zip(result.raw["SRCFILE"], result.raw["SRCSHEET"], result.raw["SRCROW"], strict=True))
+    # and the cells the row does not feed, the screening counts of Figure 1 (ADELIG: screening
+    # logs and enrolment only), are the same
+    not_fed = set(ard["ard_row_id"]) - fed
+    assert set(ard.loc[ard["ard_row_id"].isin(not_fed), "variable"]) == {
+        "ELIGFL",
+        "ENRLFL",
+        *(f"IC{c['criterion']}" for c in definitions["eligibility"]),
+    }
+    assert not (not_fed & changed)
