@@ -178,58 +178,24 @@ def test_the_command_names_what_cannot_be_traced(cut_dir, capsys, args, message)
 
 
 def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys, tmp_path):
-    results = str(cut_dir.parents[1])
-    assert tr.main(["--study", "india", "--cut", CUT, "--results", results, "--output", "OM01"]) == 0
+    def trace_command(*args: str) -> int:
+        return tr.main(["--study", "india", "--cut", CUT, "--results", str(cut_dir.parents[1]), *args])
+
+    assert trace_command("--output", "OM01") == 0
     listing = capsys.readouterr().out.splitlines()
     assert listing[0].startswith("  1  All | CR/CRi | Y | 19/32 (59.4%) [95% CI 40.6-76.3]")
     out = tmp_path / "audit"
-    code = tr.main(
-        [
-            "--study",
-            "india",
-            "--cut",
-            CUT,
-            "--results",
-            results,
-            "--output",
-            "OM01",
-            "--row",
-            "1",
-            "--out",
-            str(out),
-        ]
-    )
-    assert code == 0
+    assert trace_command("--output", "OM01", "--row", "1", "--out", str(out)) == 0
     printed = capsys.readouterr().out
     assert "7 ARD row(s) -> 32 subject(s) (denominator: 32, numerator: 19, source: 32)" in printed
     assert " *IN02/IN02_bone_marrow.csv (" in printed
-    assert sorted(p.name for p in out.iterdir()) == [
-        "adam.csv",
-        "cells.csv",
-        "raw.csv",
-        "sdtm.csv",
-        "subjects.csv",
-        "trace.html",
-    ]
+    written = sorted(p.name for p in out.iterdir())
+    assert written == ["adam.csv", "cells.csv", "raw.csv", "sdtm.csv", "subjects.csv", "trace.html"]
     assert len(pd.read_csv(out / "subjects.csv")) == 7 * (32 + 32 + 19)  # each of the 7 ARD rows: source, N, n
     # the reverse question: which numbers does one raw row feed?
-    code = tr.main(
-        [
-            "--study",
-            "india",
-            "--cut",
-            CUT,
-            "--results",
-            results,
-            "--raw-file",
-            "IN02/IN02_bone_marrow.csv",
-            "--raw-row",
-            "3",
-        ]
-    )
-    assert code == 0
+    assert trace_command("--raw-file", "IN02/IN02_bone_marrow.csv", "--raw-row", "3") == 0
     reverse = capsys.readouterr().out.splitlines()
-    assert reverse[0].startswith("IN02/IN02_bone_marrow.csv row 3: feeds ")
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 1252 ARD row(s) in 38 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 

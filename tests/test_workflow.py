@@ -73,6 +73,7 @@ def test_every_rule_wrote_its_log(run):
         "derive_adam": 5,
         "run_endpoint": 5,
         "assemble_book": 1,
+        "audit_bundle": 1,
     }
     # IN02's labs file is the same in both cuts, and its job is in the output cache. Within one
     # cold run both cuts' jobs may start before either has stored its result (Snakemake looks
@@ -114,6 +115,106 @@ def test_every_india_output_is_written_with_its_table_and_notebook(run):
     for output_ids in catalogue.values():
         for output_id in output_ids:
             assert f"id='{output_id}'" in book
+
+
+def test_every_table_and_figure_carries_its_provenance(run):
+    """HTML tables and figures end with where they come from: the ADaM files with their sha256,
+    the data cut, the notebook and code hash, the git commit, run time and package versions."""
+    import hashlib
+    import json
+
+    cut, _ = run
+    record = json.loads((cut / "tables" / "survival" / "provenance.json").read_text(encoding="utf-8"))
+    assert record["cut"] == CUT and record["cutoff"] == CUT and record["program"] == "notebooks/survival.ipynb"
+    for name in ("ADSL", "ADTTE"):
+        assert record["sources"][name] == hashlib.sha256((cut / "adam" / f"{name}.parquet").read_bytes()).hexdigest()
+    assert len(record["git"]["commit"]) == 40 and record["packages"]["lifelines"] == "0.30.3"
+    table = (cut / "tables" / "survival" / "F2.html").read_text(encoding="utf-8")
+    assert f"Source: ADSL (sha256 {record['sources']['ADSL'][:12]})" in table
+    assert f"Code version: git {record['git']['commit'][:12]}" in table
+    assert "<tr data-ard-row-ids=" in table and "inoflow-trace --output F2 --row 1" in table
+    svg = (cut / "figures" / "survival" / "KM_OS.svg").read_text(encoding="utf-8")
+    assert f"git {record['git']['commit'][:12]}" in svg
+    book = (cut / "book.html").read_text(encoding="utf-8")
+    assert book.count("class='provenance'") == len([o for ids in load_outputs_catalogue().values() for o in ids])
+
+
+def load_outputs_catalogue():
+    import yaml
+
+    text = (PROJECT_ROOT / "config/reference/outputs.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)["india"]["endpoints"]
+
+
+def test_the_audit_bundle_is_a_provenance_run_crate_of_the_cut(run):
+    import hashlib
+    import json
+    import zipfile
+
+    cut, _ = run
+    with zipfile.ZipFile(cut / "audit" / f"india_{CUT}_audit.zip") as bundle:
+        crate = json.loads(bundle.read("ro-crate-metadata.json"))
+        graph = {entity["@id"]: entity for entity in crate["@graph"]}
+        files = {i: e for i, e in graph.items() if e["@type"] == "File" or "File" in e["@type"]}
+        # every file is in the zip with the sha256 the crate gives it
+        for name, entity in files.items():
+            assert hashlib.sha256(bundle.read(name)).hexdigest() == entity["sha256"], name
+        manifest = bundle.read("extracts/manifest.sha256").decode()
+        names = set(bundle.namelist())
+    locked = [
+        line
+        for line in (PROJECT_ROOT / "config/locks/india" / f"{CUT}.sha256").read_text().splitlines()
+        if not line.startswith("#")
+    ]
+    assert manifest.splitlines() == locked  # the manifest of the locked cut, file for file
+    for folder in (
+        "ingest/",
+        "sdtm/",
+        "adam/",
+        "ard/",
+        "data_quality/",
+        "notebooks/",
+        "tables/",
+        "figures/",
+        "workflow/",
+    ):
+        assert any(n.startswith(folder) for n in names), folder
+    assert {
+        "book.html",
+        "ard/survival.lineage.parquet",
+        "workflow/Snakefile",
+        "workflow/config/studies/india.yaml",
+    } <= names
+    root = graph["./"]
+    assert {"https://w3id.org/ro/wfrun/provenance/0.5", "https://w3id.org/ro/wfrun/workflow/0.5"} <= {
+        p["@id"] for p in root["conformsTo"]
+    }
+    workflow = graph[root["mainEntity"]["@id"]]
+    assert "ComputationalWorkflow" in workflow["@type"] and workflow["@id"] == "workflow/Snakefile"
+    steps = {s["@id"] for s in workflow["step"]}
+    run_action = graph["#run"]
+    assert {o["@id"] for o in run_action["object"]} == {f"extracts/{line.split('  ')[1]}" for line in locked}
+    jobs = [e for e in graph.values() if e["@type"] == "CreateAction" and e["@id"].startswith("#job-")]
+    rules = {graph[j["instrument"]["@id"]]["name"] for j in jobs}
+    assert {"rule derive_adam", "rule run_endpoint", "rule assemble_book", "rule pool_sdtm_assessments_labs"} <= rules
+    controls = [e for e in graph.values() if e["@type"] == "ControlAction"]
+    assert len(controls) == len(jobs) and {c["instrument"]["@id"] for c in controls} == steps
+    adsl_job = next(j for j in jobs if {"@id": "adam/ADSL.parquet"} in j["result"])
+    assert {"@id": "adam/ADRS.parquet"} in adsl_job["object"] and adsl_job["startTime"] <= adsl_job["endTime"]
+    assert graph["#snakemake-run"]["result"] == {"@id": "#run"}
+
+
+def test_snakemakes_own_report_of_the_run(run, tmp_path):
+    cut, _ = run
+    report = tmp_path / "report.html"
+    proc = subprocess.run(
+        [*SNAKEMAKE, "--report", str(report), "--config", f"results={cut.parents[1]}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert report.stat().st_size > 100_000 and "Report created" in proc.stderr + proc.stdout
 
 
 def test_noop_rerun_plans_nothing(run):

@@ -111,7 +111,7 @@ def run_endpoint(
 ) -> EndpointResult:
     """Build, write and return one endpoint's ARD with its lineage, tables (CSV + HTML) and
     figures (PNG + SVG), each HTML table and figure with its provenance footer."""
-    adam = {name: pd.read_parquet(path) for name, path in adam_paths.items()}
+    adam = _tagged({name: pd.read_parquet(path) for name, path in adam_paths.items()})
     definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
     ard, lineage = build_ard_with_lineage(endpoint, adam, definitions)
     Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
