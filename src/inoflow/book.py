@@ -29,7 +29,7 @@ body{font-family:Georgia,serif;max-width:1000px;margin:2em auto;color:#222;line-
 h1{font-size:1.6em}h2{border-bottom:2px solid #1f4e79;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-family:Arial,sans-serif;font-size:.85em;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}th{background:#eef3f8}
-.footnote{font-size:.8em;color:#555}.synthetic{background:#fff3cd;border:1px solid #e0c060;padding:.6em}
+.footnote{font-size:.8em;color:#555}.provenance{font-size:.7em;color:#777}.synthetic{background:#fff3cd;border:1px solid #e0c060;padding:.6em}
 .MISMATCH{background:#f8d7da}.status-documented{background:#fff3cd}
 img{max-width:100%}
 """

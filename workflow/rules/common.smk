@@ -69,7 +69,9 @@ CODE = {
     },
     **{
         f"endpoint/{name}": code_hash(
-            ["inoflow.notebook", f"inoflow.endpoints.{name}", "inoflow.runner"]
+            ["inoflow.notebook", f"inoflow.endpoints.{name}", "inoflow.runner"],
+            # the lineage reads ADAM_SOURCES from inoflow.derive, not the derivations it calls
+            opaque=("inoflow.derive",),
         )
         for name in ADAM_INPUTS
     },
