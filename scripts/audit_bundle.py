@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from inoflow.audit import write_audit_bundle
+from inoflow.audit import crate_metadata, write_audit_bundle
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
@@ -16,3 +16,4 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         extracts_dir=smk.params.extracts,
         out_zip=smk.output.bundle,
     )
+    Path(smk.output.crate).write_bytes(crate_metadata(smk.output.bundle, raw=True))

@@ -160,6 +160,7 @@ def test_the_audit_bundle_is_a_provenance_run_crate_of_the_cut(run):
         for name, entity in files.items():
             assert hashlib.sha256(bundle.read(name)).hexdigest() == entity["sha256"], name
         manifest = bundle.read("extracts/manifest.sha256").decode()
+        assert bundle.read("ro-crate-metadata.json") == (cut / "audit" / "ro-crate-metadata.json").read_bytes()
         names = set(bundle.namelist())
     locked = [
         line

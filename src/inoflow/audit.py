@@ -281,7 +281,8 @@ def write_audit_bundle(
     return out_zip
 
 
-def crate_metadata(bundle: str | Path) -> dict:
-    """The ``ro-crate-metadata.json`` of a bundle."""
+def crate_metadata(bundle: str | Path, raw: bool = False) -> dict | bytes:
+    """The ``ro-crate-metadata.json`` of a bundle (parsed, or its bytes with ``raw``)."""
     with zipfile.ZipFile(bundle) as archive:
-        return json.loads(archive.read("ro-crate-metadata.json"))
+        data = archive.read("ro-crate-metadata.json")
+    return data if raw else json.loads(data)

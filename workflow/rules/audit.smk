@@ -9,6 +9,7 @@ rule audit_bundle:
         unpack(get_audit_inputs),
     output:
         bundle=cut_path("audit", "{study}_{cut}_audit.zip"),
+        crate=cut_path("audit", "ro-crate-metadata.json"),
     log:
         cut_path("logs", "audit_bundle", "audit.log"),
     conda:
