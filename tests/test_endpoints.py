@@ -12,7 +12,7 @@ from lifelines import KaplanMeierFitter
 from inoflow import ard as cards
 from inoflow.compare import compare, load_items
 from inoflow.config import PROJECT_ROOT
-from inoflow.derive import ADAM_SOURCES, derive
+from inoflow.derive import ADAM_SOURCES, derive_datasets
 from inoflow.endpoints import ADAM_INPUTS, death, mrd, response, safety, survival
 from inoflow.notebook import build_ard
 from inoflow.report import render_table
@@ -32,17 +32,7 @@ def definitions(india):
 
 @pytest.fixture(scope="module")
 def adam(sdtm, definitions, india):
-    out: dict[str, pd.DataFrame] = {}
-    for name in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE"):
-        sources = ADAM_SOURCES[name]
-        out[name] = derive(
-            name,
-            {d: sdtm[d] for d in sources["sdtm"]},
-            {a: out[a] for a in sources["adam"]},
-            definitions,
-            india.cuts["2023-04-30"].cutoff,
-        )
-    return out
+    return derive_datasets(ADAM_SOURCES, sdtm, definitions, india.cuts["2023-04-30"].cutoff)
 
 
 @pytest.fixture(scope="module")

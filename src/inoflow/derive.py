@@ -20,6 +20,35 @@ ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
 }
 
 
+def upstream_of(datasets) -> list[str]:
+    """``datasets`` and every ADaM dataset they are derived from, sources first."""
+    seen: list[str] = []
+
+    def visit(name: str) -> None:
+        if name not in ADAM_SOURCES:
+            raise ValueError(f"unknown ADaM dataset {name!r}; known: {sorted(ADAM_SOURCES)}")
+        for upstream in ADAM_SOURCES[name]["adam"]:
+            visit(upstream)
+        if name not in seen:
+            seen.append(name)
+
+    for name in datasets:
+        visit(name)
+    return seen
+
+
+def derive_datasets(names, sdtm: dict[str, pd.DataFrame], definitions: dict, cutoff: str) -> dict[str, pd.DataFrame]:
+    """Derive ``names`` and the datasets they are derived from (sources first), each from its
+    declared sources only, as the workflow's jobs do."""
+    adam: dict[str, pd.DataFrame] = {}
+    for name in upstream_of(names):
+        sources = ADAM_SOURCES[name]
+        adam[name] = derive(
+            name, {d: sdtm[d] for d in sources["sdtm"]}, {a: adam[a] for a in sources["adam"]}, definitions, cutoff
+        )
+    return adam
+
+
 def derive(
     name: str, sdtm: dict[str, pd.DataFrame], adam: dict[str, pd.DataFrame], definitions: dict, cutoff: str
 ) -> pd.DataFrame:

@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from inoflow.derive import ADAM_SOURCES
+from inoflow.derive import ADAM_SOURCES, upstream_of
 from inoflow.endpoints import ADAM_INPUTS
 
 LINEAGE_COLUMNS = ["ard_row_id", "output_id", "USUBJID", "ROLE", "DATASETS", "PARAMCD"]
@@ -122,23 +122,6 @@ def lineage_frame(rows: Iterable[dict], ard: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame.from_records(records, columns=LINEAGE_COLUMNS).astype(
         {"ard_row_id": str, "output_id": str, "USUBJID": str, "ROLE": str, "DATASETS": str, "PARAMCD": "string"}
     )
-
-
-def upstream_of(datasets: Iterable[str]) -> list[str]:
-    """``datasets`` and every ADaM dataset they are derived from, sources first."""
-    seen: list[str] = []
-
-    def visit(name: str) -> None:
-        if name not in ADAM_SOURCES:
-            raise ValueError(f"unknown ADaM dataset {name!r}; known: {sorted(ADAM_SOURCES)}")
-        for upstream in ADAM_SOURCES[name]["adam"]:
-            visit(upstream)
-        if name not in seen:
-            seen.append(name)
-
-    for name in datasets:
-        visit(name)
-    return seen
 
 
 def domains_behind(datasets: Iterable[str]) -> list[str]:

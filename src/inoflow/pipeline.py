@@ -39,7 +39,7 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
     ``<endpoint>.lineage.parquet``): what :mod:`inoflow.trace` reads, without a Snakemake run."""
     import yaml
 
-    from inoflow.derive import ADAM_SOURCES, derive
+    from inoflow.derive import ADAM_SOURCES, derive_datasets
     from inoflow.endpoints import ADAM_INPUTS, ENDPOINTS
     from inoflow.notebook import build_ard_with_lineage
 
@@ -54,12 +54,7 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
             canonical.setdefault(domain, []).append(stages.harmonised)
     sdtm = build_common_model(study, {d: pd.concat(p, ignore_index=True) for d, p in canonical.items()})
     definitions = yaml.safe_load(study.definitions.read_text(encoding="utf-8"))
-    adam: dict[str, pd.DataFrame] = {}
-    for name in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE"):
-        sources = ADAM_SOURCES[name]
-        adam[name] = derive(
-            name, {d: sdtm[d] for d in sources["sdtm"]}, {a: adam[a] for a in sources["adam"]}, definitions, spec.cutoff
-        )
+    adam = derive_datasets(ADAM_SOURCES, sdtm, definitions, spec.cutoff)
     for folder, frames in (("sdtm", sdtm), ("adam", adam)):
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
         for name, frame in frames.items():

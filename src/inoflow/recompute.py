@@ -18,15 +18,14 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from inoflow.config import Study, load_contract
-from inoflow.derive import ADAM_SOURCES, derive
+from inoflow.derive import derive_datasets
 from inoflow.endpoints import ADAM_INPUTS
 from inoflow.harmonise import harmonise_extract
-from inoflow.lineage import domains_behind, upstream_of
+from inoflow.ingest import PROVENANCE
+from inoflow.lineage import domains_behind
 from inoflow.notebook import build_ard
 from inoflow.pool import pool_domain
 from inoflow.validate import validate_extract
-
-PROVENANCE = ["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"]
 
 
 def read_tables(raw: pd.DataFrame) -> dict[tuple[str, str], pd.DataFrame]:
@@ -77,12 +76,6 @@ def recompute_ard(
 ) -> pd.DataFrame:
     """The ARD of ``endpoint`` computed from ``raw`` rows only, deriving ``datasets`` (those an
     ARD row was computed from) and what they are derived from."""
-    needed = upstream_of(datasets)
-    sdtm = common_model_from_raw(raw, study, domains_behind(needed), layout)
-    adam: dict[str, pd.DataFrame] = {}
-    for name in needed:
-        sources = ADAM_SOURCES[name]
-        adam[name] = derive(
-            name, {d: sdtm[d] for d in sources["sdtm"]}, {a: adam[a] for a in sources["adam"]}, definitions, cutoff
-        )
+    sdtm = common_model_from_raw(raw, study, domains_behind(datasets), layout)
+    adam = derive_datasets(datasets, sdtm, definitions, cutoff)
     return build_ard(endpoint, {n: adam.get(n, layout[n]) for n in ADAM_INPUTS[endpoint]}, definitions)

@@ -39,10 +39,11 @@ import pandas as pd
 
 from inoflow.ard import ROW_KEY
 from inoflow.datacut import apply_data_cut
+from inoflow.derive import upstream_of
 from inoflow.endpoints import ENDPOINTS
-from inoflow.lineage import ROLES, domains_behind, upstream_of
+from inoflow.ingest import PROVENANCE
+from inoflow.lineage import ROLES, domains_behind
 
-PROVENANCE = ["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"]
 RAW_KEY = ["SRCFILE", "SRCSHEET", "SRCROW"]
 RAW_COLUMNS = ["SITEID", "RAWDOM", *PROVENANCE, "DIRECT", "SRCCOLS", "VALUES"]
 
