@@ -63,8 +63,19 @@ COLUMNS = [
     "DEATH_CAUSE",
 ]
 
-# One row per patient, PATIENT = position + 1:
-# (RESPONSE, RESPONSE_DAY, OS_DAYS, DEATH, DOR_DAYS, DOR_EVENT, RELAPSE, HSCT_DAY, VOD_DAY, DEATH_CAUSE)
+# One row per patient, PATIENT = position + 1, fields in the order of ROW_FIELDS
+ROW_FIELDS = (
+    "RESPONSE",
+    "RESPONSE_DAY",
+    "OS_DAYS",
+    "DEATH",
+    "DOR_DAYS",
+    "DOR_EVENT",
+    "RELAPSE",
+    "HSCT_DAY",
+    "VOD_DAY",
+    "DEATH_CAUSE",
+)
 # fmt: off
 ROWS: tuple[tuple, ...] = (
     ("CR", 40, 907, False, 256, True, True, None, None, None),
@@ -150,21 +161,7 @@ def italy_survival() -> pd.DataFrame:
     (``RESPONSE_DAY``, ``DOR_DAYS``, ``DOR_EVENT``, ``RELAPSE``) are missing (``<NA>``) for
     non-responders, ``HSCT_DAY`` / ``VOD_DAY`` when there was none, ``DEATH_CAUSE`` (None)
     for patients alive at last contact."""
-    raw = pd.DataFrame(
-        list(ROWS),
-        columns=[
-            "RESPONSE",
-            "RESPONSE_DAY",
-            "OS_DAYS",
-            "DEATH",
-            "DOR_DAYS",
-            "DOR_EVENT",
-            "RELAPSE",
-            "HSCT_DAY",
-            "VOD_DAY",
-            "DEATH_CAUSE",
-        ],
-    )
+    raw = pd.DataFrame(list(ROWS), columns=list(ROW_FIELDS))
     frame = pd.DataFrame(
         {
             "PATIENT": range(1, len(raw) + 1),

@@ -6,18 +6,26 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.parquet as pq
 
 from inoflow.config import Study, load_contract
 from inoflow.extract import process_extract
 from inoflow.pool import pool_domain
 
 
-def harmonise_cut(study: Study, extracts: Path, policy: str = "fail") -> dict[str, pd.DataFrame]:
-    """Every site's extracts -> canonical (contract) tables, one per raw domain, all sites pooled."""
+def harmonise_cut(
+    study: Study, extracts: Path, policy: str = "fail", read_dir: Path | None = None
+) -> dict[str, pd.DataFrame]:
+    """Every site's extracts -> canonical (contract) tables, one per raw domain, all sites pooled.
+    With ``read_dir``, each extract as read is also written to ``<read_dir>/<site>/<domain>.parquet``
+    (the workflow's ``ingest/``)."""
     canonical: dict[str, list[pd.DataFrame]] = {}
     for site in study.sites.values():
         for domain in site.domains:
             stages = process_extract(site, domain, extracts, policy)
+            if read_dir is not None:
+                (Path(read_dir) / site.site).mkdir(parents=True, exist_ok=True)
+                pq.write_table(stages.read, Path(read_dir) / site.site / f"{domain}.parquet")
             canonical.setdefault(domain, []).append(stages.harmonised)
     return {domain: pd.concat(parts, ignore_index=True) for domain, parts in canonical.items()}
 
@@ -45,14 +53,7 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
 
     out_dir = Path(out_dir)
     spec = study.cuts[cut]
-    canonical: dict[str, list[pd.DataFrame]] = {}
-    for site in study.sites.values():
-        for domain in site.domains:
-            stages = process_extract(site, domain, spec.extracts)
-            (out_dir / "ingest" / site.site).mkdir(parents=True, exist_ok=True)
-            pd.DataFrame(stages.read.to_pandas()).to_parquet(out_dir / "ingest" / site.site / f"{domain}.parquet")
-            canonical.setdefault(domain, []).append(stages.harmonised)
-    sdtm = build_common_model(study, {d: pd.concat(p, ignore_index=True) for d, p in canonical.items()})
+    sdtm = build_common_model(study, harmonise_cut(study, spec.extracts, read_dir=out_dir / "ingest"))
     definitions = yaml.safe_load(study.definitions.read_text(encoding="utf-8"))
     adam = derive_datasets(ADAM_SOURCES, sdtm, definitions, spec.cutoff)
     for folder, frames in (("sdtm", sdtm), ("adam", adam)):
