@@ -89,6 +89,7 @@ RECORD_KEYS = {
     "ADAE": ["USUBJID", "ASEQ"],
     "ADTTE": ["USUBJID", "PARAMCD"],
     "ADELIG": ["USUBJID", "SCRNID"],
+    "ADRU": ["USUBJID", "PARAMCD"],
 }
 """The variables that name a record in an error message."""
 
@@ -332,6 +333,12 @@ class ADSL(ADaMRecord):
     AGE: Series[pa.Int64] = pa.Field(
         nullable=True, ge=18, le=120, description="Age in completed years at the first dose (registry: adult patients)"
     )
+    AAGE: Series[float] = pa.Field(
+        nullable=True,
+        ge=18,
+        le=121,
+        description="Analysis age: years with decimals at the first dose where sent, else AGE",
+    )
     AGEU: Series[str] = pa.Field(isin=["YEARS"])
     AGEGR1: Series[str] = pa.Field(nullable=True, isin=[c["label"] for c in AGE_GROUPS])
     SEX: Series[str] = pa.Field(isin=SEX)
@@ -343,6 +350,9 @@ class ADSL(ADaMRecord):
     SALVLN: Series[pa.Int64] = pa.Field(ge=1, le=20, description="Salvage line of InO")
     SALVLNGR: Series[str] = pa.Field(nullable=True, isin=[c["label"] for c in SALVAGE_LINE_GROUPS])
     PRBLINA: Series[str] = pa.Field(isin=YN, description="Prior blinatumomab")
+    PRINDCT: Series[str] = pa.Field(
+        nullable=True, isin=YN, description="Prior standard induction chemotherapy (where the study collects it)"
+    )
     DIAGDT: Series[pa.DateTime] = pa.Field(description="Date of diagnosis of B-cell ALL")
     TRTSDT: Series[pa.DateTime] = pa.Field(nullable=True, description="First InO dose")
     TRTEDT: Series[pa.DateTime] = pa.Field(nullable=True, description="Last InO dose")
@@ -901,10 +911,44 @@ class ADELIG(ADaMDates):
         return listed == failed
 
 
+RESOURCE_PARAMS = [
+    "INOMG",
+    "INOVIAL",
+    "INOVIALS",
+    "INOWASTE",
+    "INOADM",
+    "CYCLES",
+    "WARDDAY",
+    "ICUDAY",
+    "RBCUNIT",
+    "PLTUNIT",
+    "HSCT",
+]  # inoflow.costs.PARAMS
+
+
+class ADRU(ADaMRecord):
+    """Resource use per subject and parameter for the cost assessment (src/inoflow/adam/adru.py)."""
+
+    PARAMN: Series[pa.Int64] = pa.Field(ge=1)
+    PARAMCD: Series[str] = pa.Field(isin=RESOURCE_PARAMS)
+    PARAM: Series[str]
+    AVAL: Series[float] = pa.Field(nullable=True, ge=0, description="Quantity (missing when a needed value is)")
+    SRCDOM: Series[str] = pa.Field(isin=["EX", "HO", "PR", "ADSL"])
+    SRCSEQS: Series[str] = pa.Field(nullable=True, description="--SEQ of the records counted, comma-separated")
+
+    key = unique_key("USUBJID", "PARAMCD", what="one record per subject and parameter")
+    param_text = one_value_per("PARAM", "PARAMCD")
+
+    @record_check("AVAL", "PARAMCD", error="HSCT is 0 or 1")
+    def hsct_is_a_flag(cls, df):  # noqa: N805
+        return (df["PARAMCD"] != "HSCT") | df["AVAL"].isna() | df["AVAL"].isin([0, 1])
+
+
 MODELS: dict[str, type[pa.DataFrameModel]] = {
     "ADSL": ADSL,
     "ADRS": ADRS,
     "ADAE": ADAE,
     "ADTTE": ADTTE,
     "ADELIG": ADELIG,
+    "ADRU": ADRU,
 }

@@ -7,6 +7,8 @@ ones a harmonised record must pass whatever site it came from; cross-domain plau
 
 from __future__ import annotations
 
+from typing import Optional
+
 import pandera.pandas as pa
 from pandera.typing import Series
 
@@ -119,9 +121,28 @@ class VS(Findings):
 
 
 class PR(SDTMRecord):
+    """Procedures: transplants (PRCAT HAEMATOPOIETIC STEM CELL TRANSPLANT) and, where a study
+    collects them, transfusions (PRCAT TRANSFUSION, units in PRDOSE)."""
+
     PRTRT: Series[str]
     PRCAT: Series[str]
     PRSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+    PRDOSE: Optional[Series[float]] = pa.Field(  # noqa: UP045 (pandera reads Optional, not X | None)
+        nullable=True, ge=1, le=20, description="Units transfused"
+    )
+
+
+class HO(SDTMRecord):
+    """Healthcare encounters: inpatient stays (where a study collects them, for resource use)."""
+
+    HOTERM: Series[str] = pa.Field(isin=["HOSPITAL", "INTENSIVE CARE UNIT"])
+    HOCAT: Series[str]
+    HOSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
+    HOENDTC: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE)
+
+    @pa.dataframe_check(error="a stay cannot end before it starts (HOENDTC < HOSTDTC)")
+    def ends_after_start(cls, df):  # noqa: N805
+        return df["HOENDTC"].isna() | (df["HOENDTC"] >= df["HOSTDTC"])
 
 
 class AE(SDTMRecord):
@@ -172,6 +193,7 @@ MODELS: dict[str, type[SDTMRecord]] = {
     "RS": RS,
     "VS": VS,
     "PR": PR,
+    "HO": HO,
     "AE": AE,
     "CM": CM,
     "DS": DS,

@@ -45,8 +45,8 @@ def test_misspelled_key_in_site_dialect_is_refused():
 
 def test_dialect_naming_an_unknown_contract_variable_is_refused():
     spec = site_spec()
-    spec["domains"]["patients"]["columns"]["Age"] = "AGE_YEARS"
-    with pytest.raises(ConfigError, match="'AGE_YEARS' is not a variable of the patients contract"):
+    spec["domains"]["patients"]["columns"]["Age"] = "AGE_IN_MONTHS"
+    with pytest.raises(ConfigError, match="'AGE_IN_MONTHS' is not a variable of the patients contract"):
         check_site_against_contract(spec, "IN02.yaml")
 
 
@@ -82,16 +82,15 @@ def test_reference_copies_are_current(name):
 
 
 def test_a_site_sending_one_workbook_for_every_domain_is_read_in_one_job():
-    from inoflow.config import Site, load_contract
+    from inoflow.config import Site
 
-    domains = list(load_contract().domains)
     india = load_config()["india"]
-    assert [s for s, site in india.sites.items() if site.sends_one_file(domains)] == ["IN01", "IN04"]
+    assert [s for s, site in india.sites.items() if site.sends_one_file()] == ["IN01", "IN04"]
     spec = site_spec("IN01")
-    spec["domains"]["labs"]["file"] = "IN01_labs.xlsx"  # one domain sent apart: a job per domain
-    assert not Site("IN01", PROJECT_ROOT, spec).sends_one_file(domains)
-    del spec["domains"]["labs"]  # a workbook without every domain: a job per domain
-    assert not Site("IN01", PROJECT_ROOT, spec).sends_one_file(domains)
+    del spec["domains"]["labs"]  # a workbook of fewer domains (another study's form): still one job
+    assert Site("IN01", PROJECT_ROOT, spec).sends_one_file()
+    spec["domains"]["assessments"]["file"] = "IN01_marrow.xlsx"  # one domain sent apart: a job per domain
+    assert not Site("IN01", PROJECT_ROOT, spec).sends_one_file()
 
 
 def test_sdtm_families_group_raw_domains_with_the_sdtm_domains_they_feed():
@@ -101,7 +100,9 @@ def test_sdtm_families_group_raw_domains_with_the_sdtm_domains_they_feed():
     assert families["patients"] == (["patients"], ["DM", "MH", "SC"])
     assert families["assessments_labs"] == (["assessments", "labs"], ["LB", "RS", "VS"])  # LB has both sources
     assert families["followup"] == (["followup"], ["DS", "DD"])
-    assert len(families) == 8
+    assert families["transplants_transfusions"] == (["transplants", "transfusions"], ["PR"])  # PR has both sources
+    assert families["hospitalisations"] == (["hospitalisations"], ["HO"])
+    assert len(families) == 9
     every_sdtm = sorted(d for _, sdtm in families.values() for d in sdtm)
     assert every_sdtm == sorted(load_contract().sdtm_domains())  # each SDTM domain in exactly one family
 

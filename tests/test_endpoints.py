@@ -12,7 +12,7 @@ from lifelines import KaplanMeierFitter
 from inoflow import ard as cards
 from inoflow.compare import compare, load_items
 from inoflow.config import PROJECT_ROOT
-from inoflow.derive import ADAM_SOURCES, derive_datasets
+from inoflow.derive import derive_datasets
 from inoflow.endpoints import ADAM_INPUTS, death, mrd, response, safety, survival
 from inoflow.notebook import build_ard
 from inoflow.report import render_table
@@ -32,7 +32,8 @@ def definitions(india):
 
 @pytest.fixture(scope="module")
 def adam(sdtm, definitions, india):
-    return derive_datasets(ADAM_SOURCES, sdtm, definitions, india.cuts["2023-04-30"].cutoff)
+    india_datasets = [n for e in BUILDERS for n in ADAM_INPUTS[e]]  # every dataset but resource use (ADRU)
+    return derive_datasets(india_datasets, sdtm, definitions, india.cuts["2023-04-30"].cutoff)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,13 @@ Builders (``ard_*``) mirror the cards/cardx functions of the same purpose:
 - :func:`ard_proportion_ci` ~ ``cardx::ard_proportion_ci`` (N, n, estimate, conf.low, conf.high, conf.level, method)
 - :func:`ard_continuous`   ~ ``cards::ard_continuous``   (N, mean, sd, median, p25, p75, min, max)
 - :func:`ard_survfit`      ~ ``cardx::ard_survival_survfit`` (time: n.risk, estimate, std.error, conf.low,
-  conf.high; prob 0.5: estimate, conf.low, conf.high; plus n, n.event, conf.type, variance)
+  conf.high; prob 0.5 (and any other ``probs``): estimate, conf.low, conf.high; plus n, n.event,
+  conf.type, variance)
+- :func:`ard_followup`     median follow-up by the reverse Kaplan-Meier method (as ``ard_survfit`` of
+  the censoring distribution: prob 0.5 with its interval, n, n.censored)
+- :func:`ard_median_ci`    the median with its distribution-free (order statistics) interval
+- :func:`ard_events`       ~ ``cards::ard_stack_hierarchical`` for one level: subjects with at least one
+  record of each term (n, N, p), N the population
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ import pandas as pd
 
 from inoflow.lineage import LINEAGE_KEY, lineage_frame, sources_of, subjects_of
 from inoflow.stats import km as kmlib
+from inoflow.stats import order as orderlib
 from inoflow.stats.proportion import METHOD as CP_METHOD
 from inoflow.stats.proportion import clopper_pearson
 
@@ -70,6 +77,8 @@ STAT_LABELS = {
     "n.event": "Number of Events",
     "conf.type": "CI Transform",
     "variance": "Variance Estimator",
+    "n.censored": "Number Censored",
+    "coverage": "Exact Coverage",
 }
 
 
@@ -274,9 +283,12 @@ def ard_survfit(
     variable_times: Sequence[float],
     group: tuple[str, str] | None = None,
     conf_level: float = 0.95,
+    probs: Sequence[float] = (0.5,),
 ) -> list[dict]:
-    """Kaplan-Meier estimates at ``variable_times`` (months), the median with its
-    Brookmeyer-Crowley interval, n and n.event, Greenwood variance, log-log transform.
+    """Kaplan-Meier estimates at ``variable_times`` (months), the quantiles ``probs`` (the median by
+    default; 0.25 and 0.75 for the quartiles) with their Brookmeyer-Crowley intervals, n and
+    n.event, Greenwood variance, log-log transform. The p-th quantile is the first time the curve
+    falls to 1 - p or below (midpoint where it is flat at exactly 1 - p), as R ``quantile.survfit``.
 
     ``data``: one row per subject with ``USUBJID``, ``MONTHS`` (time), ``EVENT`` (1 event,
     0 censored) and, for a BDS parameter, ``PARAMCD``. Lineage: every row has the fit's
@@ -320,17 +332,132 @@ def ard_survfit(
             {k: at[k] for k in ("n_risk", "estimate", "std_error", "conf_low", "conf_high")},
             lineage,
         )
-    median = kmlib.quantile(fit, 0.5)
-    rows += _rows(
-        output_id,
-        group,
-        "prob",
-        0.5,
-        "survival_survfit",
-        {"estimate": median["estimate"], "conf.low": median["conf_low"], "conf.high": median["conf_high"]},
-        {"population": population, "event": events, **sources},
-    )
+    for prob in probs:
+        q = kmlib.quantile(fit, prob)
+        rows += _rows(
+            output_id,
+            group,
+            "prob",
+            prob,
+            "survival_survfit",
+            {"estimate": q["estimate"], "conf.low": q["conf_low"], "conf.high": q["conf_high"]},
+            {"population": population, "event": events, **sources},
+        )
     return [_cardx_names(r) for r in rows]
+
+
+def ard_followup(
+    data: pd.DataFrame, output_id: str, group: tuple[str, str] | None = None, conf_level: float = 0.95
+) -> list[dict]:
+    """Median follow-up by the reverse Kaplan-Meier method (Schemper and Smith, 1996): the
+    Kaplan-Meier median of the censoring distribution (censorings as events, deaths censored;
+    :func:`inoflow.stats.km.reverse_km`), with its Brookmeyer-Crowley interval. ``data`` as for
+    :func:`ard_survfit`. Lineage: the population; the censored subjects are the "events"."""
+    time = np.asarray(data["MONTHS"], dtype=float)
+    event = np.asarray(data["EVENT"], dtype=int)
+    fit = kmlib.reverse_km(time, event, conf_level=conf_level, conf_type="log-log")
+    q = kmlib.quantile(fit, 0.5)
+    lineage = {"population": subjects_of(data), "event": subjects_of(data, event == 0), **sources_of(data)}
+    stats = {
+        "n": len(time),
+        "n.censored": int((event == 0).sum()),
+        "estimate": q["estimate"],
+        "conf.low": q["conf_low"],
+        "conf.high": q["conf_high"],
+        "conf.type": fit.conf_type,
+        "method": "Reverse Kaplan-Meier (censoring as the event)",
+    }
+    return _rows(output_id, group, "followup", 0.5, "survival_followup", stats, lineage)
+
+
+def ard_median_ci(
+    data: pd.DataFrame,
+    variable: str,
+    output_id: str,
+    by: str | None = None,
+    by_levels: Sequence | None = None,
+    conf_level: float = 0.95,
+) -> list[dict]:
+    """The median of ``variable`` with its distribution-free confidence interval from order
+    statistics (:func:`inoflow.stats.order.median_ci`), N and the exact coverage."""
+    rows = []
+    for group, part in _groups(data, by, by_levels):
+        numeric = pd.to_numeric(part[variable], errors="coerce")
+        ci = orderlib.median_ci(numeric.dropna().astype(float), conf_level)
+        stats = {
+            "N": int(numeric.notna().sum()),
+            "median": ci.median,
+            "conf.low": ci.conf_low,
+            "conf.high": ci.conf_high,
+            "conf.level": conf_level,
+            "coverage": ci.coverage,
+            "method": orderlib.METHOD,
+        }
+        lineage = {"value": subjects_of(part, numeric.notna()), **sources_of(part)}
+        rows += _rows(output_id, group, variable, None, "median_ci", stats, lineage)
+    return rows
+
+
+def ard_summary(
+    data: pd.DataFrame,
+    output_id: str,
+    variable: str,
+    stats: dict,
+    context: str,
+    group: tuple[str, str] | None = None,
+    numerator: Sequence[bool] | pd.Series | None = None,
+) -> list[dict]:
+    """Statistics computed elsewhere (``stats``: name -> number or text) as ARD rows of ``data``:
+    its subjects the denominator, those of ``numerator`` (a mask) the numerator."""
+    lineage = {"denominator": subjects_of(data), **sources_of(data)}
+    if numerator is not None:
+        lineage["numerator"] = subjects_of(data, numerator)
+    return _rows(output_id, group, variable, None, context, stats, lineage)
+
+
+def ard_events(
+    population: pd.DataFrame,
+    events: pd.DataFrame,
+    variable: str,
+    output_id: str,
+    levels: Sequence | None = None,
+    any_label: str | None = "ANY",
+) -> list[dict]:
+    """Subjects of ``population`` with at least one record in ``events`` (n, N, p), overall
+    (``variable_level`` ``any_label``) and for each level of ``variable`` (by default every level
+    present, most frequent first, then alphabetically). N is the population; records of subjects
+    outside it are not counted. Lineage: the population is the denominator, the subjects with a
+    record the numerator; ``population`` is tagged with the datasets of both frames
+    (:func:`inoflow.lineage.tag`), its subjects the source."""
+    ids = set(population["USUBJID"])
+    events = events[events["USUBJID"].isin(ids)]
+    total = int(population["USUBJID"].nunique())
+    if levels is None:
+        counts = events.groupby(variable)["USUBJID"].nunique()
+        levels = sorted(counts.index, key=lambda level: (-counts[level], str(level)))
+    sources = sources_of(population)
+    rows = []
+    selections = ([(any_label, events)] if any_label else []) + [
+        (level, events[events[variable] == level]) for level in levels
+    ]
+    for level, part in selections:
+        with_event = population["USUBJID"].isin(set(part["USUBJID"]))
+        n = int(with_event.sum())
+        lineage = {
+            "denominator": subjects_of(population),
+            "numerator": subjects_of(population, with_event),
+            **sources,
+        }
+        rows += _rows(
+            output_id,
+            None,
+            variable,
+            level,
+            "hierarchical",
+            {"n": n, "N": total, "p": n / total if total else np.nan},
+            lineage,
+        )
+    return rows
 
 
 def _cardx_names(row: dict) -> dict:

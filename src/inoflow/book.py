@@ -108,6 +108,7 @@ def assemble_book(
     out_excluded: str | None = None,
     publication_cut: str = "",
     tables_dirs: dict[str, str] | None = None,
+    definitions_text: str | None = None,
 ) -> pd.DataFrame:
     """Write the book and the comparison table; return the comparison. Each table carries the
     provenance footer its endpoint recorded (``tables/<endpoint>/provenance.json``)."""
@@ -152,7 +153,7 @@ def assemble_book(
                     report.render_table(ards[endpoint], output_id),
                     output_id,
                     spec["title"],
-                    footnote(spec),
+                    footnote(spec, definitions_text),
                     row_ids=report.cell_row_ids(ards[endpoint], output_id),
                     provenance=endpoint_footer,
                 )

@@ -51,12 +51,15 @@ def shown(value: float, check: str) -> str:
         "dec2pct": f"{100 * value:.2f}",
         "months1": f"{value:.1f}",
         "months0": f"{value:.0f}",
+        "dec1": f"{value:.1f}",
         "dec2": f"{value:.2f}",
     }[check]
 
 
 def _same(published, text: str, check: str) -> bool:
-    decimals = {"count": None, "pct1": 1, "pct0": 0, "dec2pct": 2, "months1": 1, "months0": 0, "dec2": 2}[check]
+    decimals = {"count": None, "pct1": 1, "pct0": 0, "dec2pct": 2, "months1": 1, "months0": 0, "dec1": 1, "dec2": 2}[
+        check
+    ]
     if text == "NE":
         return False
     if decimals is None:

@@ -143,12 +143,12 @@ class Site:
     def domain_spec(self, domain: str) -> dict[str, Any]:
         return self.spec["domains"][domain]
 
-    def sends_one_file(self, domains: list[str]) -> bool:
-        """True when the site sends exactly ``domains``, all in one file (a workbook of sheets).
+    def sends_one_file(self) -> bool:
+        """True when the site sends every domain it sends in one file (a workbook of sheets).
 
         Such a site's file is read in one job: any change to it changes every domain anyway.
         """
-        return sorted(self.domains) == sorted(domains) and len({self.domain_spec(d)["file"] for d in domains}) == 1
+        return len(self.domains) > 1 and len({self.domain_spec(d)["file"] for d in self.domains}) == 1
 
 
 @dataclass(frozen=True)
@@ -195,13 +195,51 @@ def load_site(path: str | Path, site_id: str | None = None, root: Path = PROJECT
     the already-checked files with ``check=False`` (the JSON-schema library is slow to import).
     """
     full = Path(path) if Path(path).is_absolute() else root / path
-    spec = read_yaml(full)
+    spec = with_template(read_yaml(full), full)
     if check:
         validate_against_schema(spec, "site", path)
         check_site_against_contract(spec, path)
     if site_id is not None and spec["site"] != site_id:
         raise ConfigError(f"{path}: declares site {spec['site']!r} but the study lists it as {site_id!r}")
     return Site(site=spec["site"], path=full, spec=spec)
+
+
+def with_template(spec: dict[str, Any], path: Path) -> dict[str, Any]:
+    """A site's dialect merged onto the shared dialect it ``extends`` (if any).
+
+    Many centres of one study export the study's own case report form alike; their layout is
+    written once (the template) and each site's file holds its id, name and what differs. The
+    site's keys override the template's, mapping by mapping (a domain the site redefines
+    replaces only the keys it names); "{site}" in a domain's file name becomes the site id.
+
+    >>> merged = {"defaults": {"decimal": ","}, "domains": {"patients": {"file": "{site}_pazienti.csv"}}}
+    >>> _merge(merged, {"domains": {"patients": {"encoding": "cp1252"}}})["domains"]["patients"]
+    {'file': '{site}_pazienti.csv', 'encoding': 'cp1252'}
+    """
+    template_name = spec.get("extends")
+    if not template_name:
+        return spec
+    template_path = (path.parent / template_name).resolve()
+    template = read_yaml(template_path)
+    if template.get("extends"):
+        raise ConfigError(f"{template_path}: a dialect template cannot itself extend another")
+    merged = _merge(template, {k: v for k, v in spec.items() if k != "extends"})
+    for domain in merged.get("domains", {}).values():
+        if isinstance(domain.get("file"), str):
+            domain["file"] = domain["file"].replace("{site}", str(merged.get("site", "")))
+    merged["extends"] = template_name
+    return merged
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """``override`` onto ``base``: nested mappings merged key by key, anything else replaced."""
+    out = {key: (dict(value) if isinstance(value, dict) else value) for key, value in base.items()}
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
 
 
 def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> None:

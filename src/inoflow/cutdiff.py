@@ -49,7 +49,7 @@ from inoflow.ard import ROW_KEY
 
 # Domains in the order a reader expects them (the contract's flow: screening, baseline,
 # treatment, assessments, events, follow-up); domains not listed follow alphabetically.
-DOMAIN_ORDER = ["IE", "DM", "MH", "SC", "EX", "LB", "RS", "VS", "PR", "AE", "CM", "DS", "DD"]
+DOMAIN_ORDER = ["IE", "DM", "MH", "SC", "EX", "LB", "RS", "VS", "PR", "HO", "AE", "CM", "DS", "DD"]
 
 # The natural key of each domain, from the contract's raw-domain keys:
 #   screening SCREEN_ID            -> IE: SITEID + screening number (the SCRNID test's result) + IETESTCD
@@ -60,7 +60,9 @@ DOMAIN_ORDER = ["IE", "DM", "MH", "SC", "EX", "LB", "RS", "VS", "PR", "AE", "CM"
 #                                     come from both the marrow assessment, LBSPEC BLOOD, and the labs
 #                                     sheet, LBSPEC empty, on the same day);
 #                                     RS, VS: USUBJID + --TESTCD + --DTC
-#   transplants SUBJID, HSCT_DATE  -> PR: USUBJID + PRCAT + PRSTDTC
+#   transplants SUBJID, HSCT_DATE and transfusions SUBJID, TRANSF_DATE, PRODUCT
+#                                  -> PR: USUBJID + PRCAT + PRSTDTC + PRTRT
+#   hospitalisations SUBJID, ADMIT_DATE -> HO: USUBJID + HOSTDTC
 #   adverse_events SUBJID, AE_TERM, AE_START -> AE: USUBJID + AETERM + AESTDTC
 #   conmeds SUBJID, CM_NAME, CM_START        -> CM: USUBJID + CMTRT + CMSTDTC
 #   followup SUBJID                -> DS: USUBJID + DSCAT + DSSCAT; DD: USUBJID + DDTESTCD
@@ -77,7 +79,8 @@ NATURAL_KEYS: dict[str, list[str]] = {
     "LB": ["USUBJID", "LBTESTCD", "LBSPEC", "LBDTC"],
     "RS": ["USUBJID", "RSTESTCD", "RSDTC"],
     "VS": ["USUBJID", "VSTESTCD", "VSDTC"],
-    "PR": ["USUBJID", "PRCAT", "PRSTDTC"],
+    "PR": ["USUBJID", "PRCAT", "PRSTDTC", "PRTRT"],
+    "HO": ["USUBJID", "HOSTDTC"],
     "AE": ["USUBJID", "AETERM", "AESTDTC"],
     "CM": ["USUBJID", "CMTRT", "CMSTDTC"],
     "DS": ["USUBJID", "DSCAT", "DSSCAT"],

@@ -24,6 +24,7 @@ CUT_DATES: dict[str, str] = {
     "VS": "VSDTC",
     "RS": "RSDTC",
     "PR": "PRSTDTC",
+    "HO": "HOSTDTC",
     "AE": "AESTDTC",
     "CM": "CMSTDTC",
     "DD": "DDDTC",

@@ -17,6 +17,8 @@ ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
     # they are used (inoflow.endpoints.safety), so a changed AE file does not rerun ADSL and ADTTE.
     "ADSL": {"sdtm": ["DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"], "adam": ["ADRS"]},
     "ADTTE": {"sdtm": ["DM", "EX", "DS", "PR", "CM"], "adam": ["ADSL", "ADRS"]},
+    # resource use for the cost assessment: InO administrations, stays, transfusions, HSCT
+    "ADRU": {"sdtm": ["DM", "EX", "HO", "PR"], "adam": ["ADSL"]},
 }
 
 
@@ -54,7 +56,7 @@ def derive(
 ) -> pd.DataFrame:
     """Derive one ADaM dataset from its declared sources, as known at the data cut-off
     (inoflow.datacut: records dated after ``cutoff`` are not part of the cut)."""
-    from inoflow.adam import adae, adelig, adrs, adsl, adtte
+    from inoflow.adam import adae, adelig, adrs, adru, adsl, adtte
     from inoflow.datacut import apply_data_cut
 
     sdtm = apply_data_cut(sdtm, cutoff)
@@ -69,4 +71,6 @@ def derive(
         return adsl.derive_adsl(sdtm, adam["ADRS"], definitions, cutoff)
     if name == "ADTTE":
         return adtte.derive_adtte(sdtm, adam["ADSL"], adam["ADRS"], definitions)
+    if name == "ADRU":
+        return adru.derive_adru(sdtm, adam["ADSL"], definitions)
     raise ValueError(f"no derivation for {name}; known: {sorted(ADAM_SOURCES)}")

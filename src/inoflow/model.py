@@ -61,8 +61,13 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
         part = builder(name, spec, table)
         part.insert(0, "USUBJID", make_usubjid(studyid, part["SITEID"], part["SUBJID"]))
         parts.append(part)
-    if not parts:
-        return pd.DataFrame(columns=["STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID"])
+    if not parts:  # no site of the study sends its sources: an empty domain with the model's columns
+        from inoflow.schemas.sdtm import MODELS
+
+        schema = MODELS[name].to_schema().columns if name in MODELS else {}
+        identifiers = ["STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID"]
+        columns = identifiers + [c for c in schema if c not in identifiers]
+        return pd.DataFrame({c: pd.Series(dtype=_empty_dtype(schema.get(c))) for c in columns})
     out = pd.concat(parts, ignore_index=True)
     out.insert(0, "STUDYID", studyid)
     out.insert(1, "DOMAIN", name)
@@ -76,6 +81,12 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
         out[column] = out[column].map(_iso).astype("object")
     log.info("%s: %d records for %d subjects", name, len(out), out["USUBJID"].nunique())
     return out
+
+
+def _empty_dtype(column) -> str:
+    """The pandas dtype of a pandera column, for an empty domain (text columns as object)."""
+    dtype = str(column.dtype) if column is not None and column.dtype is not None else "object"
+    return dtype if dtype in ("int64", "Int64", "float64") else "object"
 
 
 def _records(name: str, spec: dict, table: pd.DataFrame) -> pd.DataFrame:

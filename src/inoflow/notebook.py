@@ -40,16 +40,44 @@ DEFINITIONS = (
 )
 
 
-def build_ard(endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
-    """An endpoint's ARD (``inoflow.endpoints.<endpoint>.ard_rows``)."""
-    return finish(builder(endpoint).ard_rows(_tagged(adam), definitions))
+def endpoint_rows(
+    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict, output_ids: list[str] | None = None
+) -> list[dict]:
+    """An endpoint's ARD rows: from the study's analysis plan when its definitions declare one
+    (``analyses:``, :mod:`inoflow.endpoints.plan`), else from ``inoflow.endpoints.<endpoint>``.
+    ``output_ids`` default to the endpoint's outputs in the catalogue (config/reference/outputs.yaml)."""
+    if uses_plan(endpoint, definitions, output_ids):
+        from inoflow.endpoints import plan
+
+        if output_ids is None:
+            output_ids = report.endpoint_outputs(definitions["study"], endpoint)
+        return plan.ard_rows(_tagged(adam), definitions, output_ids)
+    return builder(endpoint).ard_rows(_tagged(adam), definitions)
+
+
+def uses_plan(endpoint: str, definitions: dict, output_ids: list[str] | None = None) -> bool:
+    """True when the study's analysis plan declares every output of the endpoint (an endpoint
+    whose outputs need their own computation, as the cost assessment, keeps its module)."""
+    plan = definitions.get("analyses")
+    if not plan:
+        return False
+    if output_ids is None:
+        output_ids = report.endpoint_outputs(definitions["study"], endpoint)
+    return all(o in plan for o in output_ids)
+
+
+def build_ard(
+    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict, output_ids: list[str] | None = None
+) -> pd.DataFrame:
+    """An endpoint's ARD (:func:`endpoint_rows`)."""
+    return finish(endpoint_rows(endpoint, adam, definitions, output_ids))
 
 
 def build_ard_with_lineage(
-    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict
+    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict, output_ids: list[str] | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """An endpoint's ARD and its lineage table (the subjects behind each ARD row)."""
-    return finish_with_lineage(builder(endpoint).ard_rows(_tagged(adam), definitions))
+    return finish_with_lineage(endpoint_rows(endpoint, adam, definitions, output_ids))
 
 
 def _tagged(adam: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
@@ -89,9 +117,12 @@ def disposition_boxes(ard: pd.DataFrame, definitions: dict) -> list[tuple[str, s
     ]
 
 
-def footnote(spec: dict) -> str:
+def footnote(spec: dict, definitions_text: str | None = None) -> str:
+    """A table's footnote: its population, the definitions it applies (the study's own
+    ``footnote`` text from its definitions file, else the Indian study's) and the methods."""
     population = POPULATIONS.get(spec.get("population", ""), "")
-    return " ".join(p for p in (f"Population: {population}." if population else "", DEFINITIONS, METHODS) if p)
+    parts = (f"Population: {population}." if population else "", definitions_text or DEFINITIONS, METHODS)
+    return " ".join(p for p in parts if p)
 
 
 def run_endpoint(
@@ -113,7 +144,7 @@ def run_endpoint(
     figures (PNG + SVG), each HTML table and figure with its provenance footer."""
     adam = _tagged({name: pd.read_parquet(path) for name, path in adam_paths.items()})
     definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
-    ard, lineage = build_ard_with_lineage(endpoint, adam, definitions)
+    ard, lineage = build_ard_with_lineage(endpoint, adam, definitions, output_ids)
     Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
     ard.to_parquet(ard_path, index=False)
     lineage.to_parquet(lineage_path, index=False)
@@ -133,12 +164,16 @@ def run_endpoint(
     tables = Path(tables_dir)
     for output_id in output_ids:
         spec = outputs[output_id]
-        report.write_table(ard, output_id, spec["title"], footnote(spec), tables, provenance.footer())
+        report.write_table(
+            ard, output_id, spec["title"], footnote(spec, definitions.get("footnote")), tables, provenance.footer()
+        )
         result.tables[output_id] = report.render_table(ard, output_id)
     report.write_provenance(provenance, tables / "provenance.json")
     figures = Path(figures_dir)
     figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure
-    if endpoint == "survival":
+    if uses_plan(endpoint, definitions, output_ids):
+        result.figures += plan_figures(adam, definitions, output_ids, ard, figures, provenance.short_footer())
+    elif endpoint == "survival":
         survival = builder("survival")
         grid = survival.FIGURE_GRID_MONTHS
         for paramcd, output_id, title in (
@@ -163,7 +198,7 @@ def run_endpoint(
                 figures / f"KM_{paramcd}",
                 footer=provenance.short_footer(),
             )
-    if endpoint == "response":
+    if endpoint == "response" and not definitions.get("analyses"):  # India's Figure 1
         result.figures += report.flow_figure(
             disposition_boxes(ard, definitions),
             figures / "F1_disposition",
@@ -171,3 +206,30 @@ def run_endpoint(
             footer=provenance.short_footer(),
         )
     return result
+
+
+def plan_figures(
+    adam: dict[str, pd.DataFrame],
+    definitions: dict,
+    output_ids: list[str],
+    ard: pd.DataFrame,
+    figures: Path,
+    footer: str,
+) -> list[Path]:
+    """The Kaplan-Meier figures an analysis plan asks for (``figure:`` of a ``km`` analysis)."""
+    from inoflow.endpoints import plan
+
+    written: list[Path] = []
+    for output_id, spec in plan.figures_of(definitions, output_ids):
+        data = plan.analysis_data(adam, spec, definitions)
+        written += report.km_figure(
+            data["MONTHS"],
+            data["EVENT"],
+            ard,
+            output_id,
+            spec["figure"]["title"],
+            spec["figure"]["grid"],
+            figures / f"KM_{spec['paramcd']}",
+            footer=footer,
+        )
+    return written

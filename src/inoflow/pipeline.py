@@ -47,22 +47,25 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
     ``<endpoint>.lineage.parquet``): what :mod:`inoflow.trace` reads, without a Snakemake run."""
     import yaml
 
-    from inoflow.derive import ADAM_SOURCES, derive_datasets
-    from inoflow.endpoints import ADAM_INPUTS, ENDPOINTS
+    from inoflow.derive import derive_datasets
+    from inoflow.endpoints import ADAM_INPUTS
     from inoflow.notebook import build_ard_with_lineage
+    from inoflow.report import study_endpoints
 
     out_dir = Path(out_dir)
     spec = study.cuts[cut]
     sdtm = build_common_model(study, harmonise_cut(study, spec.extracts, read_dir=out_dir / "ingest"))
     definitions = yaml.safe_load(study.definitions.read_text(encoding="utf-8"))
-    adam = derive_datasets(ADAM_SOURCES, sdtm, definitions, spec.cutoff)
+    endpoints = study_endpoints(study.study)
+    adam = derive_datasets([n for e in endpoints for n in ADAM_INPUTS[e]], sdtm, definitions, spec.cutoff)
     for folder, frames in (("sdtm", sdtm), ("adam", adam)):
         (out_dir / folder).mkdir(parents=True, exist_ok=True)
         for name, frame in frames.items():
             frame.to_parquet(out_dir / folder / f"{name}.parquet", index=False)
     (out_dir / "ard").mkdir(parents=True, exist_ok=True)
-    for endpoint in ENDPOINTS:
-        ard, lineage = build_ard_with_lineage(endpoint, {n: adam[n] for n in ADAM_INPUTS[endpoint]}, definitions)
+    for endpoint, output_ids in endpoints.items():
+        inputs = {n: adam[n] for n in ADAM_INPUTS[endpoint]}
+        ard, lineage = build_ard_with_lineage(endpoint, inputs, definitions, output_ids)
         ard.to_parquet(out_dir / "ard" / f"{endpoint}.parquet", index=False)
         lineage.to_parquet(out_dir / "ard" / f"{endpoint}.lineage.parquet", index=False)
     return out_dir

@@ -75,7 +75,32 @@ VARIABLE_LABELS = {
     "ICPHTKI": "Excluded: Ph-positive without failure of at least one TKI",
     "LTFUWIN": "Lost to follow-up (months after first dose)",
     "time": "Kaplan-Meier estimate at month",
-    "prob": "Median (months)",
+    "prob": "Median or quantile (months), at probability",
+    "followup": "Median follow-up (months, reverse Kaplan-Meier)",
+    "AAGE": "Age at the first dose (years)",
+    "PRIORLN": "Previous lines of therapy",
+    "PRINDCT": "Prior standard induction chemotherapy",
+    "PRBLINA": "Prior blinatumomab",
+    "PHSTAT": "Philadelphia chromosome",
+    "AEDECOD": "Grade >= 3 adverse event (preferred term)",
+    "AEGROUP": "Grade >= 3 adverse events, group",
+    "AETOXGR": "Worst grade",
+    "SCENARIO": "Scenario",
+    "cost_table": "Unit-cost table",
+    "INOMG": "InO administered (mg)",
+    "INOVIAL": "InO vials, no vial sharing",
+    "INOVIALS": "InO vial-equivalents, vial sharing",
+    "INOWASTE": "InO wasted, no vial sharing (mg)",
+    "INOADM": "InO administrations",
+    "CYCLES": "InO cycles",
+    "WARDDAY": "Inpatient ward days",
+    "ICUDAY": "Intensive care unit days",
+    "RBCUNIT": "Red blood cell units",
+    "PLTUNIT": "Platelet units",
+    "HSCT": "Allogeneic HSCT",
+    "TOTAL": "Total cost per patient",
+    "COSTPCYC": "Cost per cycle (per patient)",
+    "COSTPRSP": "Cost per responder (cohort total / responders)",
     "crude_alive": "Crude proportion known alive at month",
     "..ard_survfit..": "Patients (events)",
 }
@@ -85,6 +110,16 @@ def load_outputs(study: str) -> dict:
     """Output id -> {title, population} from the output catalogue."""
     outputs = yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["outputs"]
     return {output_id: repair_flow_title(spec) for output_id, spec in outputs.items()}
+
+
+def study_endpoints(study: str) -> dict[str, list[str]]:
+    """A study's endpoints and the output ids of each, from the output catalogue."""
+    return dict(yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["endpoints"])
+
+
+def endpoint_outputs(study: str, endpoint: str) -> list[str]:
+    """The output ids of one endpoint of a study, from the output catalogue."""
+    return list(study_endpoints(study)[endpoint])
 
 
 def repair_flow_title(spec: dict) -> dict:
@@ -117,7 +152,13 @@ def cell_text(block: pd.DataFrame) -> str:
     s, context = _stats(block), block["context"].iloc[0]
     if context == "proportion_ci":
         return f"{s['n']}/{s['N']} ({s['estimate']}%) [95% CI {s['conf.low']}-{s['conf.high']}]"
-    if context in ("categorical", "crude_proportion"):
+    if context == "median_ci":
+        return f"{s['median']} (95% CI {s['conf.low']}-{s['conf.high']}, distribution-free); N {s['N']}"
+    if context == "survival_followup":
+        return f"{s['estimate']} (95% CI {s['conf.low']}-{s['conf.high']}); {s['n.censored']} censored of {s['n']}"
+    if context == "cost_per_responder":
+        return f"{s['estimate']} ({s['total']} / {s['n']} responders of {s['N']})"
+    if context in ("categorical", "crude_proportion", "hierarchical"):
         return f"{s['n']}/{s['N']} ({s['p']}%)"
     if context == "continuous":
         return f"N {s['N']}; mean {s['mean']} (SD {s['sd']}); median {s['median']} (Q1-Q3 {s['p25']}-{s['p75']}); range {s['min']}-{s['max']}"
@@ -253,7 +294,9 @@ def km_figure(
     rows = ard[(ard["output_id"] == output_id) & ard["group1"].isna()]
     at_risk = rows[(rows["variable"] == "time") & (rows["stat_name"] == "n.risk")]
     risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
-    median = rows[(rows["variable"] == "prob") & (rows["stat_name"] == "estimate")]["stat"]
+    median = rows[
+        (rows["variable"] == "prob") & (rows["variable_level"].astype(float) == 0.5) & (rows["stat_name"] == "estimate")
+    ]["stat"]
     median_value = float(median.iloc[0]) if len(median) else float("nan")
 
     plt = pyplot()

@@ -176,12 +176,28 @@ def sites_pattern(sites):
     return "|".join(sorted(sites)) or "(?!)"
 
 
-WORKBOOK_SITES = [
-    s
-    for study in STUDIES.values()
-    for s, site in study.sites.items()
-    if site.sends_one_file(CONTRACT.domains)
-]
+def workbook_rule_sets():
+    """Sites sending one workbook, grouped by the domains their workbook holds (a rule's outputs
+    are fixed, so each set of domains has its own rule): rule name -> (domains, sites). The
+    first set, in order of site id, is ``ingest_validate_harmonise_workbook``, the next ones
+    ``ingest_validate_harmonise_workbook_2`` and so on."""
+    sets = {}
+    for study in STUDIES.values():
+        for s, site in sorted(study.sites.items()):
+            if site.sends_one_file():
+                domains = tuple(d for d in CONTRACT.domains if d in site.domains)
+                sets.setdefault(domains, []).append(s)
+    names = ["ingest_validate_harmonise_workbook"] + [
+        f"ingest_validate_harmonise_workbook_{k}" for k in range(2, len(sets) + 1)
+    ]
+    return {
+        name: (list(domains), sites)
+        for name, (domains, sites) in zip(names, sets.items())
+    }
+
+
+WORKBOOK_RULES = workbook_rule_sets()
+WORKBOOK_SITES = [s for _, sites in WORKBOOK_RULES.values() for s in sites]
 FILE_PER_DOMAIN_SITES = [
     s for study in STUDIES.values() for s in study.sites if s not in WORKBOOK_SITES
 ]
@@ -239,6 +255,12 @@ def definitions_file(wildcards):
     return rel(study_of(wildcards).definitions)
 
 
+def definitions_footnote(wildcards):
+    """The definitions text a study's tables carry (``footnote`` of its definitions file)."""
+    path = study_of(wildcards).definitions
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("footnote", "")
+
+
 def get_adam_sources(wildcards):
     """The SDTM domains and upstream ADaM datasets one derivation reads (inoflow.derive)."""
     sources = ADAM_SOURCES[wildcards.adam]
@@ -247,6 +269,8 @@ def get_adam_sources(wildcards):
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in sources["sdtm"]],
         "adam": [f"{base}/adam/{name}.parquet" for name in sources["adam"]],
         "definitions": definitions_file(wildcards),
+        # resource use counts vials of the size the cost table prices
+        **(cost_table_file(wildcards) if wildcards.adam == "ADRU" else {}),
     }
 
 
@@ -268,7 +292,19 @@ def get_endpoint_inputs(wildcards):
         ],
         "definitions": definitions_file(wildcards),
         "catalogue": "config/reference/outputs.yaml",
+        **cost_table_of(wildcards),
     }
+
+
+def cost_table_of(wildcards):
+    """The cost endpoint's unit-cost table (the other endpoints: none)."""
+    return cost_table_file(wildcards) if wildcards.endpoint == "costs" else {}
+
+
+def cost_table_file(wildcards):
+    """The study's unit-cost table (``cost_table`` of its definitions), as a named input."""
+    path = study_of(wildcards).definitions
+    return {"costs": yaml.safe_load(Path(path).read_text(encoding="utf-8"))["cost_table"]}
 
 
 def get_notebook_parameters(wildcards, output):

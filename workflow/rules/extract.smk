@@ -32,24 +32,29 @@ rule ingest_validate_harmonise:
         "../../scripts/process_extract.py"
 
 
-rule ingest_validate_harmonise_workbook:
-    input:
-        unpack(get_workbook),
-        shared=SHARED_CONFIG + VOCABULARIES + [DEIDENTIFICATION],
-    output:
-        **stage_outputs(*CONTRACT.domains),
-    log:
-        cut_path("logs", "ingest_validate_harmonise", "{site}", "workbook.log"),
-    wildcard_constraints:
-        site=sites_pattern(WORKBOOK_SITES),
-    cache: "omit-software"
-    priority: PRIORITY["workbook"]
-    conda:
-        "../../envs/inoflow.yaml"
-    params:
-        study_config=study_config,
-        policy=validation_policy,
-        domains=list(CONTRACT.domains),
-        code=CODE["extract"],
-    script:
-        "../../scripts/process_extract.py"
+# One rule per set of domains sent in one workbook (common.smk, WORKBOOK_RULES).
+for workbook_rule, (workbook_domains, workbook_sites) in WORKBOOK_RULES.items():
+
+    rule:
+        name:
+            workbook_rule
+        input:
+            unpack(get_workbook),
+            shared=SHARED_CONFIG + VOCABULARIES + [DEIDENTIFICATION],
+        output:
+            **stage_outputs(*workbook_domains),
+        log:
+            cut_path("logs", "ingest_validate_harmonise", "{site}", "workbook.log"),
+        wildcard_constraints:
+            site=sites_pattern(workbook_sites),
+        cache: "omit-software"
+        priority: PRIORITY["workbook"]
+        conda:
+            "../../envs/inoflow.yaml"
+        params:
+            study_config=study_config,
+            policy=validation_policy,
+            domains=list(workbook_domains),
+            code=CODE["extract"],
+        script:
+            "../../scripts/process_extract.py"

@@ -1,8 +1,8 @@
 """ADSL: one record per subject, every variable by a named ``derive_var_*`` / ``derive_vars_*``
 function citing the definition it applies.
 
-Variables: STUDYID, USUBJID, SUBJID, SITEID, DCUTDT, AGE, AGEU, AGEGR1, SEX, PHSTAT, TKIFAILN,
-CD22PCT, DISSTAT, PRIORLN, SALVLN, SALVLNGR, PRBLINA, DIAGDT, TRTSDT, TRTEDT, NCYCLES, C1DOSE,
+Variables: STUDYID, USUBJID, SUBJID, SITEID, DCUTDT, AGE, AAGE, AGEU, AGEGR1, SEX, PHSTAT, TKIFAILN,
+CD22PCT, DISSTAT, PRIORLN, SALVLN, SALVLNGR, PRBLINA, PRINDCT, DIAGDT, TRTSDT, TRTEDT, NCYCLES, C1DOSE,
 DOSECAT, DOSEMODFL, BLBLAST, BURDEN, EMDBLFL, BESTRSP, RESPFL, RESPDT, CYCRESP, MRDNEGFL,
 HSCTFL, HSCTDT, HSCT1CFL, CMFL, DTHFL, DTHDT, DTHCAUS, LSTALVDT, EOSSTT, LTFUWIN, POSTBLFL,
 FASFL, SAFFL, RESPPOPFL.
@@ -42,6 +42,7 @@ COLUMNS = [
     "SITEID",
     "DCUTDT",
     "AGE",
+    "AAGE",
     "AGEU",
     "AGEGR1",
     "SEX",
@@ -53,6 +54,7 @@ COLUMNS = [
     "SALVLN",
     "SALVLNGR",
     "PRBLINA",
+    "PRINDCT",
     "DIAGDT",
     "TRTSDT",
     "TRTEDT",
@@ -92,6 +94,8 @@ SC_VARIABLES = {  # SCTESTCD -> (ADSL variable, numeric)
     "PRIORLN": ("PRIORLN", True),
     "SALVLN": ("SALVLN", True),
     "PRBLINA": ("PRBLINA", False),
+    "PRINDCT": ("PRINDCT", False),
+    "AGEYRS": ("AGEYRS", True),
 }
 
 
@@ -128,6 +132,25 @@ def derive_var_age(dm: pd.DataFrame, trtsdt: pd.Series, definitions: dict) -> pd
     imputed = (start.dt.year - birth.dt.year - before_birthday.astype(int)).where(birth.notna() & start.notna())
     sent = pd.to_numeric(dm["AGE"], errors="coerce")
     return sent.where(sent.notna(), imputed).astype("Int64").set_axis(dm.index)
+
+
+def derive_var_aage(age: pd.Series, age_years: pd.Series) -> pd.Series:
+    """AAGE, analysis age in years with decimals at the first dose: as sent (SC AGEYRS, contract
+    "Age at the first InO dose in years with decimals") where the site sends it, else AGE.
+
+    The Italian abstract reports "the median age at the start of IO treatment was 52.7 years".
+
+    >>> derive_var_aage(pd.Series([52, 40], dtype="Int64"), pd.Series([52.7, None])).tolist()
+    [52.7, 40.0]
+    """
+    exact = pd.to_numeric(age_years, errors="coerce").astype("float64")
+    return exact.where(exact.notna(), pd.to_numeric(age, errors="coerce").astype("float64"))
+
+
+def age_from_years(age: pd.Series, age_years: pd.Series) -> pd.Series:
+    """AGE in completed years where only the age with decimals was sent: its whole part."""
+    whole = pd.to_numeric(age_years, errors="coerce").astype("float64").apply(lambda v: v // 1)
+    return age.where(age.notna(), whole.astype("Int64"))
 
 
 def derive_var_agegr1(age: pd.Series, definitions: dict) -> pd.Series:
@@ -438,6 +461,9 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], adrs: pd.DataFrame, definitions: 
     adsl["AGEGR1"] = derive_var_agegr1(adsl["AGE"], definitions)
     adsl["SEX"] = dm["SEX"]
     adsl = _by_subject(adsl, derive_vars_sc(sdtm["SC"]))
+    adsl["AGE"] = age_from_years(adsl["AGE"], adsl["AGEYRS"])
+    adsl["AGEGR1"] = derive_var_agegr1(adsl["AGE"], definitions)
+    adsl["AAGE"] = derive_var_aage(adsl["AGE"], adsl["AGEYRS"])
     adsl["SALVLNGR"] = derive_var_salvlngr(adsl["SALVLN"], definitions)
     adsl = _by_subject(adsl, derive_var_diagdt(sdtm["MH"]))
     adsl = _by_subject(adsl, trt)
@@ -459,6 +485,6 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], adrs: pd.DataFrame, definitions: 
         adsl[column] = to_date(adsl[column])
     for column in ("AGE", "TKIFAILN", "PRIORLN", "SALVLN", "NCYCLES", "CYCRESP"):
         adsl[column] = pd.to_numeric(adsl[column], errors="coerce").astype("Int64")
-    for column in ("CD22PCT", "C1DOSE", "BLBLAST"):
+    for column in ("AAGE", "CD22PCT", "C1DOSE", "BLBLAST"):
         adsl[column] = pd.to_numeric(adsl[column], errors="coerce").astype("float64")
     return tidy(adsl[COLUMNS])

@@ -6,7 +6,7 @@ ARD rows of its outputs with the subjects behind each (``inoflow.ard.finish`` ma
 ``inoflow.ard.finish_with_lineage`` the ARD and its lineage table; ``inoflow.notebook.build_ard``).
 """
 
-ENDPOINTS = ("response", "mrd", "survival", "safety", "death")
+ENDPOINTS = ("response", "mrd", "survival", "safety", "death", "costs")
 
 # The ADaM datasets each endpoint reads (rules declare exactly these as inputs).
 ADAM_INPUTS = {
@@ -15,6 +15,7 @@ ADAM_INPUTS = {
     "survival": ["ADSL", "ADTTE"],
     "safety": ["ADSL", "ADAE"],
     "death": ["ADSL", "ADAE"],
+    "costs": ["ADSL", "ADRU"],  # the cost assessment (studies whose sites send resource use)
 }
 
 SALVAGE_LEVELS = ["1", "2", ">=3"]
