@@ -331,7 +331,7 @@ class ADSL(ADaMRecord):
 
     DCUTDT: Series[pa.DateTime] = pa.Field(description="Data cut-off date")
     AGE: Series[pa.Int64] = pa.Field(
-        nullable=True, ge=18, le=120, description="Age in completed years at the first dose (registry: adult patients)"
+        ge=18, le=120, description="Age in completed years at the first dose (registry: adult patients)"
     )
     AAGE: Series[float] = pa.Field(
         nullable=True,

@@ -40,6 +40,14 @@ from inoflow.stats.proportion import clopper_pearson
 # the columns that identify a result within an output (cards' grouping and variable columns)
 ROW_KEY = ["group1", "group1_level", "group2", "group2_level", "variable", "variable_level"]
 
+
+def display_row_keys(rows: pd.DataFrame) -> pd.Series:
+    """The row of a displayed table each ARD row belongs to: its row key and its analysis
+    (``context``), so that two analyses of one variable (the median with its interval and the
+    summary statistics of age) are two table rows."""
+    return rows[[*ROW_KEY, "context"]].fillna("").astype(str).agg("|".join, axis=1)
+
+
 ARD_COLUMNS = [
     "ard_row_id",
     "output_id",
@@ -83,22 +91,26 @@ STAT_LABELS = {
 
 
 def _fmt(stat_name: str, value, context: str, variable: str) -> str:
-    """Display text of one statistic: counts whole, proportions as percentages to 1 decimal,
-    times in months to 1 decimal, standard errors to 4 decimals."""
+    """Display text of one statistic: counts whole; proportions and survival probabilities as
+    percentages to 1 decimal; times in months and the median with its order-statistic interval
+    to 1 decimal; standard errors to 4 decimals; other numbers (summaries, costs) to 2 decimals."""
     if isinstance(value, str):
         return value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NE"
     value = float(value)
-    if stat_name in ("n", "N", "n.risk", "n.event"):
+    if stat_name in ("n", "N", "n.risk", "n.event", "n.censored"):
         return str(int(value))
     if stat_name == "conf.level":
         return f"{100 * value:g}%"
     if stat_name == "std.error":
         return f"{value:.4f}"
-    if stat_name == "p" or (stat_name in ("estimate", "conf.low", "conf.high") and variable != "prob"):
+    probability = context == "proportion_ci" or (context == "survival_survfit" and variable != "prob")
+    if stat_name == "p" or (stat_name in ("estimate", "conf.low", "conf.high") and probability):
         return f"{100 * value:.1f}"
-    return f"{value:.1f}" if context == "survival_survfit" else f"{value:.2f}"
+    if stat_name == "coverage":
+        return f"{100 * value:.2f}%"
+    return f"{value:.1f}" if context in ("survival_survfit", "survival_followup", "median_ci") else f"{value:.2f}"
 
 
 def _rows(output_id: str, group, variable: str, level, context: str, stats: dict, lineage: dict) -> list[dict]:
@@ -406,13 +418,15 @@ def ard_summary(
     context: str,
     group: tuple[str, str] | None = None,
     numerator: Sequence[bool] | pd.Series | None = None,
+    level: str | None = None,
 ) -> list[dict]:
-    """Statistics computed elsewhere (``stats``: name -> number or text) as ARD rows of ``data``:
-    its subjects the denominator, those of ``numerator`` (a mask) the numerator."""
+    """Statistics computed elsewhere (``stats``: name -> number or text) as ARD rows of ``data``
+    (for ``variable`` at ``level``): its subjects the denominator, those of ``numerator`` (a mask)
+    the numerator."""
     lineage = {"denominator": subjects_of(data), **sources_of(data)}
     if numerator is not None:
         lineage["numerator"] = subjects_of(data, numerator)
-    return _rows(output_id, group, variable, None, context, stats, lineage)
+    return _rows(output_id, group, variable, level, context, stats, lineage)
 
 
 def ard_events(

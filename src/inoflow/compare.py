@@ -28,8 +28,12 @@ def load_items(study: str, folder: Path = PROJECT_ROOT / "config" / "reference")
 
 
 def select(ard: pd.DataFrame, item: dict) -> pd.Series:
-    """The one ARD row an item points at (unnamed key columns must be empty)."""
+    """The one ARD row an item points at (unnamed key columns must be empty; ``context`` picks
+    between analyses of one variable giving the same statistic, as a median with its CI and the
+    median of a summary)."""
     rows = ard[(ard["output_id"] == item["output_id"]) & (ard["stat_name"] == item["stat_name"])]
+    if "context" in item:
+        rows = rows[rows["context"] == item["context"]]
     for column in KEY_COLUMNS:
         if column in item:
             rows = rows[rows[column].astype(str) == str(item[column])]

@@ -61,14 +61,17 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
         part = builder(name, spec, table)
         part.insert(0, "USUBJID", make_usubjid(studyid, part["SITEID"], part["SUBJID"]))
         parts.append(part)
-    if not parts:  # no site of the study sends its sources: an empty domain with the model's columns
-        from inoflow.schemas.sdtm import MODELS
-
-        schema = MODELS[name].to_schema().columns if name in MODELS else {}
-        identifiers = ["STUDYID", "DOMAIN", "USUBJID", "SUBJID", "SITEID"]
-        columns = identifiers + [c for c in schema if c not in identifiers]
-        return pd.DataFrame({c: pd.Series(dtype=_empty_dtype(schema.get(c))) for c in columns})
+    if not parts:  # no site of the study sends its sources: empty, with the columns it would have
+        raw_domain = contract.sources_of(name)[0]
+        spec = contract.domains[raw_domain]["sdtm"][name]
+        builder = {"record": _records, "findings": _findings, "long": _long}[spec["kind"]]
+        part = builder(name, spec, _empty_canonical(raw_domain))
+        part.insert(0, "USUBJID", pd.Series(dtype="object"))
+        parts.append(part)
     out = pd.concat(parts, ignore_index=True)
+    for column, spec in _model_columns(name).items():  # a variable no site of the study sends: empty
+        if column not in out.columns and column not in PROVENANCE_OUT:
+            out[column] = pd.Series(index=out.index, dtype=_empty_dtype(spec))
     out.insert(0, "STUDYID", studyid)
     out.insert(1, "DOMAIN", name)
     dtc = [c for c in out.columns if c.endswith("DTC")]
@@ -79,8 +82,29 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
     out = out[front + PROVENANCE_OUT]
     for column in dtc:
         out[column] = out[column].map(_iso).astype("object")
+    if out.empty:  # the model's types, as a filled domain has them
+        for column, spec in {**_model_columns(name), "SRCROW": None}.items():
+            out[column] = out[column].astype("Int64" if column in ("SRCROW", f"{name}SEQ") else _empty_dtype(spec))
     log.info("%s: %d records for %d subjects", name, len(out), out["USUBJID"].nunique())
     return out
+
+
+def _empty_canonical(raw_domain: str) -> pd.DataFrame:
+    """A harmonised table of a raw domain with no rows: SITEID, its contract variables with the
+    values as sent (``__ORIG``, ``__ORIGU``) and standardised terms (``__STD``), the provenance."""
+    variables = load_contract().variables(raw_domain)
+    columns = ["SITEID", *variables]
+    columns += [f"{v}{suffix}" for v in variables for suffix in ("__ORIG", "__ORIGU", "__STD")]
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in [*columns, *PROVENANCE_OUT]})
+
+
+def _model_columns(name: str) -> dict:
+    """The columns of a domain's pandera model (schemas/sdtm.py), by name."""
+    from inoflow.schemas.sdtm import MODELS
+
+    identifiers = {"STUDYID", "DOMAIN", "USUBJID"}
+    columns = MODELS[name].to_schema().columns if name in MODELS else {}
+    return {c: spec for c, spec in columns.items() if c not in identifiers}
 
 
 def _empty_dtype(column) -> str:

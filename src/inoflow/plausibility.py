@@ -93,7 +93,7 @@ def check_plausibility(
         if spec["type"] != "date" or variable not in harmonised.columns:
             continue
         dates = pd.to_datetime(harmonised[variable], errors="coerce")
-        future = dates.notna() & (dates.dt.date > today)
+        future = dates.notna() & (dates > pd.Timestamp(today))  # an all-empty column stays datetime64
         found(
             future,
             variable,

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from inoflow.ard import ROW_KEY as GROUP_COLUMNS
+from inoflow.ard import display_row_keys
 from inoflow.config import PROJECT_ROOT
 from inoflow.stats import km as kmlib
 
@@ -87,6 +87,14 @@ VARIABLE_LABELS = {
     "AETOXGR": "Worst grade",
     "SCENARIO": "Scenario",
     "cost_table": "Unit-cost table",
+    "unit_cost": "Unit cost",
+    "COST_INOVIAL": "Cost per patient: InO vials",
+    "COST_INOADM": "Cost per patient: InO administrations",
+    "COST_WARDDAY": "Cost per patient: ward days",
+    "COST_ICUDAY": "Cost per patient: intensive care days",
+    "COST_RBCUNIT": "Cost per patient: red blood cell units",
+    "COST_PLTUNIT": "Cost per patient: platelet units",
+    "COST_HSCT": "Cost per patient: allogeneic HSCT",
     "INOMG": "InO administered (mg)",
     "INOVIAL": "InO vials, no vial sharing",
     "INOVIALS": "InO vial-equivalents, vial sharing",
@@ -158,6 +166,11 @@ def cell_text(block: pd.DataFrame) -> str:
         return f"{s['estimate']} (95% CI {s['conf.low']}-{s['conf.high']}); {s['n.censored']} censored of {s['n']}"
     if context == "cost_per_responder":
         return f"{s['estimate']} ({s['total']} / {s['n']} responders of {s['N']})"
+    if context == "cost_table":
+        what = "ILLUSTRATIVE demo unit costs, not sourced prices" if s["status"] == "illustrative" else "sourced"
+        return f"{s['currency']}, {s['price_year']} prices; {what}"
+    if context == "unit_cost":
+        return f"{s['unit_cost']} per {s['unit']} (source {s['source_date']}: {s['source']})"
     if context in ("categorical", "crude_proportion", "hierarchical"):
         return f"{s['n']}/{s['N']} ({s['p']}%)"
     if context == "continuous":
@@ -177,7 +190,7 @@ def render_table(ard: pd.DataFrame, output_id: str) -> pd.DataFrame:
     rows = ard[ard["output_id"] == output_id]
     if rows.empty:
         raise KeyError(f"no ARD rows for output {output_id}")
-    keys = rows[GROUP_COLUMNS].fillna("").astype(str).agg("|".join, axis=1)
+    keys = display_row_keys(rows)
     table = []
     for key in dict.fromkeys(keys):
         block = rows[keys == key]
@@ -219,7 +232,7 @@ def write_table(
 def cell_row_ids(ard: pd.DataFrame, output_id: str) -> list[list[str]]:
     """The ARD row ids behind each row of :func:`render_table`, in the same order."""
     rows = ard[ard["output_id"] == output_id]
-    keys = rows[GROUP_COLUMNS].fillna("").astype(str).agg("|".join, axis=1)
+    keys = display_row_keys(rows)
     return [rows.loc[keys == key, "ard_row_id"].tolist() for key in dict.fromkeys(keys)]
 
 

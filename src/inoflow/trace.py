@@ -37,7 +37,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from inoflow.ard import ROW_KEY
+from inoflow.ard import display_row_keys
 from inoflow.datacut import apply_data_cut
 from inoflow.derive import upstream_of
 from inoflow.endpoints import ENDPOINTS
@@ -124,7 +124,7 @@ def cell_blocks(ard: pd.DataFrame, output_id: str) -> list[pd.DataFrame]:
     if rows.empty:
         known = sorted(ard["output_id"].unique())
         raise TraceError(f"no output {output_id!r} in this cut's ARD; outputs: {', '.join(known)}")
-    keys = rows[ROW_KEY].fillna("").astype(str).agg("|".join, axis=1)
+    keys = display_row_keys(rows)
     return [rows[keys == key] for key in dict.fromkeys(keys)]
 
 

@@ -30,6 +30,7 @@ from inoflow.adam.common import (
     compare,
     conform,
     first_hsct,
+    stack,
     study_day,
     subjects,
     tidy,
@@ -186,7 +187,7 @@ def derive_liver_toxicity(lb: pd.DataFrame, window: pd.DataFrame, definitions: d
                 AEDECOD=rule["aedecod"], AECRIT=rule["criterion"], AEGRP="LIVER", AVALU=first["LBSTRESU"]
             )
         )
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return stack(parts)  # empty parts and all-missing columns skipped (conform restores every column)
 
 
 def derive_hematological_toxicity(
@@ -253,7 +254,7 @@ def derive_hematological_toxicity(
                 AVALU=first["VSSTRESU"],
             )
         )
-    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return stack(parts)  # empty parts and all-missing columns skipped (conform restores every column)
 
 
 def derive_adae(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
@@ -263,12 +264,11 @@ def derive_adae(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
     ids = subjects(sdtm["DM"])
     reported = derive_reported_events(sdtm["AE"], exposure, hsct, definitions)
     window = toxicity_window(exposure, hsct, definitions)
-    laboratory = pd.concat(
+    laboratory = stack(
         [
             derive_liver_toxicity(sdtm["LB"], window, definitions),
             derive_hematological_toxicity(sdtm["LB"], sdtm["VS"], window, definitions),
-        ],
-        ignore_index=True,
+        ]
     )
     if not laboratory.empty:
         laboratory = laboratory.merge(exposure[["USUBJID", "TRTSDT"]], on="USUBJID", how="left").merge(

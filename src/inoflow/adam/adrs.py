@@ -241,6 +241,7 @@ def _lb_test(lb: pd.DataFrame, code: str, specimen: str | None, extra: dict | No
     rows = lb[lb["LBTESTCD"] == code]
     rows = rows[rows["LBSPEC"].isna()] if specimen is None else rows[rows["LBSPEC"] == specimen]
     columns = {"LBSTRESN": code, "LBSEQ": f"{code}SEQ", **(extra or {})}
+    rows = rows.assign(**{c: None for c in columns if c not in rows.columns})  # e.g. no site sends MRD methods
     return _one_per_day(rows, "LBDTC", "LBSEQ")[["USUBJID", "ADT", *columns]].rename(columns=columns)
 
 

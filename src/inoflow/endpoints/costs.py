@@ -49,16 +49,17 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
         population,
         output,
         "cost_table",
-        {"currency": table.currency, "price_year": table.price_year, "status": table.status},
+        {"currency": table.currency, "price_year": str(table.price_year), "status": table.status},
         "cost_table",
     )
     for code, item in table.items.items():
         rows += cards.ard_summary(
             population,
             output,
-            code,
-            {"unit_cost": item.value, "unit": item.unit, "source_date": str(item.source_date)},
             "unit_cost",
+            {"unit_cost": item.value, "unit": item.unit, "source": item.source, "source_date": str(item.source_date)},
+            "unit_cost",
+            level=code,
         )
     # resource use per patient
     use = _wide(resource, "PARAMCD", "AVAL", like=adsl)
