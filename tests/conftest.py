@@ -31,3 +31,24 @@ def demo_canonical(india, demo_extracts):
 def demo_sdtm(india, demo_canonical):
     """The demo cut's common model, once per session."""
     return build_common_model(india, demo_canonical)
+
+
+ITALY_CONFIG = "config/studies/italy.yaml"
+ITALY_CUT = "2022-12-31"
+
+
+@pytest.fixture(scope="session")
+def italy_study():
+    return load_study(ITALY_CONFIG)
+
+
+@pytest.fixture(scope="session")
+def italy_canonical(italy_study):
+    """The Italian demo cut's extracts harmonised to contract variables (all centres), once."""
+    return harmonise_cut(italy_study, italy_study.cuts[ITALY_CUT].extracts)
+
+
+@pytest.fixture(scope="session")
+def italy_sdtm(italy_study, italy_canonical):
+    """The Italian demo cut's common model, once per session."""
+    return build_common_model(italy_study, italy_canonical)

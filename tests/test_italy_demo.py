@@ -74,12 +74,10 @@ def truth():
 
 
 @pytest.fixture(scope="module")
-def harmonised(italy, extracts):
+def harmonised(italy_canonical):
     """Every centre's extracts through ingest, the de-identification gate, validation and
-    harmonisation (what the workflow's extract jobs run), pooled by domain."""
-    from inoflow.pipeline import harmonise_cut
-
-    return harmonise_cut(italy, extracts)
+    harmonisation (what the workflow's extract jobs run), pooled by domain (tests/conftest.py)."""
+    return italy_canonical
 
 
 def patient_rows(truth: pd.DataFrame, frame: pd.DataFrame, patient: int) -> pd.DataFrame:
@@ -357,13 +355,12 @@ def test_the_boundary_values_survive_harmonisation(truth, harmonised):
     assert set(BOUNDARY_CASES) == {23, 53, 11, 52, 10, 7, 33, 71, 1, 16, 2}
 
 
-def test_the_workflow_derivations_reproduce_the_truth(italy, harmonised, truth):
+def test_the_workflow_derivations_reproduce_the_truth(italy, italy_sdtm, truth):
     """End to end in one process: common model, ADaM, then the published counts and, per
     patient, OS and DOR exactly as italy_times has them."""
     from inoflow.derive import ADAM_SOURCES, derive_datasets
-    from inoflow.pipeline import build_common_model
 
-    sdtm = build_common_model(italy, harmonised)
+    sdtm = italy_sdtm
     definitions = read_yaml(italy.definitions)
     adam = derive_datasets(ADAM_SOURCES, sdtm, definitions, italy.cuts[CUT].cutoff)
     adsl, adtte, adae = adam["ADSL"], adam["ADTTE"], adam["ADAE"]

@@ -122,6 +122,29 @@ def test_every_india_output_is_written_with_its_table_and_notebook(run):
             assert f"id='{output_id}'" in book
 
 
+def test_the_italian_study_runs_in_the_same_workflow(run):
+    """One run, both studies: the Italian cut from 24 centres' extracts to its book, every
+    output IT01-IT09 with the comparison with the abstract, every row accounted for."""
+    cut = run[0].parents[1] / "italy" / "2022-12-31"
+    italy = load_config()["italy"]
+    dm = pd.read_parquet(cut / "sdtm" / "DM.parquet")
+    assert len(dm) == 73 and dm["SITEID"].nunique() == 24 and dm["USUBJID"].str.startswith("INO-CD22-").all()
+    recon = pd.read_csv(cut / "reconciliation" / "reconciliation.csv")
+    assert len(recon) == sum(len(site.domains) for site in italy.sites.values())
+    assert recon["balanced"].all() and recon["rows_unaccounted"].sum() == 0
+    ard = pd.read_parquet(cut / "ard" / "all_outputs.parquet")
+    assert set(ard["output_id"]) == {f"IT0{i}" for i in range(1, 10)}
+    comparison = pd.read_csv(cut / "comparison_with_publication.csv")
+    assert comparison["status"].value_counts().to_dict() == {"reproduced": 33, "documented difference": 5}
+    book = (cut / "book.html").read_text(encoding="utf-8")
+    assert all(f"id='IT0{i}'" in book for i in range(1, 10))
+    assert "ILLUSTRATIVE demo unit costs" in book and "Synthetic demo data" in book
+    for stem in ("KM_OS", "KM_DOR"):
+        assert (cut / "figures" / "survival" / f"{stem}.png").exists()
+    assert len(pd.read_parquet(cut / "adam" / "ADRU.parquet")) == 73 * 11
+    assert (cut / "audit" / "italy_2022-12-31_audit.zip").exists()
+
+
 def test_every_table_and_figure_carries_its_provenance(run):
     """HTML tables and figures end with where they come from: the ADaM files with their sha256,
     the data cut, the notebook and code hash, the git commit, run time and package versions."""

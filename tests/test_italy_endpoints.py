@@ -1,0 +1,161 @@
+"""End to end without Snakemake for the Italian study: extracts -> common model -> ADaM -> the
+ARD of IT01-IT09 from the study's analysis plan and cost module -> comparison with the abstract.
+Every published figure is reproduced or is a documented difference; the cost assessment is
+checked against its arithmetic done by hand from ADRU and the cost table."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from inoflow import costs
+from inoflow.ard import finish_with_lineage
+from inoflow.compare import compare, load_items
+from inoflow.config import PROJECT_ROOT, read_yaml
+from inoflow.derive import derive_datasets
+from inoflow.endpoints import ADAM_INPUTS
+from inoflow.notebook import build_ard, endpoint_rows, uses_plan
+from inoflow.report import render_table, study_endpoints
+
+CUT = "2022-12-31"
+ENDPOINTS = study_endpoints("italy")
+
+
+@pytest.fixture(scope="module")
+def definitions(italy_study):
+    return read_yaml(italy_study.definitions)
+
+
+@pytest.fixture(scope="module")
+def adam(italy_study, italy_sdtm, definitions):
+    datasets = [n for e in ENDPOINTS for n in ADAM_INPUTS[e]]
+    return derive_datasets(datasets, italy_sdtm, definitions, italy_study.cuts[CUT].cutoff)
+
+
+@pytest.fixture(scope="module")
+def ard(adam, definitions):
+    return pd.concat(
+        [build_ard(e, {n: adam[n] for n in ADAM_INPUTS[e]}, definitions, ids) for e, ids in ENDPOINTS.items()],
+        ignore_index=True,
+    )
+
+
+def stat(ard, output_id, stat_name, **where):
+    rows = ard[(ard["output_id"] == output_id) & (ard["stat_name"] == stat_name)]
+    for column, value in where.items():
+        rows = rows[rows[column].isna()] if value is None else rows[rows[column].astype(str) == str(value)]
+    assert len(rows) == 1, (output_id, stat_name, where, len(rows))
+    return rows.iloc[0]["stat"]
+
+
+def test_every_italian_output_is_in_the_ard_and_renders(ard):
+    catalogue = read_yaml(PROJECT_ROOT / "config/reference/outputs.yaml")["italy"]
+    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT0{i}" for i in range(1, 10)}
+    for output_id in catalogue["outputs"]:
+        assert len(render_table(ard, output_id)) > 0
+
+
+def test_the_outputs_come_from_the_plan_and_the_cost_module(definitions):
+    assert [e for e in ENDPOINTS if uses_plan(e, definitions)] == ["response", "survival", "safety", "death"]
+    assert not uses_plan("costs", definitions)
+
+
+def test_the_comparison_with_the_abstract(ard):
+    comparison = compare(ard, load_items("italy"))
+    assert comparison["status"].value_counts().to_dict() == {"reproduced": 33, "documented difference": 5}
+    differs = set(comparison.loc[comparison["status"] == "documented difference", "label"])
+    assert differs == {
+        "Age first quartile (years)",  # the printed "quartiles" are the CI of the median (reproduced)
+        "Age third quartile (years)",
+        "Complete remission rate (%)",  # 51/73 = 69.86 printed 69.8
+        "5-year OS 95% CI lower (%)",  # 5.3% (9.6-29.8): an interval without its estimate
+        "5-year OS 95% CI upper (%)",
+    }
+
+
+def test_the_published_figures_by_value(ard):
+    assert stat(ard, "IT02", "n", variable="RESPFL", context="proportion_ci", group1=None) == 54
+    assert stat(ard, "IT02", "estimate", variable="RESPFL", context="proportion_ci", group1=None) == pytest.approx(
+        54 / 73
+    )
+    assert stat(ard, "IT01", "median", variable="AAGE", context="median_ci") == pytest.approx(52.7)
+    assert (
+        stat(ard, "IT01", "conf.low", variable="AAGE", context="median_ci"),
+        stat(ard, "IT01", "conf.high", variable="AAGE", context="median_ci"),
+    ) == (pytest.approx(51.9), pytest.approx(53.5))
+    os_median = {
+        s: stat(ard, "IT04", s, variable="prob", variable_level="0.5", group1=None)
+        for s in ("estimate", "conf.low", "conf.high")
+    }
+    # the 37th death, day 239, takes S(t) below 0.5; the bands cross 0.5 at deaths on days 185 and 378
+    assert os_median["estimate"] == pytest.approx(239 / 30.4375)
+    assert (os_median["conf.low"], os_median["conf.high"]) == (
+        pytest.approx(185 / 30.4375),
+        pytest.approx(378 / 30.4375),
+    )
+    assert [round(v, 2) for v in os_median.values()] == [7.85, 6.08, 12.42]
+    assert round(stat(ard, "IT04", "estimate", variable="time", variable_level="36", group1=None), 3) == 0.212
+    assert round(stat(ard, "IT04", "estimate", variable="followup", variable_level="0.5"), 1) == 37.2
+    dor = [stat(ard, "IT03", "estimate", variable="prob", variable_level=p) for p in ("0.25", "0.5", "0.75")]
+    assert [round(v, 1) for v in dor] == [2.3, 4.4, 11.2]
+    assert stat(ard, "IT06", "n", variable="VODFL", group1=None) == 8
+    assert stat(ard, "IT05", "n", variable="HSCTFL", group1=None) == 27
+
+
+def test_the_most_frequent_grade_3_non_haematological_events_are_liver_and_pneumonia(ard):
+    rows = ard[(ard["output_id"] == "IT07") & (ard["stat_name"] == "n") & ard["group1"].isna()]
+    terms = rows[(rows["variable"] == "AEDECOD") & (rows["variable_level"] != "ANY")]
+    groups = rows[rows["variable"] == "AEGROUP"].set_index("variable_level")["stat"]
+    # the liver group outnumbers every single term; pneumonia is the most frequent term outside it
+    liver_terms = set(
+        read_yaml(PROJECT_ROOT / "config/definitions/italy.yaml")["non_haematological_ae"]["groups"]["LIVER TOXICITY"]
+    )
+    others = terms[~terms["variable_level"].isin(liver_terms)].sort_values("stat", ascending=False)
+    assert groups["LIVER TOXICITY"] > terms["stat"].max()
+    assert others.iloc[0]["variable_level"] == "PNEUMONIA" and others.iloc[0]["stat"] > others.iloc[1]["stat"]
+    haematological = {"FEBRILE NEUTROPENIA", "NEUTROPENIA", "THROMBOCYTOPENIA", "ANAEMIA"}
+    assert not haematological & set(terms["variable_level"])
+
+
+def test_the_cost_assessment_by_hand_from_adru_and_the_table(ard, adam, definitions):
+    table = costs.load_cost_table(PROJECT_ROOT / definitions["cost_table"])
+    use = adam["ADRU"].pivot(index="USUBJID", columns="PARAMCD", values="AVAL")
+    unit = {code: item.value for code, item in table.items.items()}
+    # a patient's base-case total: whole vials, administrations, ward and ICU days, units, HSCT
+    base = (
+        use["INOVIAL"] * unit["INOVIAL"]
+        + use["INOADM"] * unit["INOADM"]
+        + use["WARDDAY"] * unit["WARDDAY"]
+        + use["ICUDAY"] * unit["ICUDAY"]
+        + use["RBCUNIT"] * unit["RBCUNIT"]
+        + use["PLTUNIT"] * unit["PLTUNIT"]
+        + use["HSCT"] * unit["HSCT"]
+    )
+    sharing = base - (use["INOVIAL"] - use["INOVIALS"]) * unit["INOVIAL"]
+    assert stat(ard, "IT09", "mean", variable="TOTAL", group1_level="base") == pytest.approx(base.mean())
+    assert stat(ard, "IT09", "median", variable="TOTAL", group1_level="vial_sharing") == pytest.approx(sharing.median())
+    responders = (adam["ADSL"]["RESPFL"] == "Y").sum()
+    assert responders == 54
+    assert stat(ard, "IT09", "estimate", variable="COSTPRSP", group1_level="base") == pytest.approx(base.sum() / 54)
+    per_cycle = (base / use["CYCLES"]).mean()
+    assert stat(ard, "IT09", "mean", variable="COSTPCYC", group1_level="base") == pytest.approx(per_cycle)
+    # vial sharing never costs more; the vials are whole numbers and at least the mg used
+    assert (sharing <= base + 1e-9).all() and (use["INOVIAL"] % 1 == 0).all()
+    assert (use["INOVIAL"] >= use["INOVIALS"] - 1e-9).all()
+    assert math.isclose(stat(ard, "IT09", "N", variable="INOMG"), 73)
+
+
+def test_every_ard_row_has_its_subjects(adam, definitions):
+    """The lineage of the plan's and the cost module's rows (as the workflow writes it)."""
+    for endpoint, ids in ENDPOINTS.items():
+        ard, lineage = finish_with_lineage(
+            endpoint_rows(endpoint, {n: adam[n] for n in ADAM_INPUTS[endpoint]}, definitions, ids)
+        )
+        assert set(lineage["ard_row_id"]) == set(ard["ard_row_id"]), endpoint
+        counts = ard[ard["stat_name"].isin(["n", "N"]) & ard["context"].isin(["proportion_ci", "categorical"])]
+        for row in counts.itertuples():
+            role = "numerator" if row.stat_name == "n" else "denominator"
+            behind = lineage[(lineage["ard_row_id"] == row.ard_row_id) & (lineage["ROLE"] == role)]
+            assert len(behind) == row.stat, (endpoint, row.output_id, row.variable, row.stat_name)
