@@ -394,6 +394,26 @@ def test_hsct_first_on_or_after_the_first_dose_and_by_the_cutoff():
     assert hsct.loc["A", "HSCTDT"] == pd.Timestamp("2020-06-01") and hsct.loc["A", "PRSEQ"] == 2
 
 
+def test_the_transplant_admission_is_paid_by_the_hsct_tariff_not_as_stay_days():
+    """A ward stay 2020-03-25 to 2020-04-30 containing the HSCT (2020-04-01) is the transplant
+    admission: its 36 nights are in the HSCT tariff, not in WARDDAY. The earlier stay
+    2020-03-05 to 2020-03-10 (5 nights) and the ICU stay 2020-05-02 to 2020-05-04 (2 nights,
+    after the discharge) count: WARDDAY 5, ICUDAY 2, HSCT 1. Without a transplant the same
+    stays count 5 + 36 = 41 ward days."""
+    adsl = adsl_frame({"USUBJID": "A", "TRTSDT": "2020-03-01", "LSTALVDT": "2020-10-01", "NCYCLES": 1})
+    ho = ho_frame(
+        ("A", WARD, "2020-03-05", "2020-03-10"),
+        ("A", WARD, "2020-03-25", "2020-04-30"),
+        ("A", ICU, "2020-05-02", "2020-05-04"),
+    )
+    pr = pr_frame(("A", HSCT, "HAPLOIDENTICAL", None, "2020-04-01"))
+    use = costs.resource_use(adsl, None, ho, pr, vial_size_mg=1.0)
+    assert (aval(use, "A", "WARDDAY"), aval(use, "A", "ICUDAY"), aval(use, "A", "HSCT")) == (5, 2, 1)
+    assert use.loc[use["PARAMCD"] == "WARDDAY", "SRCSEQS"].item() == "1"  # the counted stay only
+    without = costs.resource_use(adsl, None, ho, pr_frame(), vial_size_mg=1.0)
+    assert aval(without, "A", "WARDDAY") == 41
+
+
 # ---------------------------------------------------------------------------------------------
 # Rule 6: the resource-use frame
 # ---------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from inoflow.cutdiff import (
     CELL_COLUMNS,
     IE_SCREENING_NUMBER,
     NATURAL_KEYS,
+    PR_PRODUCT,
     RECORD_COLUMNS,
     compare_ards,
     compare_common_models,
@@ -240,6 +241,8 @@ def test_natural_keys_cover_the_contract_keys():
                     expected = "USUBJID"
                 elif raw == "screening" and variable == "SCREEN_ID":
                     expected = IE_SCREENING_NUMBER
+                elif raw == "transfusions" and variable == "PRODUCT":
+                    expected = PR_PRODUCT  # PRTRT of a transfusion (a transplant's PRTRT is a value)
                 elif variable == target.get("date"):
                     expected = f"{name}DTC"
                 elif variable == target.get("test"):

@@ -364,12 +364,12 @@ def ard_followup(
     """Median follow-up by the reverse Kaplan-Meier method (Schemper and Smith, 1996): the
     Kaplan-Meier median of the censoring distribution (censorings as events, deaths censored;
     :func:`inoflow.stats.km.reverse_km`), with its Brookmeyer-Crowley interval. ``data`` as for
-    :func:`ard_survfit`. Lineage: the population; the censored subjects are the "events"."""
+    :func:`ard_survfit`. Lineage: the population, and the censored subjects (role ``censored``)."""
     time = np.asarray(data["MONTHS"], dtype=float)
     event = np.asarray(data["EVENT"], dtype=int)
     fit = kmlib.reverse_km(time, event, conf_level=conf_level, conf_type="log-log")
     q = kmlib.quantile(fit, 0.5)
-    lineage = {"population": subjects_of(data), "event": subjects_of(data, event == 0), **sources_of(data)}
+    lineage = {"population": subjects_of(data), "censored": subjects_of(data, event == 0), **sources_of(data)}
     stats = {
         "n": len(time),
         "n.censored": int((event == 0).sum()),
@@ -417,16 +417,16 @@ def ard_summary(
     stats: dict,
     context: str,
     group: tuple[str, str] | None = None,
-    numerator: Sequence[bool] | pd.Series | None = None,
     level: str | None = None,
+    roles: dict[str, Sequence[bool] | pd.Series | None] | None = None,
 ) -> list[dict]:
     """Statistics computed elsewhere (``stats``: name -> number or text) as ARD rows of ``data``
-    (for ``variable`` at ``level``): its subjects the denominator, those of ``numerator`` (a mask)
-    the numerator."""
-    lineage = {"denominator": subjects_of(data), **sources_of(data)}
-    if numerator is not None:
-        lineage["numerator"] = subjects_of(data, numerator)
-    return _rows(output_id, group, variable, level, context, stats, lineage)
+    (for ``variable`` at ``level``). ``roles``: lineage role -> the rows of ``data`` it holds (a
+    mask; None: every row); by default every subject is the denominator. A statistic no subject
+    decides (a unit cost) takes ``roles={}``: only the source."""
+    roles = {"denominator": None} if roles is None else roles
+    lineage = {role: subjects_of(data, mask) for role, mask in roles.items()}
+    return _rows(output_id, group, variable, level, context, stats, {**lineage, **sources_of(data)})
 
 
 def ard_events(

@@ -123,6 +123,12 @@ class Site:
     def domains(self) -> list[str]:
         return list(self.spec["domains"])
 
+    @property
+    def dialect_files(self) -> list[Path]:
+        """The files the dialect is read from: the site's own and the template it extends."""
+        template = self.spec.get("extends")
+        return [self.path] + ([(self.path.parent / template).resolve()] if template else [])
+
     def reader(self, domain: str) -> dict[str, Any]:
         """Reader settings for a domain: site defaults overlaid by the domain's own."""
         settings = {

@@ -347,6 +347,23 @@ def hsct_received(pr: pd.DataFrame, adsl: pd.DataFrame, category: str = HSCT_PRC
     return out[["HSCT", "HSCTDT", "PRSEQ"]]
 
 
+def transplant_admission(stays: pd.DataFrame, hsct_dates: pd.Series) -> pd.Series:
+    """Rule 5: the stays (of :func:`inpatient_stays`) that contain the date of the transplant
+    costed as HSCT (admission <= HSCT date <= discharge): the transplant admission, whose days the
+    HSCT tariff (a per-procedure DRG) already pays, so they are not counted again as ward or ICU
+    days. ``hsct_dates``: HSCTDT by USUBJID (:func:`hsct_received`).
+
+    >>> stays = pd.DataFrame({"USUBJID": ["A", "A", "B"], "HOSTDT": pd.to_datetime(["2020-01-01", "2020-03-01", "2020-03-01"]),
+    ...                       "HOENDT": pd.to_datetime(["2020-01-09", "2020-04-05", "2020-04-05"])})
+    >>> transplant_admission(stays, pd.Series(pd.to_datetime(["2020-03-10"]), index=["A"])).tolist()
+    [False, True, False]
+    """
+    if stays.empty:
+        return pd.Series(False, index=stays.index)
+    hsct = stays["USUBJID"].map(hsct_dates)
+    return (hsct.notna() & (stays["HOSTDT"] <= hsct) & (hsct <= stays["HOENDT"])).astype(bool)
+
+
 def _dated_in_window(pr: pd.DataFrame | None, windows: pd.DataFrame, category: str) -> pd.DataFrame:
     """PR records of ``category`` of the subjects of ``windows`` dated TRTSDT <= PRSTDT <= DCUTDT."""
     if pr is None or pr.empty or "PRCAT" not in pr.columns:
@@ -397,7 +414,8 @@ def resource_use(
     - ``INOWASTE`` mg wasted without vial sharing: INOVIAL x vial size - INOMG (rule 2);
     - ``INOADM``   administrations (EX records with EXDOSE > 0 up to the cut-off);
     - ``CYCLES``   ADSL NCYCLES (cycles received; 0 if missing);
-    - ``WARDDAY``, ``ICUDAY`` days of the HOSPITAL and INTENSIVE CARE UNIT stays (rule 3);
+    - ``WARDDAY``, ``ICUDAY`` days of the HOSPITAL and INTENSIVE CARE UNIT stays (rule 3), except
+      the transplant admission (the stay containing the HSCT date), paid by the HSCT tariff;
     - ``RBCUNIT``, ``PLTUNIT`` units transfused (rule 4);
     - ``HSCT``     allogeneic HSCT on or after the first dose, 0/1 (rule 5).
 
@@ -423,7 +441,9 @@ def resource_use(
     cycles = frame["NCYCLES"] if "NCYCLES" in frame.columns else pd.Series(0, index=frame.index)
     values["CYCLES"] = pd.to_numeric(cycles, errors="coerce").fillna(0).astype(float)
 
+    hsct = hsct_received(pr, adsl)
     stays = inpatient_stays(ho, adsl)
+    stays = stays[~transplant_admission(stays, hsct["HSCTDT"])]  # costed with the HSCT (rule 5)
     for code, term in (("WARDDAY", WARD), ("ICUDAY", ICU)):
         part = stays[stays["HOTERM"] == term]
         counted = part[~(part["DAYS"] == 0)]
@@ -434,7 +454,6 @@ def resource_use(
     for code in ("RBCUNIT", "PLTUNIT"):
         values[code], seqs[code] = units[code], units[f"{code}_SEQ"]
 
-    hsct = hsct_received(pr, adsl)
     values["HSCT"] = hsct["HSCT"]
     seqs["HSCT"] = hsct["PRSEQ"].map(lambda v: "" if pd.isna(v) else str(int(v)))
 

@@ -61,7 +61,8 @@ DOMAIN_ORDER = ["IE", "DM", "MH", "SC", "EX", "LB", "RS", "VS", "PR", "HO", "AE"
 #                                     sheet, LBSPEC empty, on the same day);
 #                                     RS, VS: USUBJID + --TESTCD + --DTC
 #   transplants SUBJID, HSCT_DATE and transfusions SUBJID, TRANSF_DATE, PRODUCT
-#                                  -> PR: USUBJID + PRCAT + PRSTDTC + PRTRT
+#                                  -> PR: USUBJID + PRCAT + PRSTDTC + the product of a transfusion
+#                                     (PRTRT; a transplant's PRTRT, its donor type, is a value)
 #   hospitalisations SUBJID, ADMIT_DATE -> HO: USUBJID + HOSTDTC
 #   adverse_events SUBJID, AE_TERM, AE_START -> AE: USUBJID + AETERM + AESTDTC
 #   conmeds SUBJID, CM_NAME, CM_START        -> CM: USUBJID + CMTRT + CMSTDTC
@@ -70,6 +71,7 @@ DOMAIN_ORDER = ["IE", "DM", "MH", "SC", "EX", "LB", "RS", "VS", "PR", "HO", "AE"
 # and adds a DD record; a moved last contact changes DSSTDTC; a corrected date of a dated key (an AE
 # start, a lab date) shows as one record removed and one added, as it is another record by the key.
 IE_SCREENING_NUMBER = "IESCRNID"  # derived key column: the screening number of the subject's IE records
+PR_PRODUCT = "PRPROD"  # derived key column: the blood product of a transfusion (empty for a transplant)
 NATURAL_KEYS: dict[str, list[str]] = {
     "IE": ["SITEID", IE_SCREENING_NUMBER, "IETESTCD"],
     "DM": ["USUBJID"],
@@ -79,7 +81,7 @@ NATURAL_KEYS: dict[str, list[str]] = {
     "LB": ["USUBJID", "LBTESTCD", "LBSPEC", "LBDTC"],
     "RS": ["USUBJID", "RSTESTCD", "RSDTC"],
     "VS": ["USUBJID", "VSTESTCD", "VSDTC"],
-    "PR": ["USUBJID", "PRCAT", "PRSTDTC", "PRTRT"],
+    "PR": ["USUBJID", "PRCAT", "PRSTDTC", PR_PRODUCT],
     "HO": ["USUBJID", "HOSTDTC"],
     "AE": ["USUBJID", "AETERM", "AESTDTC"],
     "CM": ["USUBJID", "CMTRT", "CMSTDTC"],
@@ -221,7 +223,12 @@ def natural_key(name: str, columns) -> list[str]:
 def _with_derived_keys(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     """IE is keyed on the site's screening number (the contract's SCREEN_ID), so that a case
     screened at one cut and enrolled by the next (USUBJID built from the screening number, then
-    from the subject id) is one record whose USUBJID changed, not seven removed and seven added."""
+    from the subject id) is one record whose USUBJID changed, not seven removed and seven added.
+    PR is keyed on a transfusion's product, not on a transplant's type (a corrected donor type is
+    a changed value)."""
+    if name == "PR" and not frame.empty:  # two products transfused on one day are two records
+        transfusion = frame["PRCAT"] == "TRANSFUSION"
+        return frame.assign(**{PR_PRODUCT: frame["PRTRT"].where(transfusion, "")})
     if name != "IE" or frame.empty or "IETESTCD" not in frame:
         return frame
     frame = frame.copy()
@@ -808,9 +815,9 @@ def comparison_html(
                 [
                     html.escape(d),
                     html.escape(
-                        ", ".join(natural_key(d, [])).replace(
-                            IE_SCREENING_NUMBER, "screening number (IESTRESC of the SCRNID test)"
-                        )
+                        ", ".join(natural_key(d, []))
+                        .replace(IE_SCREENING_NUMBER, "screening number (IESTRESC of the SCRNID test)")
+                        .replace(PR_PRODUCT, "product of a transfusion (PRTRT)")
                     ),
                 ]
                 for d in domains

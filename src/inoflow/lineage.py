@@ -49,6 +49,7 @@ ROLES = {
     "population": "in the Kaplan-Meier fit",
     "at_risk": "at risk at that time",
     "event": "an event by that time",
+    "censored": "censored (no event): an event of the reverse Kaplan-Meier fit of the follow-up",
 }
 
 LINEAGE_KEY = "_lineage"

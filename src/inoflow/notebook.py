@@ -33,11 +33,6 @@ METHODS = (
     "Proportions with exact Clopper-Pearson 95% CIs. Kaplan-Meier estimates with Greenwood variance and "
     "log-log 95% CIs; medians with Brookmeyer-Crowley 95% CIs. Months = days / 30.4375."
 )
-DEFINITIONS = (
-    "CR: bone-marrow blasts <= 5%, no extramedullary disease, platelets > 100 x10^9/L and ANC > 1 x10^9/L; "
-    "CRi: the same marrow criteria with incomplete count recovery. MRD negative: as documented in the record, "
-    "else < 0.01% of marrow nucleated cells (flow cytometry). High burden: baseline marrow blasts >= 50%."
-)
 
 
 def endpoint_rows(
@@ -46,7 +41,7 @@ def endpoint_rows(
     """An endpoint's ARD rows: from the study's analysis plan when its definitions declare one
     (``analyses:``, :mod:`inoflow.endpoints.plan`), else from ``inoflow.endpoints.<endpoint>``.
     ``output_ids`` default to the endpoint's outputs in the catalogue (config/reference/outputs.yaml)."""
-    if uses_plan(endpoint, definitions, output_ids):
+    if uses_plan(endpoint, definitions):
         from inoflow.endpoints import plan
 
         if output_ids is None:
@@ -55,15 +50,16 @@ def endpoint_rows(
     return builder(endpoint).ard_rows(_tagged(adam), definitions)
 
 
-def uses_plan(endpoint: str, definitions: dict, output_ids: list[str] | None = None) -> bool:
-    """True when the study's analysis plan declares every output of the endpoint (an endpoint
-    whose outputs need their own computation, as the cost assessment, keeps its module)."""
-    plan = definitions.get("analyses")
-    if not plan:
-        return False
-    if output_ids is None:
-        output_ids = report.endpoint_outputs(definitions["study"], endpoint)
-    return all(o in plan for o in output_ids)
+# Endpoints computed by their own module whatever the study (their outputs need more than the
+# plan's analyses): the cost assessment.
+MODULE_ENDPOINTS = ("costs",)
+
+
+def uses_plan(endpoint: str, definitions: dict) -> bool:
+    """True when the study declares an analysis plan (``analyses:``) and the endpoint is not one
+    of :data:`MODULE_ENDPOINTS`: its outputs then come from the plan, which refuses an output it
+    does not plan (``PlanError``) rather than falling back to another study's code."""
+    return bool(definitions.get("analyses")) and endpoint not in MODULE_ENDPOINTS
 
 
 def build_ard(
@@ -118,10 +114,10 @@ def disposition_boxes(ard: pd.DataFrame, definitions: dict) -> list[tuple[str, s
 
 
 def footnote(spec: dict, definitions_text: str | None = None) -> str:
-    """A table's footnote: its population, the definitions it applies (the study's own
-    ``footnote`` text from its definitions file, else the Indian study's) and the methods."""
+    """A table's footnote: its population, the definitions it applies (the ``footnote`` text of
+    the study's definitions file) and the methods."""
     population = POPULATIONS.get(spec.get("population", ""), "")
-    parts = (f"Population: {population}." if population else "", definitions_text or DEFINITIONS, METHODS)
+    parts = (f"Population: {population}." if population else "", definitions_text or "", METHODS)
     return " ".join(p for p in parts if p)
 
 
@@ -171,7 +167,7 @@ def run_endpoint(
     report.write_provenance(provenance, tables / "provenance.json")
     figures = Path(figures_dir)
     figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure
-    if uses_plan(endpoint, definitions, output_ids):
+    if uses_plan(endpoint, definitions):
         result.figures += plan_figures(adam, definitions, output_ids, ard, figures, provenance.short_footer())
     elif endpoint == "survival":
         survival = builder("survival")

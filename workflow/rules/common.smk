@@ -131,7 +131,7 @@ def get_extract(wildcards):
     spec = site.domain_spec(wildcards.domain)
     return {
         "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
-        "dialect": rel(site.path),
+        "dialect": [rel(path) for path in site.dialect_files],  # the site's file and its template
     }
 
 
@@ -141,7 +141,7 @@ def get_workbook(wildcards):
     spec = site.domain_spec(site.domains[0])
     return {
         "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
-        "dialect": rel(site.path),
+        "dialect": [rel(path) for path in site.dialect_files],  # the site's file and its template
     }
 
 
@@ -179,21 +179,21 @@ def sites_pattern(sites):
 def workbook_rule_sets():
     """Sites sending one workbook, grouped by the domains their workbook holds (a rule's outputs
     are fixed, so each set of domains has its own rule): rule name -> (domains, sites). The
-    first set, in order of site id, is ``ingest_validate_harmonise_workbook``, the next ones
-    ``ingest_validate_harmonise_workbook_2`` and so on."""
+    first set in contract order (the Indian workbooks') is ``ingest_validate_harmonise_workbook``,
+    the next ones ``ingest_validate_harmonise_workbook_2`` and so on."""
+    order = list(CONTRACT.domains)
     sets = {}
     for study in STUDIES.values():
         for s, site in sorted(study.sites.items()):
             if site.sends_one_file():
-                domains = tuple(d for d in CONTRACT.domains if d in site.domains)
+                domains = tuple(sorted(site.domains, key=order.index))
                 sets.setdefault(domains, []).append(s)
+    # named in the order of the domain sets (contract order), not of the studies in config.yaml
+    ordered = sorted(sets.items(), key=lambda item: [order.index(d) for d in item[0]])
     names = ["ingest_validate_harmonise_workbook"] + [
         f"ingest_validate_harmonise_workbook_{k}" for k in range(2, len(sets) + 1)
     ]
-    return {
-        name: (list(domains), sites)
-        for name, (domains, sites) in zip(names, sets.items())
-    }
+    return {name: (list(domains), sites) for name, (domains, sites) in zip(names, ordered)}
 
 
 WORKBOOK_RULES = workbook_rule_sets()

@@ -458,7 +458,6 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], adrs: pd.DataFrame, definitions: 
     trt = derive_vars_trt(sdtm["EX"])
     adsl["AGE"] = derive_var_age(dm, trt["TRTSDT"], definitions)
     adsl["AGEU"] = "YEARS"
-    adsl["AGEGR1"] = derive_var_agegr1(adsl["AGE"], definitions)
     adsl["SEX"] = dm["SEX"]
     adsl = _by_subject(adsl, derive_vars_sc(sdtm["SC"]))
     adsl["AGE"] = age_from_years(adsl["AGE"], adsl["AGEYRS"])

@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from inoflow import ard as cards
-from inoflow import costs
+from inoflow import costs, report
 from inoflow.config import PROJECT_ROOT
 from inoflow.lineage import tag
 
@@ -41,7 +41,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     adru = adam["ADRU"]
     resource = adru[adru["USUBJID"].isin(set(fas["USUBJID"]))]
     table = cost_table(definitions)
-    output = "IT09"
+    (output,) = report.endpoint_outputs(definitions["study"], "costs")  # the study's cost output (IT09)
     rows: list[dict] = []
     # the cost table
     population = tag(fas.copy(), "ADSL", "ADRU", like=adsl)
@@ -51,6 +51,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
         "cost_table",
         {"currency": table.currency, "price_year": str(table.price_year), "status": table.status},
         "cost_table",
+        roles={},  # the table's, no patient's
     )
     for code, item in table.items.items():
         rows += cards.ard_summary(
@@ -60,6 +61,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
             {"unit_cost": item.value, "unit": item.unit, "source": item.source, "source_date": str(item.source_date)},
             "unit_cost",
             level=code,
+            roles={},
         )
     # resource use per patient
     use = _wide(resource, "PARAMCD", "AVAL", like=adsl)
@@ -92,7 +94,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
             },
             "cost_per_responder",
             group=group,
-            numerator=responders,
+            roles={"value": None, "denominator": responders},  # every patient's cost / the responders
         )
     return rows
 

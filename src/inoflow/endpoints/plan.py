@@ -19,7 +19,7 @@ Keys of an analysis:
     with its distribution-free interval), ``km`` (Kaplan-Meier at ``times`` months with the
     quantiles ``probs``), ``followup`` (median follow-up by reverse Kaplan-Meier) or ``events``
     (subjects with at least one ADAE record meeting ``where``, overall and by ``variable``, by the
-    groups named in ``groups`` and, with ``worst_grade``, by worst grade).
+    groups named in ``groups`` and, with ``worst_grade``, each term and group by worst grade).
 ``data``
     ``ADSL`` (default), ``ADSL_SAFETY`` (ADSL with the subject-level safety flags of ADAE),
     ``ADTTE`` (one ``paramcd`` joined to ADSL, time in ``MONTHS``) or ``ADAE`` (``events`` only:
@@ -167,13 +167,15 @@ def _events(
     population = tag(population.copy(), "ADSL", "ADAE", like=adam["ADSL"])
     variable = spec.get("variable", "AEDECOD")
     rows = cards.ard_events(population, records, variable, output_id)
+    if spec.get("worst_grade"):
+        rows += _worst_grades(population, records, variable, output_id, spec["worst_grade"])
     if spec.get("groups"):
         groups = lookup(definitions, spec["groups"])
         member = {term: group for group, terms in groups.items() for term in terms}
         grouped = records.assign(AEGROUP=records[variable].map(member)).dropna(subset=["AEGROUP"])
         rows += cards.ard_events(population, grouped, "AEGROUP", output_id, levels=list(groups), any_label=None)
-    if spec.get("worst_grade"):
-        rows += _worst_grades(population, records, variable, output_id, spec["worst_grade"])
+        if spec.get("worst_grade"):
+            rows += _worst_grades(population, grouped, "AEGROUP", output_id, spec["worst_grade"])
     return rows
 
 
