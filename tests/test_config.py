@@ -118,3 +118,20 @@ def test_a_locked_cut_only_allows_policy_fail(tmp_path):
     spec["cuts"]["2023-04-30"]["status"] = "interim"
     (tmp_path / "study.yaml").write_text(yaml.safe_dump(spec), encoding="utf-8")
     assert load_study(tmp_path / "study.yaml").cuts["2023-04-30"].validation_policy == "quarantine"
+
+
+def test_a_site_extending_a_template_reads_both_files_and_the_site_wins():
+    """IT07 extends the study's CRF template: both files are the dialect (the workflow declares
+    both as inputs of the site's extract jobs, so editing the template reruns them), the
+    template's mapping is merged under the site's keys and "{site}" names the site's file."""
+    from inoflow.config import load_site
+
+    site = load_site("config/sites/italy/IT07.yaml", "IT07")
+    template = PROJECT_ROOT / "config/sites/italy/templates/crf_workbook.yaml"
+    assert site.dialect_files == [PROJECT_ROOT / "config/sites/italy/IT07.yaml", template]
+    assert {site.domain_spec(d)["file"] for d in site.domains} == {"IT07_INO-CD22_CRF.xlsx"}
+    assert site.sends_one_file()
+    india = load_site("config/sites/india/IN02.yaml", "IN02")
+    assert india.dialect_files == [PROJECT_ROOT / "config/sites/india/IN02.yaml"]
+    overriding = load_site("config/sites/italy/IT14.yaml", "IT14")  # decimal points, not commas
+    assert overriding.reader("patients")["decimal"] == "."
