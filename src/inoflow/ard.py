@@ -248,21 +248,11 @@ def ard_proportion_ci(
 def ard_continuous(
     data: pd.DataFrame, variable: str, output_id: str, by: str | None = None, by_levels: Sequence | None = None
 ) -> list[dict]:
-    """N, mean, sd (n - 1), median, p25, p75 (type 2 quantiles, as SAS and cards' default), min, max."""
+    """:func:`summary_statistics` of ``variable`` (each group's)."""
     rows = []
     for group, part in _groups(data, by, by_levels):
         numeric = pd.to_numeric(part[variable], errors="coerce")
-        x = numeric.dropna().astype(float)
-        stats = {
-            "N": len(x),
-            "mean": x.mean() if len(x) else np.nan,
-            "sd": x.std(ddof=1) if len(x) > 1 else np.nan,
-            "median": x.median() if len(x) else np.nan,
-            "p25": quantile_type2(x, 0.25),
-            "p75": quantile_type2(x, 0.75),
-            "min": x.min() if len(x) else np.nan,
-            "max": x.max() if len(x) else np.nan,
-        }
+        stats = summary_statistics(numeric)
         rows += _rows(
             output_id,
             group,
@@ -273,6 +263,29 @@ def ard_continuous(
             {"value": subjects_of(part, numeric.notna()), **sources_of(part)},
         )
     return rows
+
+
+def summary_statistics(values: Iterable[float]) -> dict[str, float]:
+    """N, mean, SD (n - 1 denominator), median, p25 and p75 (Hyndman-Fan type 2 quantiles, the
+    SAS default and cards' for p25/p75: :func:`quantile_type2`), min, max of the non-missing
+    ``values``; NaN where undefined (SD with N < 2; everything but N with N = 0). Used for every
+    continuous summary, the cost assessment's distributions included.
+
+    >>> d = summary_statistics([100.0, 200.0, 400.0, 1000.0])
+    >>> d["N"], d["mean"], d["median"], d["p25"], d["p75"]
+    (4, 425.0, 300.0, 150.0, 700.0)
+    """
+    x = pd.to_numeric(pd.Series(list(values), dtype="object"), errors="coerce").dropna().astype(float)
+    return {
+        "N": len(x),
+        "mean": float(x.mean()) if len(x) else np.nan,
+        "sd": float(x.std(ddof=1)) if len(x) > 1 else np.nan,
+        "median": float(x.median()) if len(x) else np.nan,
+        "p25": quantile_type2(x, 0.25),
+        "p75": quantile_type2(x, 0.75),
+        "min": float(x.min()) if len(x) else np.nan,
+        "max": float(x.max()) if len(x) else np.nan,
+    }
 
 
 def quantile_type2(x: pd.Series, prob: float) -> float:

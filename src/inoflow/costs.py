@@ -13,7 +13,8 @@ Pure functions over SDTM-named pandas frames; nothing is read or written except 
    PARAMCD (rule 6)
 6. :func:`subject_costs`        resource use x unit costs, per subject, item and scenario (rule 7)
 7. :func:`subject_totals`, :func:`cost_per_responder`  totals, cost per cycle and per responder (rule 7)
-8. :func:`distribution`, :func:`cost_distributions`  N, mean, SD, median, type-2 quartiles, min, max (rule 8)
+8. distributions: N, mean, SD, median, type-2 quartiles, min, max of the per-subject values
+   (rule 8), by :func:`inoflow.ard.summary_statistics` (IT09, ``inoflow.endpoints.costs``)
 
 Missing data: a record that counts towards a quantity but lacks the value it needs (an
 administration without EXBSA, a transfusion without PRDOSE, a stay without an admission date)
@@ -28,7 +29,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -39,7 +40,6 @@ import numpy as np
 import pandas as pd
 
 from inoflow.adam.common import to_date
-from inoflow.ard import quantile_type2
 from inoflow.config import read_yaml
 from inoflow.errors import ConfigError
 
@@ -117,9 +117,6 @@ COST_COLUMNS = [
 ]
 
 TOTAL_COLUMNS = ["USUBJID", "SCENARIO", "TOTAL", "CYCLES", "COSTPCYC", "CURRENCY", "PRICEYR"]
-
-STAT_NAMES = ["N", "mean", "sd", "median", "p25", "p75", "min", "max"]
-"""The distribution statistics (rule 8), named as :func:`inoflow.ard.ard_continuous` names them."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -718,17 +715,6 @@ def subject_totals(costs: pd.DataFrame, resource: pd.DataFrame) -> pd.DataFrame:
     return totals[TOTAL_COLUMNS]
 
 
-def cost_per_cycle(total: float, cycles: float) -> float | None:
-    """Rule 7: a subject's cost per cycle = its total cost / its cycles; None without a cycle.
-
-    >>> cost_per_cycle(30000.0, 2), cost_per_cycle(1200.0, 0)
-    (15000.0, None)
-    """
-    if cycles is None or pd.isna(cycles) or cycles <= 0 or total is None or pd.isna(total):
-        return None
-    return float(total) / float(cycles)
-
-
 def cost_per_responder(totals: pd.DataFrame, adsl: pd.DataFrame, scenario: str = "base") -> float | None:
     """Rule 7: cohort cost per responder = the sum of the total costs of ALL subjects of the
     cohort (responders and non-responders alike: the cost of obtaining the responses) / the
@@ -746,45 +732,3 @@ def cost_per_responder(totals: pd.DataFrame, adsl: pd.DataFrame, scenario: str =
         return None
     total = part["TOTAL"].sum(skipna=False)
     return float(total) / responders
-
-
-# --------------------------------------------------------------------------------------------
-# Rule 8: distributions
-# --------------------------------------------------------------------------------------------
-
-
-def distribution(values: Iterable[float]) -> dict[str, float]:
-    """Rule 8: the distribution of per-subject values (missing ones dropped): N, mean, SD (n - 1
-    denominator), median, p25 and p75 (Hyndman-Fan type 2 quantiles, the SAS default: the
-    inverse of the empirical CDF, averaging at discontinuities; :func:`inoflow.ard.quantile_type2`),
-    min, max. NaN where undefined (SD with N < 2; everything but N with N = 0).
-
-    >>> d = distribution([100.0, 200.0, 400.0, 1000.0])
-    >>> d["N"], d["mean"], d["median"], d["p25"], d["p75"]
-    (4, 425.0, 300.0, 150.0, 700.0)
-    """
-    x = pd.Series(list(values), dtype=float).dropna()
-    n = len(x)
-    return {
-        "N": n,
-        "mean": float(x.mean()) if n else math.nan,
-        "sd": float(x.std(ddof=1)) if n > 1 else math.nan,
-        "median": quantile_type2(x, 0.5) if n else math.nan,
-        "p25": quantile_type2(x, 0.25),
-        "p75": quantile_type2(x, 0.75),
-        "min": float(x.min()) if n else math.nan,
-        "max": float(x.max()) if n else math.nan,
-    }
-
-
-def cost_distributions(frame: pd.DataFrame, value: str, by: Sequence[str] = ("SCENARIO",)) -> pd.DataFrame:
-    """Rule 8 by group: one row per group of ``by`` (in order of appearance) with the
-    :data:`STAT_NAMES` of ``value`` as columns (:func:`distribution`). E.g. the per-subject totals
-    by scenario: ``cost_distributions(subject_totals(...), "TOTAL")``; the item costs:
-    ``cost_distributions(subject_costs(...), "COST", by=("SCENARIO", "ITEM"))``."""
-    by = list(by)
-    rows = []
-    for key, part in frame.groupby(by, sort=False):
-        key = key if isinstance(key, tuple) else (key,)
-        rows.append({**dict(zip(by, key, strict=True)), **distribution(part[value])})
-    return pd.DataFrame(rows, columns=[*by, *STAT_NAMES])
