@@ -56,16 +56,12 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
         table = canonical.get(raw_domain)
         if table is None or table.empty:
             continue
-        spec = contract.domains[raw_domain]["sdtm"][name]
-        builder = {"record": _records, "findings": _findings, "long": _long}[spec["kind"]]
-        part = builder(name, spec, table)
+        part = _part(name, raw_domain, table)
         part.insert(0, "USUBJID", make_usubjid(studyid, part["SITEID"], part["SUBJID"]))
         parts.append(part)
     if not parts:  # no site of the study sends its sources: empty, with the columns it would have
         raw_domain = contract.sources_of(name)[0]
-        spec = contract.domains[raw_domain]["sdtm"][name]
-        builder = {"record": _records, "findings": _findings, "long": _long}[spec["kind"]]
-        part = builder(name, spec, _empty_canonical(raw_domain))
+        part = _part(name, raw_domain, _empty_canonical(raw_domain))
         part.insert(0, "USUBJID", pd.Series(dtype="object"))
         parts.append(part)
     out = pd.concat(parts, ignore_index=True)
@@ -87,6 +83,14 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
             out[column] = out[column].astype("Int64" if column in ("SRCROW", f"{name}SEQ") else _empty_dtype(spec))
     log.info("%s: %d records for %d subjects", name, len(out), out["USUBJID"].nunique())
     return out
+
+
+def _part(name: str, raw_domain: str, table: pd.DataFrame) -> pd.DataFrame:
+    """The records of one SDTM domain from one raw domain's canonical table, by the kind of
+    mapping the contract declares (record, findings, long)."""
+    spec = load_contract().domains[raw_domain]["sdtm"][name]
+    builder = {"record": _records, "findings": _findings, "long": _long}[spec["kind"]]
+    return builder(name, spec, table)
 
 
 def _empty_canonical(raw_domain: str) -> pd.DataFrame:

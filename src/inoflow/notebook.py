@@ -194,7 +194,7 @@ def run_endpoint(
                 figures / f"KM_{paramcd}",
                 footer=provenance.short_footer(),
             )
-    if endpoint == "response" and not definitions.get("analyses"):  # India's Figure 1
+    if endpoint == "response" and not uses_plan(endpoint, definitions):  # India's Figure 1
         result.figures += report.flow_figure(
             disposition_boxes(ard, definitions),
             figures / "F1_disposition",

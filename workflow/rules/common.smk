@@ -1,5 +1,6 @@
 # Configuration, wildcard constraints and input functions shared by every stage.
 
+import functools
 import os
 import sys
 from pathlib import Path
@@ -255,10 +256,15 @@ def definitions_file(wildcards):
     return rel(study_of(wildcards).definitions)
 
 
+@functools.cache
+def definitions_of(study):
+    """A study's definitions file, read once per Snakemake start (input functions run per job)."""
+    return yaml.safe_load(Path(STUDIES[study].definitions).read_text(encoding="utf-8"))
+
+
 def definitions_footnote(wildcards):
     """The definitions text a study's tables carry (``footnote`` of its definitions file)."""
-    path = study_of(wildcards).definitions
-    return yaml.safe_load(Path(path).read_text(encoding="utf-8")).get("footnote", "")
+    return definitions_of(wildcards.study).get("footnote", "")
 
 
 def get_adam_sources(wildcards):
@@ -303,8 +309,7 @@ def cost_table_of(wildcards):
 
 def cost_table_file(wildcards):
     """The study's unit-cost table (``cost_table`` of its definitions), as a named input."""
-    path = study_of(wildcards).definitions
-    return {"costs": yaml.safe_load(Path(path).read_text(encoding="utf-8"))["cost_table"]}
+    return {"costs": definitions_of(wildcards.study)["cost_table"]}
 
 
 def get_notebook_parameters(wildcards, output):

@@ -72,8 +72,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     totals = costs.subject_totals(item_costs, resource)
     for scenario in costs.SCENARIOS:
         part = item_costs[item_costs["SCENARIO"] == scenario]
-        by_item = _wide(part, "ITEM", "COST", like=adsl).add_prefix("COST_").rename(columns={"COST_USUBJID": "USUBJID"})
-        by_item = tag(by_item, "ADSL", "ADRU", like=adsl)
+        by_item = _wide(part.assign(ITEM="COST_" + part["ITEM"]), "ITEM", "COST", like=adsl)
         group = ("SCENARIO", scenario)
         for code in costs.COST_ITEMS:
             rows += _continuous_in_group(by_item, f"COST_{code}", output, group)
