@@ -2,11 +2,12 @@
 the contract is refused with a message naming the file and the problem."""
 
 import copy
+import re
 
 import pytest
 import yaml
 
-from inoflow.config import PROJECT_ROOT, check_site_against_contract, load_config, validate_against_schema
+from inoflow.config import PROJECT_ROOT, check_site_against_contract, load_config, read_yaml, validate_against_schema
 from inoflow.errors import ConfigError
 
 
@@ -71,14 +72,30 @@ def test_code_mapping_onto_a_non_contract_code_is_refused():
         check_site_against_contract(spec, "IN02.yaml")
 
 
-@pytest.mark.parametrize("name", ["outputs.yaml", "published_results.yaml"])
-def test_reference_copies_are_current(name):
-    """config/reference/ keeps copies of the shared reference files (so a clone is self-contained);
-    they must equal the originals, apart from the one provenance line on top."""
-    shared = PROJECT_ROOT.parent / "shared" / "reference" / name
-    copy = (PROJECT_ROOT / "config" / "reference" / name).read_text(encoding="utf-8").splitlines()
-    assert copy[0].startswith("# Copied from ../shared/reference/")
-    assert copy[1:] == shared.read_text(encoding="utf-8").splitlines()
+def test_the_project_reads_nothing_beside_its_checkout():
+    """A clone with nothing beside it runs and tests: the reference files and the source documents
+    are the project's own (config/reference/, docs/sources/), and no code, test, rule or
+    configuration points at a folder next to the checkout."""
+    outside = re.compile(r"\.\./" + "shared|" + "shared" + r"/(seeds|reference)")
+    places = [PROJECT_ROOT / "Snakefile"] + [
+        p
+        for folder in ("src", "tests", "scripts", "workflow", "config", "schemas", "notebooks", "profiles")
+        for p in sorted((PROJECT_ROOT / folder).rglob("*"))
+        if p.is_file() and p.suffix in {".py", ".smk", ".yaml", ".yml", ".ipynb", ".sh", ".sha256", ""}
+    ]
+    hits = [f"{p.relative_to(PROJECT_ROOT)}:{n}" for p in places if "__pycache__" not in p.parts
+            for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+            if outside.search(line)]
+    assert len(places) > 100 and not hits, hits
+    documents = re.findall(r"^\| `([a-z_]+\.txt)` \|", (PROJECT_ROOT / "docs/sources/README.md").read_text(), re.M)
+    assert documents == ["india_registry_record.txt", "india_paper.txt", "italy_protocol_summary.txt", "italy_abstract.txt"]
+    assert all((PROJECT_ROOT / "docs/sources" / d).stat().st_size > 1500 for d in documents)
+    for name in ("outputs.yaml", "published_results.yaml"):
+        assert (PROJECT_ROOT / "config/reference" / name).read_text(encoding="utf-8").startswith(
+            "# The project's own copy of the study team's reference file"
+        )
+    published = read_yaml(PROJECT_ROOT / "config/reference/published_results.yaml")
+    assert published["india"]["baseline"]["n"] == 32 and published["india"]["response"]["cr_cri"] == 19
 
 
 def test_a_site_sending_one_workbook_for_every_domain_is_read_in_one_job():

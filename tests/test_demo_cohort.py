@@ -2,7 +2,7 @@
 
 Every published count and cross-tabulation is recomputed here from the truth tables with plain
 pandas (the study definitions, written out again independently of the generator) and compared
-with ``shared/reference/published_results.yaml``. The generator's ``outcomes`` table is used only
+with ``config/reference/published_results.yaml``. The generator's ``outcomes`` table is used only
 to cross-check the recomputation patient by patient.
 """
 
@@ -25,7 +25,7 @@ except ImportError:  # not installed: use the source tree
     sys.path.insert(0, str(ROOT / "src"))
     from inodemo.cohort import build_cohort
 
-PUBLISHED = Path(__file__).resolve().parents[2] / "shared/reference/published_results.yaml"
+PUBLISHED = ROOT / "config/reference/published_results.yaml"
 MONTH = 30.4375
 SIX, TWELVE = 6 * MONTH, 12 * MONTH
 DOMAINS = [

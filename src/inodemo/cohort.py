@@ -56,7 +56,7 @@ FIRST_DOSE_FROM = date(2017, 2, 1)
 FIRST_DOSE_TO = date(2022, 10, 31)
 END_OF_FOLLOW_UP = date(2023, 4, 30)
 LONG_FOLLOW_UP_FROM = date(2018, 4, 1)  # registry: "InO initiation (Apr 2018) ... up to 61 months"
-PUBLISHED_RESULTS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "published_results.yaml"
+PUBLISHED_RESULTS = Path("config/reference/published_results.yaml")  # the project's own copy, from its root
 
 # Canonical raw-extract variables per domain (config/contract.yaml), in contract order.
 # fmt: off

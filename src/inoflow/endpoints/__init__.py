@@ -1,5 +1,5 @@
 """Endpoint analyses: each module turns ADaM datasets into the ARD of its output ids
-(``../shared/reference/outputs.yaml``). Notebooks call these; they compute nothing themselves.
+(``config/reference/outputs.yaml``). Notebooks call these; they compute nothing themselves.
 
 Every module exposes ``ard_rows(adam: dict[str, DataFrame], definitions: dict) -> list[dict]``: the
 ARD rows of its outputs with the subjects behind each (``inoflow.ard.finish`` makes the ARD,
