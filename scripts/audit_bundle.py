@@ -15,5 +15,6 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         cut_dir=Path(smk.input.book).parent,
         extracts_dir=smk.params.extracts,
         out_zip=smk.output.bundle,
+        workflow_dir=smk.params.workflow_dir,
     )
     Path(smk.output.crate).write_bytes(crate_metadata(smk.output.bundle, raw=True))

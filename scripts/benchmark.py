@@ -96,10 +96,10 @@ def main() -> None:
 
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="inoflow-bench-demo-") as tmp:
-            demo = run(copy_project(Path(tmp) / "project"), [], args.cores)
+            demo = run(copy_project(Path(tmp) / "project", ROOT), [], args.cores)
             report("cold run, the demo", *demo)
         with tempfile.TemporaryDirectory(prefix="inoflow-bench-") as tmp:
-            project = copy_project(Path(tmp) / "project")
+            project = copy_project(Path(tmp) / "project", ROOT)
             interim = [f"{project}/results/india/{INTERIM}/book.html"]
             cold = run(project, interim, args.cores)
             report("cold run, one cut", *cold)

@@ -16,7 +16,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         out_html=smk.output.html,
         out_checks=smk.output.checks,
         title=f"{study.studyid}, cut {smk.wildcards.cut}",
-        expected_sites=study.sites,
+        expected_sites=study.sites_of(smk.wildcards.cut),
     )
     for (stage, category), count in table.groupby(["stage", "category"]).size().items():
         log.info("data quality: %d %s finding(s) at the %s stage", count, category, stage)

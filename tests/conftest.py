@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from inoflow.config import load_study
 from inoflow.pipeline import build_common_model, harmonise_cut
+
+# The checkout under test. The engine reads its configuration from the working folder, as the
+# workflow does; the tests run in the checkout (a few copy it elsewhere, and say so).
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+os.chdir(PROJECT_ROOT)
 
 STUDY_CONFIG = "config/studies/india.yaml"
 DEMO_CUT = "2023-04-30"

@@ -2,9 +2,9 @@
 
 import pandas as pd
 import yaml
+from conftest import PROJECT_ROOT
 
 from inoflow.adam.adelig import derive_eligibility
-from inoflow.config import PROJECT_ROOT
 
 CRITERIA = yaml.safe_load((PROJECT_ROOT / "config/definitions/india.yaml").read_text(encoding="utf-8"))["eligibility"]
 

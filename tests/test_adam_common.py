@@ -20,6 +20,7 @@ from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 
 from inoflow.adam.common import (
     MONTH_DAYS,
@@ -34,7 +35,7 @@ from inoflow.adam.common import (
     to_date,
     treatment_exposure,
 )
-from inoflow.config import PROJECT_ROOT, load_study
+from inoflow.config import load_study
 
 DEFINITIONS = PROJECT_ROOT / "config" / "definitions" / "india.yaml"
 DEMO_CUT = "2023-04-30"

@@ -6,8 +6,9 @@ import re
 
 import pytest
 import yaml
+from conftest import PROJECT_ROOT
 
-from inoflow.config import PROJECT_ROOT, check_site_against_contract, load_config, read_yaml, validate_against_schema
+from inoflow.config import check_site_against_contract, load_config, read_yaml, validate_against_schema
 from inoflow.errors import ConfigError
 
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 import yaml
+from conftest import PROJECT_ROOT
 from lifelines import KaplanMeierFitter
 
 from inoflow import ard as cards
 from inoflow.compare import compare, load_items
-from inoflow.config import PROJECT_ROOT
 from inoflow.derive import derive_datasets
 from inoflow.endpoints import ADAM_INPUTS, death, mrd, response, safety, survival
 from inoflow.notebook import build_ard

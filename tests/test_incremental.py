@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 
 from inoflow.config import load_contract, load_study
 from inoflow.project import copy_project
@@ -82,7 +83,7 @@ class Project:
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory):
-    copy = Project(copy_project(tmp_path_factory.mktemp("project")))
+    copy = Project(copy_project(tmp_path_factory.mktemp("project"), PROJECT_ROOT))
     copy.snakemake()
     copy.clean = tmp_path_factory.mktemp("clean-run")  # the clean run's datasets, to compare with
     for folder in ("sdtm", "adam", "ard"):

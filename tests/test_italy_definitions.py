@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 from test_adam_common import MiniSdtm, T, standard_subject
 
 from inoflow.adam.adrs import derive_adrs
 from inoflow.adam.adsl import derive_adsl
 from inoflow.adam.adtte import derive_adtte
-from inoflow.config import PROJECT_ROOT, read_yaml
+from inoflow.config import read_yaml
 
 ITALY = read_yaml(PROJECT_ROOT / "config/definitions/italy.yaml")
 INDIA = read_yaml(PROJECT_ROOT / "config/definitions/india.yaml")

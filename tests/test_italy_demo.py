@@ -23,6 +23,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 
 from inodemo.italy import (
     BOUNDARY_CASES,
@@ -38,7 +39,7 @@ from inodemo.italy import (
 )
 from inodemo.italy_times import italy_survival
 from inodemo.render import BANNER, render_site
-from inoflow.config import PROJECT_ROOT, load_contract, load_study, read_yaml
+from inoflow.config import load_contract, load_study, read_yaml
 from inoflow.dialect import column_rules
 from inoflow.lock import compare_manifest
 

@@ -9,11 +9,12 @@ import math
 
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 
 from inoflow import costs
 from inoflow.ard import finish_with_lineage
 from inoflow.compare import compare, load_items
-from inoflow.config import PROJECT_ROOT, read_yaml
+from inoflow.config import read_yaml
 from inoflow.derive import derive_datasets
 from inoflow.endpoints import ADAM_INPUTS
 from inoflow.notebook import build_ard, endpoint_rows, uses_plan

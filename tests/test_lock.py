@@ -12,8 +12,8 @@ import sys
 import time
 
 import pytest
+from conftest import PROJECT_ROOT
 
-from inoflow.config import PROJECT_ROOT
 from inoflow.errors import InoflowError
 from inoflow.lock import (
     LockError,
@@ -309,15 +309,26 @@ def test_lock_cli_locks_once_and_relocks_only_with_a_reason(project):
     assert verify_manifest(project / "data" / STUDY / CUT, manifest) == []
 
 
-def test_lock_cli_names_an_unknown_cut(project):
+@pytest.mark.parametrize(
+    ("study", "cut", "message"),
+    [
+        (STUDY, "2099-01-01", "unknown cut '2099-01-01': study india has no such cut in "),
+        ("indai", CUT, "unknown study 'indai' in "),
+    ],
+)
+def test_lock_cli_names_an_unknown_study_or_cut(project, study, cut, message):
+    """A typo is one line naming the value and the valid ones, exit 2, no traceback."""
     done = subprocess.run(
-        [sys.executable, str(PROJECT_ROOT / "scripts" / "lock_cut.py"), "--study", STUDY, "--cut", "2099-01-01"]
+        [sys.executable, str(PROJECT_ROOT / "scripts" / "lock_cut.py"), "--study", study, "--cut", cut]
         + ["--root", str(project)],
         capture_output=True,
         text=True,
     )
-    assert done.returncode == 1
-    assert "study india has no cut '2099-01-01'" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2
+    assert done.stderr.startswith("lock_cut: error: " + message) and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+    valid = "(cuts: 2022-09-30, 2023-04-30)" if study == STUDY else "(studies: india, italy)"
+    assert done.stderr.strip().endswith(valid)
 
 
 def test_release_cli(project, results):
@@ -329,7 +340,8 @@ def test_release_cli(project, results):
     assert run("lock_cut.py", project).returncode == 0
     done = run("release_cut.py", project, *options)
     assert done.returncode == 0, done.stderr
-    assert f"released cut {CUT} of study {STUDY} as v1: {releases / STUDY / CUT / 'v1'}" in done.stdout
+    # run in the project's folder: the release is named as the user sees it from there
+    assert f"released cut {CUT} of study {STUDY} as v1: releases/{STUDY}/{CUT}/v1 (" in done.stdout
     done = run("release_cut.py", project, *options)
     assert done.returncode == 1
     assert (

@@ -7,8 +7,9 @@ import sys
 
 import pandas as pd
 import pytest
+from conftest import PROJECT_ROOT
 
-from inoflow.config import PROJECT_ROOT, load_config, load_contract
+from inoflow.config import load_config, load_contract
 
 pytestmark = pytest.mark.workflow
 SNAKEMAKE = [sys.executable, "-m", "snakemake"]

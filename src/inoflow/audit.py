@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inoflow.config import PROJECT_ROOT
 from inoflow.lock import checksums, sha256_file
 from inoflow.provenance import git_state, package_versions
 
@@ -124,13 +123,18 @@ def write_audit_bundle(
     extracts_dir: str | Path,
     out_zip: str | Path,
     metadata_dir: str | Path = ".snakemake/metadata",
-    root: str | Path = PROJECT_ROOT,
+    workflow_dir: str | Path = ".",
+    config_dir: str | Path = "config",
 ) -> Path:
-    """Write the cut's audit bundle (a zipped Provenance Run Crate); returns its path."""
+    """Write the cut's audit bundle (a zipped Provenance Run Crate); returns its path.
+
+    ``workflow_dir`` is the workflow's own folder (Snakefile, rules, scripts, notebooks: the code
+    that ran), ``config_dir`` the configuration it ran with (of the working folder)."""
     from rocrate.model.contextentity import ContextEntity
     from rocrate.rocrate import ROCrate
 
-    cut_dir, extracts_dir, root, out_zip = Path(cut_dir), Path(extracts_dir), Path(root), Path(out_zip)
+    cut_dir, extracts_dir, root, out_zip = Path(cut_dir), Path(extracts_dir), Path(workflow_dir), Path(out_zip)
+    config_dir = Path(config_dir)
     crate = ROCrate()
     crate.name = f"Audit bundle: {study}, data cut {cut}"
     crate.description = (
@@ -177,9 +181,9 @@ def write_audit_bundle(
         for pattern in WORKFLOW_FILES[1:]:
             for path in sorted(root.glob(pattern)):
                 add(path, f"workflow/{path.relative_to(root).as_posix()}")
-        for path in sorted((root / "config").rglob("*")):
+        for path in sorted(config_dir.rglob("*")):
             if path.is_file():
-                add(path, f"workflow/{path.relative_to(root).as_posix()}")
+                add(path, f"workflow/config/{path.relative_to(config_dir).as_posix()}")
 
         versions = package_versions()
         engine = crate.add(

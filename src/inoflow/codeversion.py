@@ -14,14 +14,16 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib.util
 from pathlib import Path
 
 PACKAGE_ROOTS = {"inoflow": Path(__file__).resolve().parent}
-PACKAGE_ROOTS["inoflow.schemas"] = PACKAGE_ROOTS["inoflow"].parents[1] / "schemas"
+# inoflow.schemas is schemas/ of the checkout, or inoflow/schemas/ of an installed package
+PACKAGE_ROOTS["inoflow.schemas"] = Path(importlib.util.find_spec("inoflow.schemas").origin).resolve().parent
 
 
 def module_file(name: str) -> Path | None:
-    """The source file of an ``inoflow`` module (``inoflow.schemas`` lives in schemas/)."""
+    """The source file of an ``inoflow`` module (``inoflow.schemas`` lives in schemas/ of a checkout)."""
     for prefix in sorted(PACKAGE_ROOTS, key=len, reverse=True):
         if name == prefix or name.startswith(prefix + "."):
             base = (

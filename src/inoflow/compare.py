@@ -18,12 +18,11 @@ import pandas as pd
 import yaml
 
 from inoflow.ard import ROW_KEY as KEY_COLUMNS
-from inoflow.config import PROJECT_ROOT
 
 COMPARISON_COLUMNS = ["label", "source", "published", "reproduced", "status", "output_id", "ard_row_id", "note"]
 
 
-def load_items(study: str, folder: Path = PROJECT_ROOT / "config" / "reference") -> list[dict]:
+def load_items(study: str, folder: Path = Path("config/reference")) -> list[dict]:
     return yaml.safe_load((folder / f"{study}_comparison.yaml").read_text(encoding="utf-8"))["items"]
 
 

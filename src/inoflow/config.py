@@ -3,6 +3,12 @@
 Every configuration file is validated against its JSON schema in ``workflow/schemas/`` when
 loaded; checks a schema cannot express (a dialect naming a contract variable that does not
 exist, a unit with no conversion) raise :class:`ConfigError` naming the file and the value.
+
+Every path is taken from the working folder (the folder Snakemake runs in: ``--directory``, or
+where it was started) and from the configuration, never from where this package is installed:
+relative paths in the configuration are relative to the working folder, and the defaults below
+(``config/contract.yaml`` ...) are looked up there when a function is called. Only the JSON
+schemas, which belong to the code, come with the package (``inoflow.config_schemas``).
 """
 
 from __future__ import annotations
@@ -16,10 +22,21 @@ import yaml
 
 from inoflow.errors import ConfigError
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # libyaml's safe loader where PyYAML was built with it (about 10x faster; every job reads the configuration)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-SCHEMA_DIR = PROJECT_ROOT / "workflow" / "schemas"
+# The configuration's JSON schemas (workflow/schemas/, installed with the package as its data)
+SCHEMA_PACKAGE = "inoflow.config_schemas"
+
+CONTRACT_FILE = Path("config/contract.yaml")
+UNITS_FILE = Path("config/units.yaml")
+CONFIG_FILE = Path("config/config.yaml")
+VOCABULARIES_DIR = Path("config/vocabularies")
+
+
+def working_root(root: str | Path | None = None) -> Path:
+    """The folder relative configuration paths start from: ``root`` if given, else the working
+    folder at the time of the call (never the package's location)."""
+    return Path.cwd() if root is None else Path(root).resolve()
 
 
 def read_yaml(path: str | Path) -> Any:
@@ -39,9 +56,13 @@ def validate_against_schema(document: Any, schema_name: str, source: str | Path)
 
     Every violation is listed, each with its location in the document.
     """
+    from importlib.resources import files
+
     import jsonschema  # imported here: it is slow to import and only the workflow's start needs it
 
-    schema = read_yaml(SCHEMA_DIR / f"{schema_name}.schema.yaml")
+    schema = yaml.load(  # noqa: S506 (a safe loader)
+        files(SCHEMA_PACKAGE).joinpath(f"{schema_name}.schema.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER
+    )
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
@@ -165,6 +186,7 @@ class Cut:
     extracts: Path
     description: str = ""
     validation_policy: str = "fail"  # the study's, unless the cut sets its own (interim cuts only)
+    sites: tuple[str, ...] = ()  # the sites that sent data for this cut (the study's config: default all)
 
 
 @dataclass(frozen=True)
@@ -181,26 +203,40 @@ class Study:
     definitions: Path
     spec: dict[str, Any] = field(repr=False, default_factory=dict)
 
+    def sites_of(self, cut: str) -> dict[str, Site]:
+        """The dialects of the sites that sent data for one cut, in the study's order."""
+        return {s: self.sites[s] for s in self.cuts[cut].sites}
+
+
+def load_contract(path: str | Path = CONTRACT_FILE) -> Contract:
+    """The contract (default: ``config/contract.yaml`` of the working folder), read once per file."""
+    return _load_contract(Path(path).resolve())
+
 
 @functools.cache
-def load_contract(path: str | Path = PROJECT_ROOT / "config" / "contract.yaml") -> Contract:
+def _load_contract(path: Path) -> Contract:
     doc = read_yaml(path)
     return Contract(codelists=doc["codelists"], domains=doc["domains"])
 
 
+def load_units(path: str | Path = UNITS_FILE) -> Units:
+    """Units and conversions (default: ``config/units.yaml`` of the working folder), read once per file."""
+    return _load_units(Path(path).resolve())
+
+
 @functools.cache
-def load_units(path: str | Path = PROJECT_ROOT / "config" / "units.yaml") -> Units:
+def _load_units(path: Path) -> Units:
     doc = read_yaml(path)
     return Units(quantities=doc["quantities"], aliases=doc.get("aliases", {}))
 
 
-def load_site(path: str | Path, site_id: str | None = None, root: Path = PROJECT_ROOT, check: bool = True) -> Site:
+def load_site(path: str | Path, site_id: str | None = None, root: Path | None = None, check: bool = True) -> Site:
     """Load one site's dialect; with ``check``, validate it against the schema and the contract.
 
     The workflow checks every configuration file once, when Snakemake starts; its jobs load
     the already-checked files with ``check=False`` (the JSON-schema library is slow to import).
     """
-    full = Path(path) if Path(path).is_absolute() else root / path
+    full = Path(path) if Path(path).is_absolute() else working_root(root) / path
     spec = with_template(read_yaml(full), full)
     if check:
         validate_against_schema(spec, "site", path)
@@ -321,8 +357,9 @@ def _unit_known(units: Units, quantity: str, unit: str) -> bool:
     return name in q["factors"] or name in q.get("affine", {}) or name in q.get("per_bsa", [])
 
 
-def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) -> Study:
+def load_study(path: str | Path, root: Path | None = None, check: bool = True) -> Study:
     """Load a study configuration, its sites' dialects and its cuts (see :func:`load_site`)."""
+    root = working_root(root)
     full = Path(path) if Path(path).is_absolute() else root / path
     spec = read_yaml(full)
     if check:
@@ -337,9 +374,17 @@ def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) 
             extracts=root / c["extracts"],
             description=c.get("description", ""),
             validation_policy=c.get("validation_policy", study_policy if c["status"] == "interim" else "fail"),
+            sites=tuple(s for s in sites if s in c.get("sites", sites)),
         )
         for cid, c in spec["cuts"].items()
     }
+    for cid, c in spec["cuts"].items():
+        unknown = [s for s in c.get("sites", []) if s not in sites]
+        if unknown:
+            raise ConfigError(
+                f"{path}: cut {cid!r} lists site(s) {', '.join(unknown)} that the study's `sites:` does not "
+                f"name (valid: {', '.join(sites)})"
+            )
     for cut in cuts.values():
         if cut.status == "locked" and cut.validation_policy != "fail":
             raise ConfigError(
@@ -359,23 +404,30 @@ def load_study(path: str | Path, root: Path = PROJECT_ROOT, check: bool = True) 
     )
 
 
-def load_config(
-    path: str | Path = PROJECT_ROOT / "config" / "config.yaml", root: Path = PROJECT_ROOT
-) -> dict[str, Study]:
-    """Load the entry configuration and every study it names, keyed by study name."""
-    doc = read_yaml(path)
-    validate_against_schema(doc, "config", path)
+def load_config(path: str | Path = CONFIG_FILE, root: Path | None = None) -> dict[str, Study]:
+    """Load the entry configuration file and every study it names, keyed by study name."""
+    return load_studies(read_yaml(working_root(root) / path), path, root)
+
+
+def load_studies(doc: dict[str, Any], source: str | Path, root: Path | None = None) -> dict[str, Study]:
+    """Every study an entry configuration names (as Snakemake holds it: the config file with
+    the ``--config`` overrides applied), keyed by study name."""
+    validate_against_schema(doc, "config", source)
     studies = [load_study(p, root) for p in doc["studies"]]
     names = [s.study for s in studies]
     duplicates = {n for n in names if names.count(n) > 1}
     if duplicates:
-        raise ConfigError(f"{path}: study names must be unique, repeated: {sorted(duplicates)}")
+        raise ConfigError(f"{source}: study names must be unique, repeated: {sorted(duplicates)}")
     return {s.study: s for s in studies}
 
 
+def load_vocabulary(name: str, folder: str | Path = VOCABULARIES_DIR) -> dict[str, list[str]]:
+    """Standard term -> synonyms of one controlled vocabulary (default folder: the working folder's)."""
+    return _load_vocabulary(name, Path(folder).resolve())
+
+
 @functools.cache
-def load_vocabulary(name: str, folder: str | Path = PROJECT_ROOT / "config" / "vocabularies") -> dict[str, list[str]]:
-    """Standard term -> synonyms of one controlled vocabulary."""
+def _load_vocabulary(name: str, folder: Path) -> dict[str, list[str]]:
     doc = read_yaml(Path(folder) / f"{name}.yaml")
     if doc.get("name") != name or not isinstance(doc.get("terms"), dict):
         raise ConfigError(f"{folder}/{name}.yaml: needs `name: {name}` and a `terms:` mapping")

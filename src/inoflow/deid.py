@@ -24,11 +24,11 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from inoflow.config import PROJECT_ROOT, read_yaml
+from inoflow.config import read_yaml
 from inoflow.errors import ConfigError, ExtractError, Finding
 from inoflow.ingest import PROVENANCE
 
-DEID_RULES = PROJECT_ROOT / "config" / "deidentification.yaml"
+DEID_RULES = Path("config/deidentification.yaml")  # of the working folder
 ADVICE = "direct identifiers must be removed before the extract is sent; the value is not shown"
 _KIND_TAG = re.compile(r"\[identifier kind: (\w+)\]")
 _HEADER_SEPARATORS = re.compile(r"[\s_\-./():#,;]+")

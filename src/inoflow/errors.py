@@ -13,6 +13,11 @@ class ConfigError(InoflowError):
     """A configuration file is missing, malformed or inconsistent with the contract."""
 
 
+class UnknownNameError(ConfigError):
+    """A study, cut, site, output id or target that the configuration does not know (a typo):
+    one line naming the value and the valid ones; command lines exit 2."""
+
+
 @dataclass(frozen=True)
 class Finding:
     """One failed check on one cell (or row, or file) of an extract."""

@@ -26,10 +26,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
 
-from inoflow.config import PROJECT_ROOT
-from inoflow.errors import InoflowError
+from inoflow.errors import InoflowError, UnknownNameError
 
-LOCKS_DIR = PROJECT_ROOT / "config" / "locks"
+LOCKS_DIR = Path("config/locks")  # of the working folder
 MANIFEST_SUFFIX = ".sha256"
 _LINE = re.compile(r"^([0-9a-f]{64}) [ *](.+)$")
 _HEADER = re.compile(r"^# study (?P<study>.+), cut (?P<cut>.+), locked (?P<date>\S+) by (?P<user>.+)$")
@@ -59,10 +58,10 @@ class ManifestDiff:
 
 
 def shown(path: str | Path) -> str:
-    """A path as the user should see it: relative to the project root when it is inside it."""
+    """A path as the user should see it: relative to the working folder when it is inside it."""
     path = Path(path)
     try:
-        return str(path.resolve().relative_to(PROJECT_ROOT))
+        return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
 
@@ -248,18 +247,20 @@ def current_user() -> str:
         return "unknown"
 
 
-def load_cut(study: str, cut: str, config_path: str | Path, root: str | Path = PROJECT_ROOT):
+def load_cut(study: str, cut: str, config_path: str | Path, root: str | Path | None = None):
     """The :class:`~inoflow.config.Study` and :class:`~inoflow.config.Cut` named on a command
-    line, from the entry configuration (paths in it relative to ``root``)."""
+    line, from the entry configuration (paths in it relative to ``root``, default the working folder)."""
     from inoflow.config import load_config
 
-    studies = load_config(config_path, Path(root))
+    studies = load_config(config_path, root)
     if study not in studies:
-        raise LockError(f"no study {study!r} in {shown(config_path)} (studies: {', '.join(sorted(studies))})")
+        raise UnknownNameError(
+            f"unknown study {study!r} in {shown(config_path)} (studies: {', '.join(sorted(studies))})"
+        )
     cuts = studies[study].cuts
     if cut not in cuts:
-        raise LockError(
-            f"study {study} has no cut {cut!r} in {shown(studies[study].path)} (cuts: {', '.join(sorted(cuts))})"
+        raise UnknownNameError(
+            f"unknown cut {cut!r}: study {study} has no such cut in {shown(studies[study].path)} (cuts: {', '.join(sorted(cuts))})"
         )
     return studies[study], cuts[cut]
 
@@ -269,13 +270,11 @@ def cut_command_line(description: str):
     project's configuration and manifests are (tests point them at temporary copies)."""
     import argparse
 
-    from inoflow.config import PROJECT_ROOT
-
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--study", required=True)
     parser.add_argument("--cut", required=True)
     parser.add_argument(
-        "--root", type=Path, default=PROJECT_ROOT, help="project root the configuration's paths start from"
+        "--root", type=Path, default=Path("."), help="folder the configuration's paths start from (default: the working folder)"
     )
     parser.add_argument("--config", type=Path, help="entry configuration (default: <root>/config/config.yaml)")
     parser.add_argument("--locks", type=Path, help="folder of the manifests (default: <root>/config/locks)")
@@ -283,11 +282,15 @@ def cut_command_line(description: str):
 
 
 def run_command(name: str, action, args) -> int:
-    """Run a command's action; print its one-line result, or its error without a traceback."""
+    """Run a command's action; print its one-line result, or its error without a traceback
+    (exit 2 for a study or cut that does not exist, 1 for any other refusal)."""
     import sys
 
     try:
         print(action(args))
+    except UnknownNameError as exc:
+        print(f"{name}: error: {exc}", file=sys.stderr)
+        return 2
     except InoflowError as exc:
         print(f"{name}: error: {exc}", file=sys.stderr)
         return 1

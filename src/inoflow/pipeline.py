@@ -14,13 +14,18 @@ from inoflow.pool import pool_domain
 
 
 def harmonise_cut(
-    study: Study, extracts: Path, policy: str = "fail", read_dir: Path | None = None
+    study: Study,
+    extracts: Path,
+    policy: str = "fail",
+    read_dir: Path | None = None,
+    sites: tuple[str, ...] | None = None,
 ) -> dict[str, pd.DataFrame]:
-    """Every site's extracts -> canonical (contract) tables, one per raw domain, all sites pooled.
+    """Every site's extracts -> canonical (contract) tables, one per raw domain, all sites pooled
+    (``sites``: the sites that sent the cut, default every site of the study).
     With ``read_dir``, each extract as read is also written to ``<read_dir>/<site>/<domain>.parquet``
     (the workflow's ``ingest/``)."""
     canonical: dict[str, list[pd.DataFrame]] = {}
-    for site in study.sites.values():
+    for site in (study.sites[s] for s in (study.sites if sites is None else sites)):
         for domain in site.domains:
             stages = process_extract(site, domain, extracts, policy)
             if read_dir is not None:
@@ -54,7 +59,7 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
 
     out_dir = Path(out_dir)
     spec = study.cuts[cut]
-    sdtm = build_common_model(study, harmonise_cut(study, spec.extracts, read_dir=out_dir / "ingest"))
+    sdtm = build_common_model(study, harmonise_cut(study, spec.extracts, read_dir=out_dir / "ingest", sites=spec.sites))
     definitions = yaml.safe_load(study.definitions.read_text(encoding="utf-8"))
     endpoints = study_endpoints(study.study)
     adam = derive_datasets([n for e in endpoints for n in ADAM_INPUTS[e]], sdtm, definitions, spec.cutoff)

@@ -6,10 +6,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from inoflow.config import PROJECT_ROOT
 
-
-def project_files(root: Path = PROJECT_ROOT) -> list[str]:
+def project_files(root: Path) -> list[str]:
     """Every file git tracks or would track (ignored files, such as results/, left out)."""
     listed = subprocess.run(
         ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
@@ -21,7 +19,7 @@ def project_files(root: Path = PROJECT_ROOT) -> list[str]:
     return [f for f in listed if f and (root / f).is_file()]
 
 
-def copy_project(to: Path, root: Path = PROJECT_ROOT) -> Path:
+def copy_project(to: Path, root: Path) -> Path:
     """A working copy of the project at ``to`` (mtimes kept); run it with PYTHONPATH=<to>/src."""
     for relative in project_files(root):
         (to / relative).parent.mkdir(parents=True, exist_ok=True)

@@ -19,15 +19,21 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
-from inoflow.config import PROJECT_ROOT
 from inoflow.lock import sha256_file
 
 KEY_PACKAGES = ("pandas", "numpy", "scipy", "lifelines", "pandera", "pyarrow", "matplotlib", "papermill", "snakemake")
 
 
-def git_state(root: str | Path = PROJECT_ROOT) -> dict:
+# The code that runs: this package's folder (a git checkout when installed from one, editable)
+CODE_DIR = Path(__file__).resolve().parent
+
+
+def git_state(root: str | Path = CODE_DIR) -> dict:
     """The code's git commit (full hash) and whether tracked files had uncommitted changes;
-    both None outside a git checkout (an unpacked release, say)."""
+    both None outside a git checkout (an installed package, an unpacked release).
+
+    This is the version of the code, so its default is where the code is, not the working
+    folder (which holds the study's configuration and data)."""
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True

@@ -17,7 +17,6 @@ import pandas as pd
 import yaml
 
 from inoflow.ard import display_row_keys
-from inoflow.config import PROJECT_ROOT
 from inoflow.stats import km as kmlib
 
 
@@ -32,7 +31,7 @@ def pyplot():
     return plt
 
 
-OUTPUTS_FILE = PROJECT_ROOT / "config" / "reference" / "outputs.yaml"
+OUTPUTS_FILE = Path("config/reference/outputs.yaml")  # the output catalogue, of the working folder
 
 VARIABLE_LABELS = {
     "RESPFL": "CR/CRi",

@@ -18,6 +18,7 @@ rule audit_bundle:
         cutoff=cutoff_date,
         status=cut_status,
         extracts=extracts_dir,
+        workflow_dir=WORKFLOW_DIR,
         code=CODE["audit"],
     script:
         "../../scripts/audit_bundle.py"

@@ -2,6 +2,7 @@
 
 import functools
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -15,20 +16,74 @@ from snakemake.utils import validate
 import yaml
 
 from inoflow.codeversion import code_hash
-from inoflow.config import load_config, load_contract
+from inoflow.config import load_contract, load_studies
+from inoflow.errors import InoflowError, UnknownNameError
 from inoflow.lock import check_locked_cuts, extract_files
 from inoflow.derive import ADAM_SOURCES
 from inoflow.endpoints import ADAM_INPUTS
 
-validate(config, "../schemas/config.schema.yaml")
+# Every path of the configuration is relative to the working folder (the study's folder:
+# where snakemake runs, or --directory); the workflow's own files (notebooks, scripts, the
+# schemas) are relative to this file, wherever the workflow is installed.
+WORKFLOW_DIR = Path(workflow.current_basedir).parents[1]
 
-STUDIES = load_config(
-    workflow.configfiles[0] if workflow.configfiles else "config/config.yaml"
-)
-# A locked cut runs only on the files its manifest lists (scripts/lock_cut.py wrote it).
-check_locked_cuts(STUDIES, locks_dir=Path(workflow.basedir) / "config" / "locks")
+
+def stop(message):
+    """End the run before any job with a one-line message (no traceback), exit code 2."""
+    print(f"inoflow: error: {message}", file=sys.stderr)
+    sys.exit(2)
+
+
+try:
+    # the configuration as Snakemake holds it: config/config.yaml with --config overrides applied
+    STUDIES = load_studies(
+        config, workflow.configfiles[0] if workflow.configfiles else "--config"
+    )
+    # A locked cut runs only on the files its manifest lists (scripts/lock_cut.py wrote it).
+    check_locked_cuts(STUDIES, locks_dir=Path("config/locks"))
+except InoflowError as exc:
+    stop(exc)
 CONTRACT = load_contract(config["contract"])
 RESULTS = config["results"]
+
+
+SITE_FOLDERS = ("ingest", "validated", "harmonised")
+
+
+def check_targets(argv):
+    """A target under the results folder names a configured study and cut, else the run stops
+    with one line naming the value and the valid ones (Snakemake would say only that no rule
+    produces it). Reads the command line of the snakemake process (a job re-parsing the
+    workflow has no targets)."""
+    prefix = os.path.normpath(RESULTS) + os.sep
+    if not any(os.path.normpath(a).startswith(prefix) for a in argv):
+        return  # no results path on the command line: nothing to parse
+    from snakemake.cli import get_argument_parser
+
+    targets, _ = get_argument_parser().parse_known_args(argv)
+    for target in targets.targets or []:
+        parts = os.path.relpath(os.path.normpath(target), RESULTS).split(os.sep)
+        if len(parts) < 2 or parts[0].startswith(".."):
+            continue
+        study, second = parts[0], parts[1]
+        if study not in STUDIES:
+            stop(f"unknown study {study!r} in target {target} (studies: {', '.join(STUDIES)})")
+        cuts = STUDIES[study].cuts
+        if second != "compare" and second not in cuts:
+            stop(
+                f"unknown cut {second!r} of study {study} in target {target} "
+                f"(cuts: {', '.join(cuts)})"
+            )
+        if second in cuts and len(parts) > 3 and parts[2] in SITE_FOLDERS:
+            sites = cuts[second].sites
+            if parts[3] not in sites:
+                stop(
+                    f"unknown site {parts[3]!r} of study {study}, cut {second} in target "
+                    f"{target} (sites: {', '.join(sites)})"
+                )
+
+
+check_targets(sys.argv[1:])
 CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")
 
 # Snakemake's between-workflow output cache (rules marked `cache: "omit-software"`, used with
@@ -88,9 +143,12 @@ def endpoint_code(wildcards):
 
 
 wildcard_constraints:
-    study=r"[a-z][a-z0-9_]*",
-    cut=r"[A-Za-z0-9_.-]+",
-    site=r"[A-Z]{2}[0-9]{2}",
+    # only the configured studies, cuts and sites: a mistyped target matches no rule
+    study="|".join(STUDIES) or "(?!)",
+    cut="|".join(
+        sorted({re.escape(c) for s in STUDIES.values() for c in s.cuts}, key=len, reverse=True)
+    ),
+    site="|".join(sorted({s for study in STUDIES.values() for s in study.sites})),
     domain="|".join(CONTRACT.domains),
     adam="|".join(ADAM_SOURCES),
     endpoint="|".join(ADAM_INPUTS),
@@ -106,8 +164,15 @@ def study_of(wildcards):
 
 
 def rel(path):
-    """A path relative to the project root (paths outside it stay usable)."""
-    return os.path.relpath(path, workflow.basedir)
+    """A path as the rules name it: relative to the working folder when inside it, else absolute."""
+    path = os.path.abspath(path)
+    inside = os.path.commonpath([path, os.getcwd()]) == os.getcwd()
+    return os.path.relpath(path) if inside else path
+
+
+def workflow_file(*parts):
+    """One of the workflow's own files (a notebook, say), wherever the workflow is installed."""
+    return rel(WORKFLOW_DIR.joinpath(*parts))
 
 
 def study_config(wildcards):
@@ -204,19 +269,19 @@ FILE_PER_DOMAIN_SITES = [
 ]
 
 
-def site_domains(study):
-    """Every (site, domain) extract a study's sites send."""
-    return [(s, d) for s, site in study.sites.items() for d in site.domains]
+def site_domains(wildcards):
+    """Every (site, domain) extract the sites of a cut sent (a study's cut lists its sites)."""
+    sites = study_of(wildcards).sites_of(wildcards.cut)
+    return [(s, d) for s, site in sites.items() for d in site.domains]
 
 
 def harmonised_tables_of(raw_domains):
     """An input function: every site's harmonised tables of these raw domains."""
 
     def tables(wildcards):
-        study = study_of(wildcards)
         return [
             cut_path("harmonised", site, f"{domain}.parquet").format(**wildcards)
-            for site, domain in site_domains(study)
+            for site, domain in site_domains(wildcards)
             if domain in raw_domains
         ]
 
@@ -224,8 +289,7 @@ def harmonised_tables_of(raw_domains):
 
 
 def get_reconciliation_inputs(wildcards):
-    study = study_of(wildcards)
-    keys = site_domains(study)
+    keys = site_domains(wildcards)
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
     return {
         "read": [f"{base}/ingest/{s}/{d}.parquet" for s, d in keys],
@@ -242,14 +306,14 @@ def get_data_quality_inputs(wildcards):
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
         "findings": [
             f"{base}/validated/{s}/{d}.findings.csv"
-            for s, d in site_domains(study_of(wildcards))
+            for s, d in site_domains(wildcards)
         ],
         "reconciliation": f"{base}/reconciliation/reconciliation.csv",
     }
 
 
 def reconciliation_keys(wildcards):
-    return site_domains(study_of(wildcards))
+    return site_domains(wildcards)
 
 
 def definitions_file(wildcards):
@@ -292,7 +356,7 @@ def get_endpoint_inputs(wildcards):
     """An endpoint notebook, the ADaM datasets it reads and the definitions."""
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
     return {
-        "notebook": f"notebooks/{wildcards.endpoint}.ipynb",
+        "notebook": workflow_file("notebooks", f"{wildcards.endpoint}.ipynb"),
         "adam": [
             f"{base}/adam/{name}.parquet" for name in ADAM_INPUTS[wildcards.endpoint]
         ],
@@ -331,7 +395,7 @@ def get_notebook_parameters(wildcards, output):
         "figures_dir": output.figures,
         "lineage_path": output.lineage,
         "cutoff": cutoff_date(wildcards),
-        "program": f"notebooks/{wildcards.endpoint}.ipynb",
+        "program": workflow_file("notebooks", f"{wildcards.endpoint}.ipynb"),
         "code": endpoint_code(wildcards),
     }
 

@@ -18,14 +18,13 @@ import pandas as pd
 
 from inoflow import costs
 from inoflow.adam.common import subjects, tidy
-from inoflow.config import PROJECT_ROOT
 
 COLUMNS = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "PARAMN", "PARAMCD", "PARAM", "AVAL", "SRCDOM", "SRCSEQS"]
 
 
 def derive_adru(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, definitions: dict) -> pd.DataFrame:
     """ADRU from EX, HO and PR (and ADSL for the windows, cycles and subjects)."""
-    vial_size = costs.load_cost_table(PROJECT_ROOT / definitions["cost_table"]).vial_size_mg
+    vial_size = costs.load_cost_table(definitions["cost_table"]).vial_size_mg
     use = costs.resource_use(adsl, sdtm.get("EX"), sdtm.get("HO"), sdtm.get("PR"), vial_size)
     ids = subjects(adsl)
     out = ids.merge(use, on="USUBJID", how="right", validate="one_to_many")

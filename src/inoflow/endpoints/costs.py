@@ -20,13 +20,12 @@ import pandas as pd
 
 from inoflow import ard as cards
 from inoflow import costs, report
-from inoflow.config import PROJECT_ROOT
 from inoflow.lineage import tag
 
 
 def cost_table(definitions: dict) -> costs.CostTable:
     """The study's unit-cost table (``definitions["cost_table"]``, relative to the project)."""
-    return costs.load_cost_table(PROJECT_ROOT / definitions["cost_table"])
+    return costs.load_cost_table(definitions["cost_table"])
 
 
 def _wide(frame: pd.DataFrame, columns: str, values: str, like: pd.DataFrame) -> pd.DataFrame:
