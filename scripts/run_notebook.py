@@ -1,5 +1,6 @@
 """Snakemake script: execute one endpoint notebook with papermill and render it to HTML."""
 
+import os
 import sys
 
 # nbformat validates with jsonschema, which compiles an IRI grammar (~1.6 s) that no notebook
@@ -22,7 +23,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         parameters=parameters,
         kernel_name="python3",
         progress_bar=False,
-        cwd=smk.params.workdir,
+        cwd=os.getcwd(),  # the working folder (the study's configuration), as every job
     )
     body, _ = HTMLExporter().from_notebook_node(nbformat.read(smk.output.notebook, as_version=4))
     with open(smk.output.html, "w", encoding="utf-8") as handle:

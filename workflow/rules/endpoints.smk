@@ -19,7 +19,6 @@ rule run_endpoint:
         "../../envs/inoflow.yaml"
     params:
         notebook_parameters=get_notebook_parameters,
-        workdir=workflow.basedir,
         code=endpoint_code,
     script:
         "../../scripts/run_notebook.py"
