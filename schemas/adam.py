@@ -30,6 +30,8 @@ from pandera.typing import Series
 # ---------------------------------------------------------------------------------------------
 
 YN = ["N", "Y"]
+DATE_IMPUTATION_FLAGS = ["D", "M"]
+"""Date imputation flags (admiral ``--DTF``): D the day was imputed, M month and day were."""
 SITE_ID = r"^[A-Z]{2}\d{2}$"
 SHA256 = r"^[0-9a-f]{64}$"
 
@@ -354,6 +356,9 @@ class ADSL(ADaMRecord):
         nullable=True, isin=YN, description="Prior standard induction chemotherapy (where the study collects it)"
     )
     DIAGDT: Series[pa.DateTime] = pa.Field(description="Date of diagnosis of B-cell ALL")
+    DIAGDTF: Series[str] = pa.Field(
+        nullable=True, isin=DATE_IMPUTATION_FLAGS, description="Imputation flag of DIAGDT (partial diagnosis date)"
+    )
     TRTSDT: Series[pa.DateTime] = pa.Field(nullable=True, description="First InO dose")
     TRTEDT: Series[pa.DateTime] = pa.Field(nullable=True, description="Last InO dose")
     NCYCLES: Series[pa.Int64] = pa.Field(nullable=True, ge=1, le=12, description="InO cycles received")
@@ -374,6 +379,9 @@ class ADSL(ADaMRecord):
     CMFL: Series[str] = pa.Field(isin=YN)
     DTHFL: Series[str] = pa.Field(isin=YN)
     DTHDT: Series[pa.DateTime] = pa.Field(nullable=True)
+    DTHDTF: Series[str] = pa.Field(
+        nullable=True, isin=DATE_IMPUTATION_FLAGS, description="Imputation flag of DTHDT (partial death date)"
+    )
     DTHCAUS: Series[str] = pa.Field(nullable=True)
     LSTALVDT: Series[pa.DateTime] = pa.Field(description="Last date known alive, at most the cut-off")
     EOSSTT: Series[str] = pa.Field(isin=EOSSTT)
@@ -538,20 +546,28 @@ class ADRS(TracedRecord):
     AVALCAT1: Series[str] = pa.Field(nullable=True, isin=RESPONSES, description="SITERESP: the response it reads as")
     ADT: Series[pa.DateTime] = pa.Field(nullable=True, description="Assessment date")
     ADY: Series[pa.Int64] = pa.Field(nullable=True, ne=0, description="Study day of ADT (no day 0)")
-    AVISIT: Series[str] = pa.Field(nullable=True)
+    AVISIT: Series[str] = pa.Field(nullable=True, description="PRE-TREATMENT, BASELINE or CYCLE n of the marrow")
     AVISITN: Series[pa.Int64] = pa.Field(nullable=True, ge=-1)
-    ABLFL: Series[str] = pa.Field(nullable=True, isin=["Y"])
+    ABLFL: Series[str] = pa.Field(
+        nullable=True, isin=["Y"], description="The baseline marrow: the last on or before the first dose"
+    )
     BLAST: Series[float] = pa.Field(nullable=True, ge=0, le=100, description="Marrow blasts, %")
     PLAT: Series[float] = pa.Field(nullable=True, ge=0, description="Platelets, 10^9/L")
     NEUT: Series[float] = pa.Field(nullable=True, ge=0, description="Neutrophils, 10^9/L")
-    CNTSRC: Series[str] = pa.Field(nullable=True, isin=["ASSESSMENT", "LABORATORY"])
+    CNTSRC: Series[str] = pa.Field(
+        nullable=True,
+        isin=["ASSESSMENT", "LABORATORY"],
+        description="Whether PLAT and NEUT were sent with the marrow assessment or taken from the laboratory panels",
+    )
     MRD: Series[float] = pa.Field(nullable=True, ge=0, le=100, description="MRD, % of nucleated marrow cells")
     MRDMETH: Series[str] = pa.Field(nullable=True, isin=MRDMETH)
     MRDSTAT: Series[str] = pa.Field(nullable=True, isin=MRDSTAT)
     MRDRULE: Series[str] = pa.Field(nullable=True, isin=MRDRULE)
     EMD: Series[str] = pa.Field(nullable=True, isin=YN)
     EMDSITE: Series[str] = pa.Field(nullable=True)
-    RSPDISFL: Series[str] = pa.Field(nullable=True, isin=YN)
+    RSPDISFL: Series[str] = pa.Field(
+        nullable=True, isin=YN, description="SITERESP: the site's label disagrees with the derived response"
+    )
     SRCDOM: Series[str] = pa.Field(nullable=True, isin=["LB", "RS"])
 
     key = unique_key("USUBJID", "ASEQ", what="one record per sequence number")
@@ -694,7 +710,10 @@ class ADAE(TracedRecord):
     """Reported and laboratory-derived adverse events (src/inoflow/adam/adae.py)."""
 
     ASEQ: Series[pa.Int64] = pa.Field(ge=1, description="Sequence number within the subject")
-    AECAT: Series[str] = pa.Field(isin=["REPORTED", "LABORATORY-DERIVED"])
+    AECAT: Series[str] = pa.Field(
+        isin=["REPORTED", "LABORATORY-DERIVED"],
+        description="REPORTED by the site (AE), or LABORATORY-DERIVED from a value meeting a toxicity criterion",
+    )
     AEGRP: Series[str] = pa.Field(nullable=True, isin=["LIVER", "HAEMATOLOGICAL"])
     AETERM: Series[str]
     AEDECOD: Series[str]
@@ -702,7 +721,13 @@ class ADAE(TracedRecord):
     AEREL: Series[str] = pa.Field(nullable=True, isin=YN)
     AESER: Series[str] = pa.Field(nullable=True, isin=YN)
     ASTDT: Series[pa.DateTime] = pa.Field(description="Onset date")
+    ASTDTF: Series[str] = pa.Field(
+        nullable=True, isin=DATE_IMPUTATION_FLAGS, description="Imputation flag of ASTDT (partial onset date)"
+    )
     AENDT: Series[pa.DateTime] = pa.Field(nullable=True, description="End date")
+    AENDTF: Series[str] = pa.Field(
+        nullable=True, isin=DATE_IMPUTATION_FLAGS, description="Imputation flag of AENDT (partial end date)"
+    )
     ASTDY: Series[pa.Int64] = pa.Field(nullable=True, ne=0, description="Study day of onset (no day 0)")
     TRTEMFL: Series[str] = pa.Field(isin=YN)
     VODFL: Series[str] = pa.Field(isin=YN)
@@ -713,7 +738,7 @@ class ADAE(TracedRecord):
     R2ULN: Series[float] = pa.Field(nullable=True, ge=0, description="AVAL / ULN")
     ANC: Series[float] = pa.Field(nullable=True, ge=0, description="Febrile neutropenia: the day's lowest ANC")
     ANCSEQ: Series[pa.Int64] = pa.Field(nullable=True, ge=1)
-    AECRIT: Series[str] = pa.Field(nullable=True)
+    AECRIT: Series[str] = pa.Field(nullable=True, description="The toxicity criterion the value meets")
     SRCDOM: Series[str] = pa.Field(isin=["AE", "LB", "VS"])
 
     key = unique_key("USUBJID", "ASEQ", what="one record per sequence number")
@@ -791,8 +816,11 @@ class ADTTE(TracedRecord):
     AVAL: Series[pa.Int64] = pa.Field(ge=0, description="Days from STARTDT to ADT")
     AVALU: Series[str] = pa.Field(isin=["DAYS"])
     CNSR: Series[pa.Int64] = pa.Field(isin=[0, 1], description="0 event, 1 censored")
-    EVNTDESC: Series[str] = pa.Field(isin=sorted({e for v in TTE_EVENTS.values() for e in v} | set(TTE_CENSORING)))
-    CNSDTDSC: Series[str] = pa.Field(nullable=True, isin=TTE_CENSOR_DATES)
+    EVNTDESC: Series[str] = pa.Field(
+        isin=sorted({e for v in TTE_EVENTS.values() for e in v} | set(TTE_CENSORING)),
+        description="The event, or why the subject is censored",
+    )
+    CNSDTDSC: Series[str] = pa.Field(nullable=True, isin=TTE_CENSOR_DATES, description="The date censored at")
     DOREVFL: Series[str] = pa.Field(nullable=True, isin=YN)
     SRCDOM: Series[str] = pa.Field(isin=TTE_SOURCES)
     SRCVAR: Series[str] = pa.Field(description="Variable of the source the date comes from")
@@ -873,9 +901,9 @@ class ADELIG(ADaMDates):
     PHSTAT: Series[str] = pa.Field(isin=PHSTAT)
     TKIFAILN: Series[pa.Int64] = pa.Field(ge=0, le=10)
     IC: Series[str] = pa.Field(alias=r"^IC[A-Z0-9]+$", regex=True, isin=YN, description="Inclusion criterion met")
-    ELIGFL: Series[str] = pa.Field(isin=YN)
-    EXCLREAS: Series[str] = pa.Field(nullable=True)
-    ENRLFL: Series[str] = pa.Field(isin=YN)
+    ELIGFL: Series[str] = pa.Field(isin=YN, description="Every inclusion criterion met")
+    EXCLREAS: Series[str] = pa.Field(nullable=True, description="The reasons of the criteria not met, '; '-separated")
+    ENRLFL: Series[str] = pa.Field(isin=YN, description="Enrolled: the case has a DM record")
 
     key = unique_key("USUBJID", what="one record per case")
     screening_key = unique_key("SITEID", "SCRNID", what="one record per case")
@@ -952,3 +980,144 @@ MODELS: dict[str, type[pa.DataFrameModel]] = {
     "ADELIG": ADELIG,
     "ADRU": ADRU,
 }
+
+
+LABELS: dict[str, str] = {
+    # identifiers and traceability
+    "STUDYID": "Study Identifier",
+    "USUBJID": "Unique Subject Identifier",
+    "SUBJID": "Subject Identifier for the Study",
+    "SITEID": "Study Site Identifier",
+    "SRCDOM": "Source Data",
+    "SRCVAR": "Source Variable",
+    "SRCSEQ": "Source Sequence Number",
+    "SRCSEQS": "Source Sequence Numbers",
+    "SRCFILE": "Source File",
+    "SRCSHA256": "Source File SHA-256",
+    "SRCSHEET": "Source Sheet",
+    "SRCROW": "Source Row",
+    "SRCCOLS": "Source Columns",
+    # ADSL
+    "DCUTDT": "Date of Data Cut",
+    "AGE": "Age",
+    "AAGE": "Analysis Age",
+    "AGEU": "Age Units",
+    "AGEGR1": "Pooled Age Group 1",
+    "SEX": "Sex",
+    "PHSTAT": "Philadelphia Chromosome Status",
+    "TKIFAILN": "Number of TKIs Failed",
+    "CD22PCT": "CD22 Positive Blasts (%)",
+    "DISSTAT": "Disease Status Before InO",
+    "PRIORLN": "Number of Prior Lines of Therapy",
+    "SALVLN": "Salvage Line of InO",
+    "SALVLNGR": "Salvage Line of InO Group",
+    "PRBLINA": "Prior Blinatumomab",
+    "PRINDCT": "Prior Standard Induction Chemotherapy",
+    "DIAGDT": "Date of Initial Diagnosis",
+    "DIAGDTF": "Date of Initial Diagnosis Imputation Flag",
+    "TRTSDT": "Date of First Exposure to Treatment",
+    "TRTEDT": "Date of Last Exposure to Treatment",
+    "NCYCLES": "Number of InO Cycles Received",
+    "C1DOSE": "Cycle 1 Dose (mg/m2)",
+    "DOSECAT": "Cycle 1 Dose Category",
+    "DOSEMODFL": "Dose Modified Flag",
+    "BLBLAST": "Baseline Bone Marrow Blasts (%)",
+    "BURDEN": "Baseline Disease Burden",
+    "EMDBLFL": "Baseline Extramedullary Disease Flag",
+    "BESTRSP": "Best Overall Response",
+    "RESPFL": "Responder (CR/CRi) Flag",
+    "RESPDT": "Date of First CR/CRi",
+    "CYCRESP": "Cycles to First CR/CRi",
+    "MRDNEGFL": "MRD Negative After CR/CRi Flag",
+    "HSCTFL": "HSCT After InO Flag",
+    "HSCTDT": "Date of First HSCT After InO",
+    "HSCT1CFL": "HSCT After One InO Cycle Flag",
+    "CMFL": "Concomitant Medication Flag",
+    "DTHFL": "Subject Death Flag",
+    "DTHDT": "Date of Death",
+    "DTHDTF": "Date of Death Imputation Flag",
+    "DTHCAUS": "Cause of Death",
+    "LSTALVDT": "Date Last Known Alive",
+    "EOSSTT": "End of Study Status",
+    "LTFUWIN": "Lost to Follow-up Window (Months)",
+    "POSTBLFL": "Post-baseline Marrow Assessment Flag",
+    "FASFL": "Full Analysis Set Population Flag",
+    "SAFFL": "Safety Population Flag",
+    "RESPPOPFL": "Responder Population Flag",
+    # ADSL safety flags (ADSLSafety)
+    "VODFL": "Veno-occlusive Disease Flag",
+    "VODHSCFL": "VOD After HSCT Flag",
+    "LIVTOXFL": "Liver Toxicity Flag",
+    "ASTFL": "AST Elevation Flag",
+    "ALTFL": "ALT Elevation Flag",
+    "BILIFL": "Bilirubin Elevation Flag",
+    "HEMTOXFL": "Haematological Toxicity Flag",
+    "THRMBFL": "Thrombocytopenia Flag",
+    "NEUTRFL": "Neutropenia Flag",
+    "FNFL": "Febrile Neutropenia Flag",
+    # BDS (ADRS, ADTTE, ADRU)
+    "ASEQ": "Analysis Sequence Number",
+    "PARAMCD": "Parameter Code",
+    "PARAM": "Parameter",
+    "PARAMN": "Parameter (N)",
+    "AVAL": "Analysis Value",
+    "AVALC": "Analysis Value (C)",
+    "AVALCAT1": "Analysis Value Category 1",
+    "AVALU": "Analysis Value Unit",
+    "ADT": "Analysis Date",
+    "ADY": "Analysis Relative Day",
+    "AVISIT": "Analysis Visit",
+    "AVISITN": "Analysis Visit (N)",
+    "ABLFL": "Baseline Record Flag",
+    # ADRS measurements
+    "BLAST": "Bone Marrow Blasts (%)",
+    "PLAT": "Platelets (10^9/L)",
+    "NEUT": "Neutrophils (10^9/L)",
+    "CNTSRC": "Source of the Blood Counts",
+    "MRD": "Minimal Residual Disease (%)",
+    "MRDMETH": "MRD Method",
+    "MRDSTAT": "MRD Status as Documented",
+    "MRDRULE": "MRD Negativity Rule Applied",
+    "EMD": "Extramedullary Disease",
+    "EMDSITE": "Extramedullary Disease Site",
+    "RSPDISFL": "Site Response Disagreement Flag",
+    # ADAE
+    "AECAT": "Category for Adverse Event",
+    "AEGRP": "Toxicity Group",
+    "AETERM": "Reported Term for the Adverse Event",
+    "AEDECOD": "Dictionary-Derived Term",
+    "AETOXGR": "Standard Toxicity Grade",
+    "AEREL": "Causality",
+    "AESER": "Serious Event",
+    "ASTDT": "Analysis Start Date",
+    "ASTDTF": "Analysis Start Date Imputation Flag",
+    "AENDT": "Analysis End Date",
+    "AENDTF": "Analysis End Date Imputation Flag",
+    "ASTDY": "Analysis Start Relative Day",
+    "TRTEMFL": "Treatment Emergent Analysis Flag",
+    "APHSCTFL": "Onset After HSCT Flag",
+    "ULN": "Upper Limit of Normal",
+    "R2ULN": "Ratio to Upper Limit of Normal",
+    "ANC": "Lowest ANC of the Day (10^9/L)",
+    "ANCSEQ": "Sequence Number of the ANC Record",
+    "AECRIT": "Toxicity Criterion Met",
+    # ADTTE
+    "STARTDT": "Time-to-Event Origin Date for Subject",
+    "CNSR": "Censor",
+    "EVNTDESC": "Event or Censoring Description",
+    "CNSDTDSC": "Censor Date Description",
+    "DOREVFL": "Duration of Remission Evaluable Flag",
+    # ADELIG
+    "SCRNID": "Screening Number",
+    "SCRNDT": "Screening Date",
+    "CD22POS": "CD22 Positive",
+    "RRSTAT": "Relapsed or Refractory B-ALL",
+    "INOMONO": "InO Given as Monotherapy",
+    r"^IC[A-Z0-9]+$": "Inclusion Criterion Met",
+    "ELIGFL": "Eligible Flag",
+    "EXCLREAS": "Reasons Not Eligible",
+    "ENRLFL": "Enrolled Flag",
+}
+"""The label of each ADaM variable (CDISC's where the variable is a CDISC one, e.g. TRTSDT "Date
+of First Exposure to Treatment"), shown in the data dictionary (``inoflow.dictionary``). A
+``Field(title=...)`` takes precedence; a new variable gets its label here or there."""

@@ -13,7 +13,9 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.typing import Series
 
-ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
+ISO_DATE = r"^\d{4}(-\d{2}(-\d{2})?)?$"
+"""ISO 8601 date, full or partial (``2019-03`` day unknown, ``2019`` month and day unknown): a site's
+dialect may declare that a date column carries partial dates (``partial_dates:``)."""
 ISO_DATE_OR_YEAR = r"^\d{4}(-\d{2}-\d{2})?$"
 
 
@@ -67,6 +69,9 @@ class Findings(SDTMRecord):
 
 
 class SC(Findings):
+    """Subject characteristics: Ph status, TKIs failed, CD22 %, disease status, prior lines, salvage
+    line, prior blinatumomab and induction, age with decimals."""
+
     SCTESTCD: Series[str] = pa.Field(
         isin=["PHSTAT", "TKIFAILN", "CD22PCT", "DISSTAT", "PRIORLN", "SALVLN", "PRBLINA", "PRINDCT", "AGEYRS"]
     )
@@ -82,12 +87,16 @@ class IE(Findings):
 
 
 class MH(SDTMRecord):
+    """Medical history: the primary diagnosis of B-cell ALL and its date."""
+
     MHTERM: Series[str]
     MHCAT: Series[str]
     MHSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
 
 
 class EX(SDTMRecord):
+    """Exposure: one record per InO administration, the dose in mg/m2."""
+
     EXTRT: Series[str] = pa.Field(isin=["INOTUZUMAB OZOGAMICIN"])
     EXCYCLE: Series[pa.Int64] = pa.Field(ge=1, le=12, description="InO cycle number")
     EXCYDY: Series[pa.Int64] = pa.Field(ge=1, le=42, description="Day within the cycle")
@@ -98,6 +107,9 @@ class EX(SDTMRecord):
 
 
 class LB(Findings):
+    """Laboratory: marrow blasts and MRD (with the assessments), counts and chemistry with their
+    upper limit of normal."""
+
     LBTESTCD: Series[str] = pa.Field(isin=["BLAST", "NEUT", "PLAT", "MRD", "ALT", "AST", "BILI", "HGB", "WBC"])
     LBSTRESN: Series[float] = pa.Field(ge=0)
     LBSTRESU: Series[str]
@@ -113,11 +125,16 @@ class LB(Findings):
 
 
 class RS(Findings):
+    """Disease response facts as documented: MRD status, extramedullary disease and its site, the
+    site's own response label."""
+
     RSTESTCD: Series[str] = pa.Field(isin=["MRDSTAT", "EMD", "EMDSITE", "SITERESP"])
     RSDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
 
 
 class VS(Findings):
+    """Vital signs: body temperature."""
+
     VSTESTCD: Series[str] = pa.Field(isin=["TEMP"])
     VSSTRESN: Series[float] = pa.Field(ge=30, le=45, description="Body temperature, C")
     VSDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
@@ -145,10 +162,15 @@ class HO(SDTMRecord):
 
     @pa.dataframe_check(error="a stay cannot end before it starts (HOENDTC < HOSTDTC)")
     def ends_after_start(cls, df):  # noqa: N805
-        return df["HOENDTC"].isna() | (df["HOENDTC"] >= df["HOSTDTC"])
+        # partial dates: an end that can lie on or after the start passes (latest end >= earliest start)
+        latest_end = df["HOENDTC"].astype("string").str.pad(10, side="right", fillchar="~")
+        earliest_start = df["HOSTDTC"].astype("string")
+        return df["HOENDTC"].isna() | (latest_end >= earliest_start).fillna(False).astype(bool)
 
 
 class AE(SDTMRecord):
+    """Adverse events: verbatim and standardised term, dates, CTCAE grade, relatedness, seriousness."""
+
     AETERM: Series[str]
     AEDECOD: Series[str]
     AESTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
@@ -159,6 +181,8 @@ class AE(SDTMRecord):
 
 
 class CM(SDTMRecord):
+    """Medications other than InO: concomitant, or subsequent antileukaemic therapy."""
+
     CMTRT: Series[str]
     CMCAT: Series[str]
     CMSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
@@ -166,6 +190,8 @@ class CM(SDTMRecord):
 
 
 class DS(SDTMRecord):
+    """Disposition: end of follow-up, one record per subject (last contact, vital status, death date)."""
+
     DSDECOD: Series[str] = pa.Field(isin=["ALIVE", "DEAD", "LOST TO FOLLOW-UP"])
     DSSTDTC: Series[str] = pa.Field(str_matches=ISO_DATE)
     DSDTHDTC: Series[str] = pa.Field(nullable=True, str_matches=ISO_DATE)
@@ -181,6 +207,8 @@ class DS(SDTMRecord):
 
 
 class DD(SDTMRecord):
+    """Death details: the primary cause of death, verbatim and standardised."""
+
     DDTESTCD: Series[str] = pa.Field(isin=["PRCDTH"])
     DDORRES: Series[str]
     DDSTRESC: Series[str]
@@ -202,3 +230,105 @@ MODELS: dict[str, type[SDTMRecord]] = {
     "DS": DS,
     "DD": DD,
 }
+
+
+LABELS: dict[str, str] = {
+    # identifiers and provenance (every domain)
+    "STUDYID": "Study Identifier",
+    "DOMAIN": "Domain Abbreviation",
+    "USUBJID": "Unique Subject Identifier",
+    "SUBJID": "Subject Identifier for the Study",
+    "SITEID": "Study Site Identifier",
+    "SRCFILE": "Source File",
+    "SRCSHA256": "Source File SHA-256",
+    "SRCSHEET": "Source Sheet",
+    "SRCROW": "Source Row",
+    "SRCCOLS": "Source Columns",
+    # IE, DM, SC, MH
+    "IETESTCD": "Inclusion/Exclusion Criterion Short Name",
+    "IEDTC": "Date/Time of Collection",
+    "AGE": "Age",
+    "AGEU": "Age Units",
+    "BRTHDTC": "Date/Time of Birth",
+    "SEX": "Sex",
+    "SCTESTCD": "Subject Characteristic Short Name",
+    "SCORRES": "Result or Finding in Original Units",
+    "SCSTRESC": "Character Result/Finding in Std Format",
+    "MHTERM": "Reported Term for the Medical History",
+    "MHCAT": "Category for Medical History",
+    "MHSTDTC": "Start Date/Time of Medical History Event",
+    # EX
+    "EXTRT": "Name of Treatment",
+    "EXCYCLE": "Cycle Number",
+    "EXCYDY": "Day Within Cycle",
+    "EXSTDTC": "Start Date/Time of Treatment",
+    "EXDOSE": "Dose",
+    "EXDOSU": "Dose Units",
+    "EXBSA": "Body Surface Area (m2)",
+    "EXROUTE": "Route of Administration",
+    # LB, RS, VS
+    "LBTESTCD": "Lab Test or Examination Short Name",
+    "LBSTRESN": "Numeric Result/Finding in Standard Units",
+    "LBSTRESU": "Standard Units",
+    "LBDTC": "Date/Time of Specimen Collection",
+    "LBSTNRHI": "Reference Range Upper Limit-Std Units",
+    "RSTESTCD": "Assessment Short Name",
+    "RSDTC": "Date/Time of Assessment",
+    "VSTESTCD": "Vital Signs Test Short Name",
+    "VSSTRESN": "Numeric Result/Finding in Standard Units",
+    "VSDTC": "Date/Time of Measurements",
+    # PR, HO
+    "PRTRT": "Reported Name of Procedure",
+    "PRCAT": "Category",
+    "PRSTDTC": "Start Date/Time of Procedure",
+    "PRDOSE": "Dose",
+    "PRDOSU": "Dose Units",
+    "PRINDC": "Indication",
+    "HOTERM": "Healthcare Encounter Term",
+    "HOCAT": "Category for Healthcare Encounter",
+    "HOSTDTC": "Start Date/Time of Healthcare Encounter",
+    "HOENDTC": "End Date/Time of Healthcare Encounter",
+    # AE, CM
+    "AETERM": "Reported Term for the Adverse Event",
+    "AEDECOD": "Dictionary-Derived Term",
+    "AESTDTC": "Start Date/Time of Adverse Event",
+    "AEENDTC": "End Date/Time of Adverse Event",
+    "AETOXGR": "Standard Toxicity Grade",
+    "AEREL": "Causality",
+    "AESER": "Serious Event",
+    "CMTRT": "Reported Name of Drug, Med, or Therapy",
+    "CMCAT": "Category for Medication",
+    "CMSTDTC": "Start Date/Time of Medication",
+    "CMENDTC": "End Date/Time of Medication",
+    # DS, DD
+    "DSDECOD": "Standardized Disposition Term",
+    "DSCAT": "Category for Disposition Event",
+    "DSSCAT": "Subcategory for Disposition Event",
+    "DSSTDTC": "Start Date/Time of Disposition Event",
+    "DSDTHDTC": "Date/Time of Death",
+    "DDTESTCD": "Death Detail Assessment Short Name",
+    "DDTEST": "Death Detail Assessment Name",
+    "DDORRES": "Result or Finding as Collected",
+    "DDSTRESC": "Character Result/Finding in Std Format",
+    "DDDTC": "Date/Time of Collection",
+}
+"""The CDISC SDTM label of each common-model variable (the data dictionary's ``label``; a
+``Field(title=...)`` on a model takes precedence). Generic findings variables are labelled by
+suffix in :data:`FINDINGS_LABELS`."""
+
+FINDINGS_LABELS: dict[str, str] = {
+    "SEQ": "Sequence Number",
+    "TESTCD": "Short Name of Test",
+    "TEST": "Name of Test",
+    "ORRES": "Result or Finding in Original Units",
+    "ORRESU": "Original Units",
+    "STRESC": "Character Result/Finding in Std Format",
+    "STRESN": "Numeric Result/Finding in Standard Units",
+    "STRESU": "Standard Units",
+    "SPEC": "Specimen Type",
+    "METHOD": "Method of Test or Examination",
+    "STNRHI": "Reference Range Upper Limit-Std Units",
+    "DTC": "Date/Time of Collection",
+}
+"""CDISC labels of the variables every findings domain may carry (``<DOMAIN><suffix>``, e.g.
+``LBORRES``; :mod:`inoflow.model`), and of ``--SEQ``, which every domain carries."""

@@ -84,16 +84,27 @@ def test_the_project_reads_nothing_beside_its_checkout():
         for p in sorted((PROJECT_ROOT / folder).rglob("*"))
         if p.is_file() and p.suffix in {".py", ".smk", ".yaml", ".yml", ".ipynb", ".sh", ".sha256", ""}
     ]
-    hits = [f"{p.relative_to(PROJECT_ROOT)}:{n}" for p in places if "__pycache__" not in p.parts
-            for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
-            if outside.search(line)]
+    hits = [
+        f"{p.relative_to(PROJECT_ROOT)}:{n}"
+        for p in places
+        if "__pycache__" not in p.parts
+        for n, line in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), 1)
+        if outside.search(line)
+    ]
     assert len(places) > 100 and not hits, hits
     documents = re.findall(r"^\| `([a-z_]+\.txt)` \|", (PROJECT_ROOT / "docs/sources/README.md").read_text(), re.M)
-    assert documents == ["india_registry_record.txt", "india_paper.txt", "italy_protocol_summary.txt", "italy_abstract.txt"]
+    assert documents == [
+        "india_registry_record.txt",
+        "india_paper.txt",
+        "italy_protocol_summary.txt",
+        "italy_abstract.txt",
+    ]
     assert all((PROJECT_ROOT / "docs/sources" / d).stat().st_size > 1500 for d in documents)
     for name in ("outputs.yaml", "published_results.yaml"):
-        assert (PROJECT_ROOT / "config/reference" / name).read_text(encoding="utf-8").startswith(
-            "# The project's own copy of the study team's reference file"
+        assert (
+            (PROJECT_ROOT / "config/reference" / name)
+            .read_text(encoding="utf-8")
+            .startswith("# The project's own copy of the study team's reference file")
         )
     published = read_yaml(PROJECT_ROOT / "config/reference/published_results.yaml")
     assert published["india"]["baseline"]["n"] == 32 and published["india"]["response"]["cr_cri"] == 19

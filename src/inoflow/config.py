@@ -160,6 +160,7 @@ class Site:
             "thousands": None,
             "date_format": "%Y-%m-%d",
             "header_row": 1,
+            "skip_footer": 0,  # the last n non-blank rows are a report footer, not data
             "missing": ["", "NA", "N/A", "na", "n/a", "-", "--"],
         }
         settings.update(self.spec.get("defaults", {}))
@@ -311,6 +312,11 @@ def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> Non
                 )
                 continue
             mapped.add(target_var)
+            if isinstance(target, dict) and target.get("partial_dates"):
+                try:
+                    partial_date_forms(target, variables[target_var]["type"])
+                except ValueError as exc:
+                    problems.append(f"domains/{domain}/columns/{source_col}/partial_dates: {exc}")
             if isinstance(target, dict) and "unit" in target:
                 quantity = target_var if target_var in units.quantities else None
                 quantity = quantity or _quantity_of_variable(domain, target_var)
@@ -334,6 +340,19 @@ def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> Non
                 problems.append(f"domains/{domain}: map at least one of {group}")
     if problems:
         raise ConfigError(f"{source}: dialect does not fit the contract:\n  - " + "\n  - ".join(problems))
+
+
+def partial_date_forms(column: dict[str, Any], vtype: str) -> tuple[str, ...]:
+    """A column's declared partial-date forms (``partial_dates:``), checked: only a date
+    variable may have them, and each names the year and no day (ValueError otherwise)."""
+    from inoflow import parsing  # parsing reads the configuration: imported when used
+
+    formats = tuple(column.get("partial_dates", ()))
+    if formats and vtype != "date":
+        raise ValueError(f"{column['to']} is a {vtype} variable, not a date; only dates may be partial")
+    for fmt in formats:
+        parsing.partial_date_precision(fmt)
+    return formats
 
 
 # Contract variables whose values are quantities with units (the rest are unit-less).

@@ -6,6 +6,12 @@ domain that starts after the cut-off is removed before any ADaM derivation, so a
 of a cut see the same data. Baseline domains (DM, MH, SC) are kept whole. DS, the
 end-of-follow-up record, is kept: a subject last seen after the cut-off was alive at it, and
 ADSL clamps the last-known-alive date and ignores a death after the cut-off (adam.adsl).
+
+A partial date (``2023-04``, ``2023``: a site's dialect may declare them) is compared by its
+earliest possible day, as {datacutr} imputes partial SDTM dates for the cut (``impute_sdtm``:
+missing month and day to the first): a record that may have happened on or before the cut-off
+is kept (``2023-04`` at a cut-off of 2023-04-30, or of 2023-04-01), one that can only have
+happened after it is removed (``2023-05``).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from __future__ import annotations
 import logging
 
 import pandas as pd
+
+from inoflow.parsing import iso_date_bounds
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +45,9 @@ def apply_data_cut(sdtm: dict[str, pd.DataFrame], cutoff: str) -> dict[str, pd.D
     >>> ae = pd.DataFrame({"AESTDTC": ["2022-03-31", "2022-04-01", None]})
     >>> len(apply_data_cut({"AE": ae}, "2022-03-31")["AE"])
     2
+    >>> partial = pd.DataFrame({"AESTDTC": ["2022-03", "2022-04", "2022"]})
+    >>> apply_data_cut({"AE": partial}, "2022-03-31")["AE"]["AESTDTC"].tolist()
+    ['2022-03', '2022']
     """
     cut = pd.Timestamp(cutoff).normalize()
     out = {}
@@ -45,8 +56,8 @@ def apply_data_cut(sdtm: dict[str, pd.DataFrame], cutoff: str) -> dict[str, pd.D
         if column is None or column not in domain.columns:
             out[name] = domain
             continue
-        dates = pd.to_datetime(domain[column], errors="coerce")
-        after = dates > cut
+        earliest, _ = iso_date_bounds(domain[column])
+        after = earliest > cut
         if after.any():
             log.info("data cut %s: %d %s record(s) dated after it removed", cutoff, int(after.sum()), name)
         out[name] = domain.loc[~after].reset_index(drop=True)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from inoflow import parsing
-from inoflow.config import Site, load_contract
+from inoflow.config import Site, load_contract, partial_date_forms
+from inoflow.errors import ConfigError
 
 _STRFTIME_HUMAN = {
     "%d": "dd",
@@ -45,6 +46,7 @@ class ColumnRule:
     vocabulary: str | None = None
     unit: str | None = None
     bsa_column: str | None = None
+    partial_formats: tuple[str, ...] = ()  # a date column's declared partial forms (partial_dates:)
 
 
 def column_rules(site: Site, domain: str) -> list[ColumnRule]:
@@ -74,6 +76,7 @@ def column_rules(site: Site, domain: str) -> list[ColumnRule]:
                 vocabulary=vspec.get("vocabulary"),
                 unit=spec.get("unit"),
                 bsa_column=spec.get("bsa_column"),
+                partial_formats=_partial_formats(spec, vspec, site, domain, source),
             )
         )
     if dspec.get("layout") == "wide_tests":
@@ -84,9 +87,20 @@ def column_rules(site: Site, domain: str) -> list[ColumnRule]:
     return rules
 
 
+def _partial_formats(spec: dict, vspec: dict, site: Site, domain: str, source: str) -> tuple[str, ...]:
+    """A column's declared partial-date forms (:func:`inoflow.config.partial_date_forms`; the
+    workflow checked them when it started, a job loading an unchecked dialect checks them here)."""
+    try:
+        return partial_date_forms(spec, vspec["type"])
+    except ValueError as exc:
+        raise ConfigError(f"{site.path.name}: domains/{domain}/columns/{source}/partial_dates: {exc}") from None
+
+
 def parse_column(rule: ColumnRule, values: pd.Series, site: Site, domain: str) -> tuple[pd.Series, pd.Series]:
     """Parse one column by its rule: (typed values, mask of unparseable cells)."""
     settings = site.reader(domain)
+    if rule.vtype == "date" and rule.partial_formats:
+        return parsing.parse_date_or_partial(values, rule.date_format, list(rule.partial_formats))
     if rule.vtype == "date":
         return parsing.parse_date(values, rule.date_format)
     if rule.vtype == "number":
@@ -107,6 +121,12 @@ def parse_column(rule: ColumnRule, values: pd.Series, site: Site, domain: str) -
 
 def describe_rule(rule: ColumnRule, site: Site, domain: str) -> str:
     settings = site.reader(domain)
+    if rule.vtype == "date" and rule.partial_formats:
+        partial = " or ".join(human_date_format(f) for f in rule.partial_formats)
+        return (
+            f"{rule.variable} must be a calendar date written {human_date_format(rule.date_format)}, "
+            f"or a partial date written {partial} (the dialect's partial_dates)"
+        )
     if rule.vtype == "date":
         return f"{rule.variable} must be a calendar date written {human_date_format(rule.date_format)}"
     if rule.vtype in ("number", "integer"):

@@ -3,7 +3,9 @@
 One generic mechanism driven by the site's dialect: rename columns to contract variables,
 parse dates and decimals, map local codes, standardise free text through the vocabularies,
 convert units to the standard ones (config/units.yaml), turn wide test layouts long.
-Each output row keeps the provenance of the source row (file, sha256, sheet, row) and
+A date column whose dialect declares partial forms (``partial_dates:``) is harmonised to
+ISO 8601 text, full or partial (``"2019-03-05"``, ``"2019-03"``, ``"2019"``); other dates are
+calendar dates. Each output row keeps the provenance of the source row (file, sha256, sheet, row) and
 ``SRCCOLS``, the source column of every variable it carries.
 """
 

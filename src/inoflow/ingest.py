@@ -4,6 +4,14 @@ Every cell is kept as text (no type guessing), and every row keeps where it came
 the file path relative to the cut's extract folder, the file's sha256, the sheet and the
 row number a person sees when opening the file (1-based, header rows counted).
 
+Rows that are not data are declared in the dialect and read like the others, so that every row
+is accounted for: the rows above the header (``header_row``: a title or export banner) are not
+rows of the table; the last ``skip_footer`` non-blank rows (a report footer, "Exported by HIS on
+2023-05-02") and rows a ``reject_rows`` rule matches are read even when they have fewer or more
+fields than the header (the field-count check does not apply to them), and validation sets them
+aside as rejected rows with their reason (:mod:`inoflow.validate`): rows read = harmonised +
+rejected.
+
 Ingest uses pyarrow, not pandas: it runs once per site and domain, and a light import keeps
 a cold run of the workflow quick.
 """
@@ -14,6 +22,7 @@ import csv
 import hashlib
 import io
 import logging
+import re
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -61,10 +70,11 @@ def read_extract(site: Site, domain: str, extracts_dir: Path) -> pa.Table:
         )
     settings = site.reader(domain)
     sheet = site.domain_spec(domain).get("sheet", "")
+    not_data = NotData(site.domain_spec(domain).get("reject_rows", []), settings["skip_footer"])
     if settings["format"] == "xlsx":
-        header, rows, problems = _read_xlsx(path, relative, site.site, sheet, settings["header_row"])
+        header, rows, problems = _read_xlsx(path, relative, site.site, sheet, settings["header_row"], not_data)
     else:
-        header, rows, problems = _read_csv(path, relative, site.site, settings)
+        header, rows, problems = _read_csv(path, relative, site.site, settings, not_data)
     # a misplaced header explains the row problems it causes, so it is reported first
     _check_header_placement(header, rows, declared_columns(site, domain), site.site, relative, sheet, settings)
     _check_header(header, site.site, relative, sheet, settings["header_row"])
@@ -79,6 +89,56 @@ def read_extract(site: Site, domain: str, extracts_dir: Path) -> pa.Table:
     table = pa.table(columns)
     log.info("%s %s: read %d rows from %s%s", site.site, domain, len(rows), relative, f" [{sheet}]" if sheet else "")
     return table
+
+
+def reject_rule_matches(rule: dict, text: str | None) -> bool:
+    """Whether a dialect ``reject_rows`` rule matches a cell: ``pattern`` a regular expression
+    searched in the text, ``equals`` the whole text, trimmed, letter case ignored.
+
+    >>> reject_rule_matches({"pattern": "^Exported by"}, "Exported by HIS on 2023-05-02")
+    True
+    >>> reject_rule_matches({"equals": "deleted"}, " Deleted "), reject_rule_matches({"equals": "x"}, None)
+    (True, False)
+    """
+    text = text or ""
+    if "pattern" in rule:
+        return re.search(rule["pattern"], text) is not None
+    return text.strip().casefold() == str(rule["equals"]).strip().casefold()
+
+
+def footer_rows(rows: list[tuple[int, list[str | None]]], count: int) -> set[int]:
+    """Row numbers of the last ``count`` rows that are not blank (a trailing blank line does not
+    shift the footer).
+
+    >>> footer_rows([(2, ["a"]), (3, ["Exported"]), (4, [None])], 1)
+    {3}
+    """
+    filled = [number for number, cells in rows if any(c is not None and str(c).strip() for c in cells)]
+    return set(filled[-count:]) if count > 0 else set()
+
+
+class NotData:
+    """The dialect's declaration of rows that are not data: ``reject_rows`` rules and the number
+    of footer rows, applied before the field-count check."""
+
+    def __init__(self, reject_rows: list[dict], footer: int = 0) -> None:
+        self.reject_rows = reject_rows
+        self.footer = footer
+
+    def rejected(self, header: list[str], cells: list[str | None]) -> bool:
+        """Whether a ``reject_rows`` rule matches the row (cells by header position; a short row's
+        missing cells are empty)."""
+        for rule in self.reject_rows:
+            if rule["column"] in header:
+                i = header.index(rule["column"])
+                if reject_rule_matches(rule, cells[i] if i < len(cells) else None):
+                    return True
+        return False
+
+
+def _fit(cells: list[str | None], width: int) -> list[str | None]:
+    """A row's cells cut or padded to the header's width (empty cells missing)."""
+    return [c if c not in ("", None) else None for c in (list(cells) + [None] * width)[:width]]
 
 
 def declared_columns(site: Site, domain: str) -> set[str]:
@@ -137,7 +197,7 @@ def _check_header(header: list[str], site: str, file: str, sheet: str, header_ro
 
 
 def _read_csv(
-    path: Path, relative: str, site: str, settings: dict
+    path: Path, relative: str, site: str, settings: dict, not_data: NotData | None = None
 ) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Finding]]:
     raw = path.read_bytes()
     if not raw.strip():
@@ -170,34 +230,16 @@ def _read_csv(
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=settings["delimiter"])
     header_row = settings["header_row"]
     header: list[str] | None = None
-    rows: list[tuple[int, list[str | None]]] = []
-    problems: list[Finding] = []
+    records: list[tuple[int, list[str]]] = []
     for record in reader:
         line = reader.line_num
         if line < header_row:
-            continue
+            continue  # above the header: a title or banner, not a row of the table
         if header is None:
             header = [c.strip() for c in record]
             _check_delimiter(header, settings["delimiter"], site, relative, line)
             continue
-        if len(record) != len(header):
-            if not any(c.strip() for c in record):
-                record = [""] * len(header)
-            else:
-                problems.append(
-                    Finding(
-                        site,
-                        relative,
-                        "",
-                        line,
-                        "",
-                        "",
-                        f"row has {len(record)} fields but the header has {len(header)}",
-                    )
-                )
-                rows.append((line, (record + [""] * len(header))[: len(header)]))  # kept to locate the header
-                continue
-        rows.append((line, [c if c != "" else None for c in record]))
+        records.append((line, record))
     if header is None:
         raise ExtractError(
             [
@@ -213,6 +255,22 @@ def _read_csv(
                 )
             ]
         )
+    not_data = not_data or NotData([])
+    footer = footer_rows([(n, [c or None for c in r]) for n, r in records], settings.get("skip_footer", 0))
+    rows: list[tuple[int, list[str | None]]] = []
+    problems: list[Finding] = []
+    for line, record in records:
+        if len(record) != len(header) and any(c.strip() for c in record):
+            declared = line in footer or not_data.rejected(header, record)
+            if not declared:
+                rule = f"row has {len(record)} fields but the header has {len(header)}"
+                problems.append(Finding(site, relative, "", line, "", "", rule))
+            # kept (to locate the header, or to be set aside by validation with its reason)
+            rows.append((line, _fit(record, len(header)) if declared else (record + [""] * len(header))[: len(header)]))
+            continue
+        if len(record) != len(header):  # a blank line of another width
+            record = [""] * len(header)
+        rows.append((line, _fit(record, len(header))))
     return header, rows, problems
 
 
@@ -246,7 +304,7 @@ def _cell_text(value: object) -> str | None:
 
 
 def _read_xlsx(
-    path: Path, relative: str, site: str, sheet: str, header_row: int
+    path: Path, relative: str, site: str, sheet: str, header_row: int, not_data: NotData | None = None
 ) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Finding]]:
     from openpyxl import load_workbook
 
@@ -280,8 +338,7 @@ def _read_xlsx(
             )
             raise ExtractError([Finding(site, relative, sheet, None, "", "", rule)])
         header: list[str] | None = None
-        rows: list[tuple[int, list[str | None]]] = []
-        problems: list[Finding] = []
+        records: list[tuple[int, list[str | None]]] = []
         for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
             if number < header_row:
                 continue
@@ -291,17 +348,25 @@ def _read_xlsx(
                 while header and header[-1] == "":
                     header.pop()
                 continue
-            cells = (cells + [None] * len(header))[: max(len(header), len(cells))]
-            if any(c is not None for c in cells[len(header) :]):
+            records.append((number, (cells + [None] * len(header))[: max(len(header), len(cells))]))
+        # openpyxl reports formatted-but-empty trailing rows; they carry nothing to account for
+        while records and all(c is None for c in records[-1][1]):
+            records.pop()
+        not_data = not_data or NotData([])
+        footer = footer_rows(records, not_data.footer)
+        rows: list[tuple[int, list[str | None]]] = []
+        problems: list[Finding] = []
+        for number, cells in records:
+            if any(c is not None for c in cells[len(header or []) :]):
+                if number in footer or not_data.rejected(header or [], cells):
+                    rows.append((number, cells[: len(header or [])]))  # set aside by validation, with its reason
+                    continue
                 problems.append(
                     Finding(site, relative, sheet, number, "", "", "row has values beyond the last named column")
                 )
                 rows.append((number, cells))  # kept whole to locate the header
                 continue
-            rows.append((number, cells[: len(header)]))
-        # openpyxl reports formatted-but-empty trailing rows; they carry nothing to account for
-        while rows and all(c is None for c in rows[-1][1]):
-            rows.pop()
+            rows.append((number, cells[: len(header or [])]))
     finally:
         workbook.close()
     if header is None:

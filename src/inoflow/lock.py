@@ -274,7 +274,10 @@ def cut_command_line(description: str):
     parser.add_argument("--study", required=True)
     parser.add_argument("--cut", required=True)
     parser.add_argument(
-        "--root", type=Path, default=Path("."), help="folder the configuration's paths start from (default: the working folder)"
+        "--root",
+        type=Path,
+        default=Path("."),
+        help="folder the configuration's paths start from (default: the working folder)",
     )
     parser.add_argument("--config", type=Path, help="entry configuration (default: <root>/config/config.yaml)")
     parser.add_argument("--locks", type=Path, help="folder of the manifests (default: <root>/config/locks)")

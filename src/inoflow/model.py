@@ -8,6 +8,9 @@ The contract declares, for each raw domain, which SDTM domains it feeds and how
   (--TESTCD, --TEST, --ORRES, --ORRESU, --STRESC, --STRESN, --STRESU, --SPEC, --METHOD);
 - ``long``: canonical rows already one per test (laboratory layout).
 
+Dates (``--DTC``) are ISO 8601 text; a date a site sent partial (its dialect's
+``partial_dates``) stays partial, ``"2019-03"`` or ``"2019"``, as SDTM keeps it.
+
 Every record gets STUDYID, DOMAIN, USUBJID (``<STUDYID>-<SITEID>-<SUBJID>``), SITEID,
 --SEQ and the provenance of the source row.
 """
@@ -71,13 +74,13 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
     out.insert(0, "STUDYID", studyid)
     out.insert(1, "DOMAIN", name)
     dtc = [c for c in out.columns if c.endswith("DTC")]
+    for column in dtc:  # ISO 8601 text, full ("2019-03-05") or partial ("2019-03", "2019"), before sorting on it
+        out[column] = out[column].map(_iso).astype("object")
     sort_keys = ["USUBJID"] + dtc[:1] + [c for c in ("SRCFILE", "SRCROW") if c in out]
     out = out.sort_values(sort_keys, kind="stable", na_position="first").reset_index(drop=True)
     out.insert(out.columns.get_loc("SITEID") + 1, f"{name}SEQ", out.groupby("USUBJID").cumcount() + 1)
     front = [c for c in out.columns if c not in PROVENANCE_OUT]
     out = out[front + PROVENANCE_OUT]
-    for column in dtc:
-        out[column] = out[column].map(_iso).astype("object")
     if out.empty:  # the model's types, as a filled domain has them
         for column, spec in {**_model_columns(name), "SRCROW": None}.items():
             out[column] = out[column].astype("Int64" if column in ("SRCROW", f"{name}SEQ") else _empty_dtype(spec))

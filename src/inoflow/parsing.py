@@ -75,6 +75,105 @@ def parse_date(values: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
     return pd.Series(parsed, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
 
 
+_DAY_DIRECTIVES = ("%d", "%j", "%U", "%W", "%a", "%A", "%w", "%H", "%I", "%M", "%S")
+_MONTH_DIRECTIVES = ("%m", "%b", "%B")
+
+
+def partial_date_precision(fmt: str) -> str:
+    """What a partial-date format records: ``"M"`` (year and month, e.g. ``%m/%Y``,
+    ``UN-%b-%Y``) or ``"Y"`` (the year only, e.g. ``%Y``, ``UNK-UNK-%Y``).
+
+    A partial format names the year and no day: anything else is a ValueError.
+    >>> partial_date_precision("UN-%b-%Y"), partial_date_precision("%Y")
+    ('M', 'Y')
+    """
+    if "%Y" not in fmt:
+        raise ValueError(f"partial date format {fmt!r} has no four-digit year (%Y)")
+    if any(d in fmt for d in _DAY_DIRECTIVES):
+        raise ValueError(f"partial date format {fmt!r} names a day or time: it is a full date format")
+    return "M" if any(d in fmt for d in _MONTH_DIRECTIVES) else "Y"
+
+
+def parse_date_or_partial(values: pd.Series, fmt: str, partial_formats: list[str]) -> tuple[pd.Series, pd.Series]:
+    """Parse dates that may be partial, as ISO 8601 text: a full date in the declared format
+    ``fmt`` -> ``"2019-03-05"``; one in a declared partial format -> ``"2019-03"`` (day
+    unknown) or ``"2019"`` (month and day unknown), as SDTM keeps them.
+
+    Formats are tried in order, the full one first; literal placeholders such as ``UN`` or
+    ``UNK`` are matched as written, letter case ignored (strptime). Returns (ISO text or None,
+    bad) where ``bad`` marks non-blank cells that fit none of the formats.
+
+    >>> parse_date_or_partial(pd.Series(["05/03/2019", "03/2019", "2019", "UN-MAR-2019", "13/2019"]), "%d/%m/%Y",
+    ...                       ["%m/%Y", "%Y", "UN-%b-%Y"])[0].tolist()
+    ['2019-03-05', '2019-03', '2019', '2019-03', None]
+    """
+    precision = {f: partial_date_precision(f) for f in partial_formats}
+    parsed: list[str | None] = []
+    bad: list[bool] = []
+    for value in values:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            parsed.append(None)
+            bad.append(False)
+            continue
+        text = str(value).strip()
+        iso = _strptime_iso(text, fmt, "D")
+        for partial in partial_formats:
+            if iso is not None:
+                break
+            iso = _strptime_iso(text, partial, precision[partial])
+        parsed.append(iso)
+        bad.append(iso is None)
+    return pd.Series(parsed, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
+
+
+def _strptime_iso(text: str, fmt: str, precision: str) -> str | None:
+    """``text`` read with ``fmt`` as ISO 8601 text to ``precision`` (D day, M month, Y year)."""
+    try:
+        when = datetime.strptime(text, fmt)
+    except ValueError:
+        return None
+    return {"D": when.strftime("%Y-%m-%d"), "M": when.strftime("%Y-%m"), "Y": when.strftime("%Y")}[precision]
+
+
+_ISO_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def iso_date_bounds(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """The earliest and the latest calendar day an ISO 8601 date may be (``Timestamp``):
+    a full date is one day; ``"2019-02"`` is 2019-02-01 to 2019-02-28; ``"2019"`` is
+    2019-01-01 to 2019-12-31. ``datetime.date`` and timestamps are full dates; missing or
+    unreadable values are ``NaT``. One definition for every comparison of a date that may be
+    partial (the data cut, dates in the future, cross-record order).
+
+    >>> low, high = iso_date_bounds(pd.Series(["2020-02", "2019", "2019-03-05", None]))
+    >>> low.dt.strftime("%Y-%m-%d").tolist(), high.dt.strftime("%Y-%m-%d").tolist()
+    (['2020-02-01', '2019-01-01', '2019-03-05', nan], ['2020-02-29', '2019-12-31', '2019-03-05', nan])
+    """
+    lows, highs = [], []
+    for value in values:
+        low = high = pd.NaT
+        if isinstance(value, (date, pd.Timestamp)) and not pd.isna(value):
+            low = high = pd.Timestamp(value).normalize().tz_localize(None)
+        elif isinstance(value, str):
+            match = _ISO_DATE.match(value.strip()[:10])  # a date-time counts by its date
+            if match:
+                year, month, day = match.groups()
+                try:
+                    if day:
+                        low = high = pd.Timestamp(int(year), int(month), int(day))
+                    elif month:
+                        low = pd.Timestamp(int(year), int(month), 1)
+                        high = low + pd.offsets.MonthEnd(0)
+                    else:
+                        low, high = pd.Timestamp(int(year), 1, 1), pd.Timestamp(int(year), 12, 31)
+                except ValueError:
+                    low = high = pd.NaT
+        lows.append(low)
+        highs.append(high)
+    index = values.index
+    return pd.Series(lows, index=index, dtype="datetime64[ns]"), pd.Series(highs, index=index, dtype="datetime64[ns]")
+
+
 COMMON_DATE_FORMATS = ["%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%Y/%m/%d"]
 
 

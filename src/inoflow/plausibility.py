@@ -5,8 +5,9 @@ A value can parse and still be impossible: blasts of 130 %, a negative count, a 
 date after today. The ranges are data, declared once: ``plausible: [min, max]`` on a
 contract variable (config/contract.yaml, in the variable's standard unit) and on a laboratory
 quantity (config/units.yaml, in its standard unit). Dates must not lie after the day of the
-run. Each finding names the site, file, sheet, row and source column, the value as sent, the
-value in the standard unit and the range; category ``plausibility`` (OHDSI DQD).
+run; a partial date ("2019-03") is in the future when its earliest possible day is. Each finding
+names the site, file, sheet, row and source column, the value as sent, the value in the
+standard unit and the range; category ``plausibility`` (OHDSI DQD).
 
 Cross-record checks (dates in order across domains, one subject in one site) are in
 :mod:`inoflow.quality`; they need the pooled common model.
@@ -21,6 +22,7 @@ import pandas as pd
 
 from inoflow.config import load_contract, load_units
 from inoflow.errors import Finding
+from inoflow.parsing import iso_date_bounds
 
 
 def plausible_ranges(domain: str) -> dict[str, tuple[float, float, str]]:
@@ -92,8 +94,9 @@ def check_plausibility(
     for variable, spec in load_contract().variables(domain).items():
         if spec["type"] != "date" or variable not in harmonised.columns:
             continue
-        dates = pd.to_datetime(harmonised[variable], errors="coerce")
-        future = dates.notna() & (dates > pd.Timestamp(today))  # an all-empty column stays datetime64
+        # a partial date (2019-03) is in the future only if its earliest possible day is
+        earliest, _ = iso_date_bounds(harmonised[variable])
+        future = earliest.notna() & (earliest > pd.Timestamp(today))
         found(
             future,
             variable,

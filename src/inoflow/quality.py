@@ -19,6 +19,11 @@ the file the site sent: site, file, sheet, row (as in the file, header rows coun
 as the site named it (looked up in the record's SRCCOLS), and the value as harmonised (ISO
 dates, numbers in the common model's standard unit).
 
+A date may be partial (``2019-03``, ``2019``: a site's dialect may declare them). A check of
+dates in order compares the span of days each date may be (:func:`inoflow.parsing.iso_date_bounds`)
+and finds a problem only when the order is broken whatever the unknown day or month is: an
+adverse event in ``2019-03`` is after a death on 2019-02-20, not after a death on 2019-03-10.
+
 :func:`data_quality_report` turns the findings of both stages into one CSV table (one row per
 finding) and one self-contained HTML page a statistician can read without Python.
 """
@@ -37,6 +42,7 @@ import pandas as pd
 
 from inoflow.config import load_contract, load_units
 from inoflow.errors import FINDING_COLUMNS, Finding, findings_frame
+from inoflow.parsing import iso_date_bounds
 
 CONFORMANCE, COMPLETENESS, PLAUSIBILITY = "conformance", "completeness", "plausibility"
 CATEGORIES = (CONFORMANCE, COMPLETENESS, PLAUSIBILITY)
@@ -132,8 +138,11 @@ def _domain(sdtm: dict[str, pd.DataFrame], name: str, *columns: str) -> pd.DataF
     return frame.assign(**dict.fromkeys(missing)) if missing else frame
 
 
-def _dates(values: pd.Series) -> pd.Series:
-    return pd.to_datetime(values, errors="coerce", format="%Y-%m-%d")
+def _dates(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """``frame`` with the span of days its ISO date ``column`` may be: ``<name>`` the earliest,
+    ``<name>HI`` the latest (equal for a full date; a whole month or year for a partial one)."""
+    low, high = iso_date_bounds(frame[column])
+    return frame.assign(**{name: low, f"{name}HI": high})
 
 
 def _shown(value) -> str:
@@ -201,16 +210,16 @@ def _where(record: pd.Series) -> str:
 
 def _first_doses(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per dosed subject: the EX record of the first InO dose, its date as FIRSTDT."""
-    ex = _domain(sdtm, "EX", "EXSTDTC")
-    ex = ex.assign(FIRSTDT=_dates(ex["EXSTDTC"])).dropna(subset=["FIRSTDT"])
+    ex = _dates(_domain(sdtm, "EX", "EXSTDTC"), "EXSTDTC", "FIRSTDT").dropna(subset=["FIRSTDT"])
+    latest = ex.groupby("USUBJID")["FIRSTDTHI"].min()  # a partial dose date: the first dose is at the latest then
     ex = ex.sort_values(["USUBJID", "FIRSTDT", "SRCROW"], kind="stable")
-    return ex.drop_duplicates("USUBJID").set_index("USUBJID")
+    first = ex.drop_duplicates("USUBJID").set_index("USUBJID")
+    return first.assign(FIRSTDTHI=latest.reindex(first.index))
 
 
 def _death_records(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """One row per subject with a death date: the DS record carrying it, the date as DTHDT."""
-    ds = _domain(sdtm, "DS", "DSDTHDTC")
-    ds = ds.assign(DTHDT=_dates(ds["DSDTHDTC"])).dropna(subset=["DTHDT"])
+    ds = _dates(_domain(sdtm, "DS", "DSDTHDTC"), "DSDTHDTC", "DTHDT").dropna(subset=["DTHDT"])
     return ds.sort_values(["USUBJID", "DTHDT"], kind="stable").drop_duplicates("USUBJID").set_index("USUBJID")
 
 
@@ -220,7 +229,7 @@ def _dated_records(sdtm: dict[str, pd.DataFrame]):
         for variable in [c for c in frame.columns if c in DATE_LABELS]:
             dated = frame[frame[variable].notna()]
             if len(dated):
-                yield name, variable, dated.assign(ADT=_dates(dated[variable]))
+                yield name, variable, _dates(dated, variable, "ADT")
 
 
 # --- Plausibility: dates in an order that can happen ------------------------------------------
@@ -232,14 +241,14 @@ def diagnosis_before_first_dose(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
     mh = _domain(sdtm, "MH", "MHSTDTC")
     first = _first_doses(sdtm)
     mh = mh[mh["USUBJID"].isin(first.index)]
-    mh = mh.assign(ADT=_dates(mh["MHSTDTC"]), FIRSTDT=mh["USUBJID"].map(first["FIRSTDT"]))
-    bad = mh[mh["ADT"].notna() & (mh["ADT"] >= mh["FIRSTDT"])]
+    mh = _dates(mh, "MHSTDTC", "ADT").assign(FIRSTDTHI=mh["USUBJID"].map(first["FIRSTDTHI"]))
+    bad = mh[mh["ADT"].notna() & (mh["ADT"] >= mh["FIRSTDTHI"])]
     findings = []
     for _, record in bad.iterrows():
         dose = first.loc[record["USUBJID"]]
         rule = (
-            f"diagnosis date {_shown(record['ADT'])} is not before the first InO dose on "
-            f"{_shown(dose['FIRSTDT'])} ({_where(dose)}): InO is given for relapsed or refractory "
+            f"diagnosis date {_shown(record['MHSTDTC'])} is not before the first InO dose on "
+            f"{_shown(dose['EXSTDTC'])} ({_where(dose)}): InO is given for relapsed or refractory "
             "disease, so the diagnosis must come first"
         )
         findings.append(_finding("MH", record, "MHSTDTC", rule, PLAUSIBILITY))
@@ -254,15 +263,15 @@ def assessments_after_first_dose(sdtm: dict[str, pd.DataFrame]) -> list[Finding]
     rs = _domain(sdtm, "RS", "RSDTC")
     first = _first_doses(sdtm)
     rows = rs[rs["USUBJID"].isin(first.index)].drop_duplicates(["SITEID", "SRCFILE", "SRCSHEET", "SRCROW"])
-    rows = rows.assign(ADT=_dates(rows["RSDTC"]), FIRSTDT=rows["USUBJID"].map(first["FIRSTDT"]))
-    days_before = (rows["FIRSTDT"] - rows["ADT"]).dt.days
+    rows = _dates(rows, "RSDTC", "ADT").assign(FIRSTDT=rows["USUBJID"].map(first["FIRSTDT"]))
+    days_before = (rows["FIRSTDT"] - rows["ADTHI"]).dt.days  # at least this many days before
     bad = rows[days_before > PRETREATMENT_WINDOW_DAYS]
     findings = []
     for index, record in bad.iterrows():
         dose = first.loc[record["USUBJID"]]
         rule = (
-            f"disease assessment dated {_shown(record['ADT'])} is {int(days_before[index])} days before the "
-            f"first InO dose on {_shown(dose['FIRSTDT'])} ({_where(dose)}): response assessments follow the "
+            f"disease assessment dated {_shown(record['RSDTC'])} is {int(days_before[index])} days before the "
+            f"first InO dose on {_shown(dose['EXSTDTC'])} ({_where(dose)}): response assessments follow the "
             f"first dose and a pre-treatment marrow is at most {PRETREATMENT_WINDOW_DAYS} days before it; "
             "is the date wrong?"
         )
@@ -277,13 +286,13 @@ def hsct_after_first_dose(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
     pr = _domain(sdtm, "PR", "PRCAT", "PRSTDTC")
     first = _first_doses(sdtm)
     pr = pr[pr["PRCAT"].isin(HSCT_AFTER_INO_PRCAT) & pr["USUBJID"].isin(first.index)]
-    pr = pr.assign(ADT=_dates(pr["PRSTDTC"]), FIRSTDT=pr["USUBJID"].map(first["FIRSTDT"]))
-    bad = pr[pr["ADT"].notna() & (pr["ADT"] < pr["FIRSTDT"])]
+    pr = _dates(pr, "PRSTDTC", "ADT").assign(FIRSTDT=pr["USUBJID"].map(first["FIRSTDT"]))
+    bad = pr[pr["ADTHI"].notna() & (pr["ADTHI"] < pr["FIRSTDT"])]
     findings = []
     for _, record in bad.iterrows():
         dose = first.loc[record["USUBJID"]]
         rule = (
-            f"transplant dated {_shown(record['ADT'])} is before the first InO dose on {_shown(dose['FIRSTDT'])} "
+            f"transplant dated {_shown(record['PRSTDTC'])} is before the first InO dose on {_shown(dose['EXSTDTC'])} "
             f"({_where(dose)}): the site's transplant list is of transplants after InO"
         )
         findings.append(_finding("PR", record, "PRSTDTC", rule, PLAUSIBILITY))
@@ -298,13 +307,13 @@ def no_records_after_death(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
     findings, checked = [], 0
     for name, variable, records in _dated_records(sdtm):
         records = records[records["USUBJID"].isin(deaths.index)]
-        records = records.assign(DTHDT=records["USUBJID"].map(deaths["DTHDT"]))
+        records = records.assign(DTHDTHI=records["USUBJID"].map(deaths["DTHDTHI"]))
         checked += len(records)
-        for _, record in records[records["ADT"] > records["DTHDT"]].iterrows():
+        for _, record in records[records["ADT"] > records["DTHDTHI"]].iterrows():
             death = deaths.loc[record["USUBJID"]]
             rule = (
-                f"{DATE_LABELS[variable]} {_shown(record['ADT'])} is after the subject's death on "
-                f"{_shown(death['DTHDT'])} ({_where(death)}): no record can follow death"
+                f"{DATE_LABELS[variable]} {_shown(record[variable])} is after the subject's death on "
+                f"{_shown(death['DSDTHDTC'])} ({_where(death)}): no record can follow death"
             )
             findings.append(_finding(name, record, variable, rule, PLAUSIBILITY))
     return Checked(findings, checked)
@@ -317,20 +326,20 @@ def no_records_after_last_contact(sdtm: dict[str, pd.DataFrame]) -> list[Finding
     ds = _domain(sdtm, "DS", "DSDECOD", "DSSTDTC")
     deaths = _death_records(sdtm)
     ds = ds[(ds["DSDECOD"] != "DEAD") & ~ds["USUBJID"].isin(deaths.index)]
-    ds = ds.assign(LSTDT=_dates(ds["DSSTDTC"])).dropna(subset=["LSTDT"])
-    last = ds.sort_values(["USUBJID", "LSTDT"]).drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
+    ds = _dates(ds, "DSSTDTC", "LSTDT").dropna(subset=["LSTDT"])
+    last = ds.sort_values(["USUBJID", "LSTDTHI"]).drop_duplicates("USUBJID", keep="last").set_index("USUBJID")
     findings, checked = [], 0
     for name, variable, records in _dated_records(sdtm):
         if name == "DS":
             continue
         records = records[records["USUBJID"].isin(last.index)]
-        records = records.assign(LSTDT=records["USUBJID"].map(last["LSTDT"]))
+        records = records.assign(LSTDTHI=records["USUBJID"].map(last["LSTDTHI"]))
         checked += len(records)
-        for _, record in records[records["ADT"] > records["LSTDT"]].iterrows():
+        for _, record in records[records["ADT"] > records["LSTDTHI"]].iterrows():
             contact = last.loc[record["USUBJID"]]
             rule = (
-                f"{DATE_LABELS[variable]} {_shown(record['ADT'])} is after the last contact date "
-                f"{_shown(contact['LSTDT'])} ({_where(contact)}): is the last contact date out of date?"
+                f"{DATE_LABELS[variable]} {_shown(record[variable])} is after the last contact date "
+                f"{_shown(contact['DSSTDTC'])} ({_where(contact)}): is the last contact date out of date?"
             )
             findings.append(_finding(name, record, variable, rule, PLAUSIBILITY))
     return Checked(findings, checked)

@@ -11,7 +11,6 @@ deleted in the source system, blank lines) are set aside first, each with its re
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -22,7 +21,7 @@ from inoflow import parsing
 from inoflow.config import Site, load_units
 from inoflow.dialect import ColumnRule, column_rules, describe_rule, human_date_format, parse_column
 from inoflow.errors import ExtractError, Finding, findings_frame
-from inoflow.ingest import PROVENANCE
+from inoflow.ingest import PROVENANCE, footer_rows, reject_rule_matches
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +80,9 @@ def _row_reject_rules(site: Site, domain: str) -> list[tuple[str, Callable[[pd.D
     rules = []
     for rule in site.domain_spec(domain).get("reject_rows", []):
         column, reason = rule["column"], rule["reason"]
-        if "pattern" in rule:
-            pattern = re.compile(rule["pattern"])
 
-            def matches(frame: pd.DataFrame, column=column, pattern=pattern) -> pd.Series:
-                return frame[column].fillna("").map(lambda v: bool(pattern.search(v))).astype(bool)
-        else:
-            target = rule["equals"].strip().casefold()
-
-            def matches(frame: pd.DataFrame, column=column, target=target) -> pd.Series:
-                return frame[column].fillna("").str.strip().str.casefold().eq(target).astype(bool)
+        def matches(frame: pd.DataFrame, column=column, rule=rule) -> pd.Series:  # one definition with ingest
+            return frame[column].map(lambda v: reject_rule_matches(rule, None if pd.isna(v) else v)).astype(bool)
 
         rules.append((column, matches, f"{reason} (dialect rule on column {column!r})"))
     return rules
@@ -124,6 +116,13 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
         else pd.Series(True, index=table.index)
     )
     reasons[blank] = "blank row"
+    footer_count = site.reader(domain)["skip_footer"]
+    if footer_count and data_columns:
+        cells = table[data_columns].astype("object").where(table[data_columns].notna(), None).values.tolist()
+        footer = footer_rows(list(zip(table["SRCROW"].astype(int), cells, strict=True)), footer_count)
+        reasons[table["SRCROW"].astype(int).isin(footer).to_numpy()] = (
+            f"report footer: one of the last {footer_count} non-blank rows, not data (dialect skip_footer: {footer_count})"
+        )
     for column, matches, reason in _row_reject_rules(site, domain):
         if column not in table.columns:
             continue  # the schema check below reports the missing column

@@ -1,6 +1,8 @@
 """ADAE: reported adverse events and laboratory-derived toxicity events.
 
-- ``AECAT 'REPORTED'`` (SRCDOM 'AE'): every AE record, with analysis dates, study day, the
+- ``AECAT 'REPORTED'`` (SRCDOM 'AE'): every AE record, with analysis dates (a partial start or
+  end imputed by the study's ``date_imputation:`` rule, flagged in ``ASTDTF``/``AENDTF``: ``D``
+  day imputed, ``M`` month and day), study day, the
   treatment-emergent flag (onset on or after the first dose), the VOD flag and whether onset is
   after the HSCT date (``APHSCTFL``).
 - ``AECAT 'LABORATORY-DERIVED'`` (SRCDOM 'LB' or 'VS'): one record per subject and toxicity, at
@@ -30,6 +32,7 @@ from inoflow.adam.common import (
     compare,
     conform,
     first_hsct,
+    impute_partial_dates,
     stack,
     study_day,
     subjects,
@@ -57,7 +60,9 @@ COLUMNS = [
     "AEREL",
     "AESER",
     "ASTDT",
+    "ASTDTF",
     "AENDT",
+    "AENDTF",
     "ASTDY",
     "TRTEMFL",
     "VODFL",
@@ -101,7 +106,8 @@ def toxicity_window(exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dic
 def derive_reported_events(
     ae: pd.DataFrame, exposure: pd.DataFrame, hsct: pd.DataFrame, definitions: dict
 ) -> pd.DataFrame:
-    """Reported AEs with ASTDT/AENDT, ASTDY, TRTEMFL, VODFL and APHSCTFL.
+    """Reported AEs with ASTDT/AENDT (ASTDTF/AENDTF: imputation flags of a partial date), ASTDY,
+    TRTEMFL, VODFL and APHSCTFL.
 
     Registry: "Treatment-related AE was any untoward medical occurrence in a participant who has
     received the study drug." VOD: "VOD occurs when the small blood vessels in the liver are
@@ -124,6 +130,9 @@ def derive_reported_events(
     out["AECAT"] = REPORTED
     out["ASTDT"] = to_date(out["AESTDTC"])
     out["AENDT"] = to_date(out["AEENDTC"])
+    # imputation flags of partial dates (impute_partial_dates: AESTDTF, AEENDTF), admiral's ASTDTF/AENDTF
+    out["ASTDTF"] = out["AESTDTF"] if "AESTDTF" in out.columns else None
+    out["AENDTF"] = out["AEENDTF"] if "AEENDTF" in out.columns else None
     out["ASTDY"] = study_day(out["ASTDT"], out["TRTSDT"])
     emergent = out["ASTDT"].notna() & out["TRTSDT"].notna() & (out["ASTDT"] >= out["TRTSDT"])
     out["TRTEMFL"] = emergent.map({True: "Y", False: "N"})
@@ -258,7 +267,9 @@ def derive_hematological_toxicity(
 
 
 def derive_adae(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
-    """ADAE from DM, EX, AE, LB, VS and PR (see the module docstring)."""
+    """ADAE from DM, EX, AE, LB, VS and PR (see the module docstring); partial dates imputed
+    first, by the study's rules (``date_imputation:``)."""
+    sdtm = impute_partial_dates(sdtm, definitions)
     exposure = treatment_exposure(sdtm["EX"])
     hsct = first_hsct(sdtm.get("PR"), exposure, definitions)
     ids = subjects(sdtm["DM"])

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from inoflow.adam.common import impute_partial_dates
+
 FACTS = {
     "AGE": "float",
     "CD22POS": "str",
@@ -54,7 +56,9 @@ def derive_eligibility(facts: pd.DataFrame, criteria: list[dict]) -> pd.DataFram
 
 
 def derive_adelig(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
-    """ADELIG from IE (screening facts) and DM (who was enrolled)."""
+    """ADELIG from IE (screening facts) and DM (who was enrolled); partial dates imputed first
+    by the study's rules (``date_imputation:``)."""
+    sdtm = impute_partial_dates(sdtm, definitions)
     facts = screening_facts(sdtm["IE"])
     out = derive_eligibility(facts, definitions["eligibility"])
     out["ENRLFL"] = out["USUBJID"].isin(set(sdtm["DM"]["USUBJID"])).map({True: "Y", False: "N"})

@@ -32,6 +32,7 @@ from inoflow.adam.common import (
     conform,
     cycle_at,
     empty_trace,
+    impute_partial_dates,
     study_day,
     subjects,
     tidy,
@@ -324,7 +325,9 @@ def _mrd_trace(row: pd.Series) -> dict:
 
 
 def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFrame:
-    """ADRS from DM, EX, LB and RS (see the module docstring for the parameters)."""
+    """ADRS from DM, EX, LB and RS (see the module docstring for the parameters); partial dates
+    imputed first by the study's rules (``date_imputation:``)."""
+    sdtm = impute_partial_dates(sdtm, definitions)
     cr = definitions["complete_remission"]
     exposure = treatment_exposure(sdtm["EX"]).set_index("USUBJID")
     assessments = marrow_assessments(sdtm["LB"], sdtm["RS"])

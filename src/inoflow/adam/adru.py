@@ -17,13 +17,15 @@ from __future__ import annotations
 import pandas as pd
 
 from inoflow import costs
-from inoflow.adam.common import subjects, tidy
+from inoflow.adam.common import impute_partial_dates, subjects, tidy
 
 COLUMNS = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "PARAMN", "PARAMCD", "PARAM", "AVAL", "SRCDOM", "SRCSEQS"]
 
 
 def derive_adru(sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, definitions: dict) -> pd.DataFrame:
-    """ADRU from EX, HO and PR (and ADSL for the windows, cycles and subjects)."""
+    """ADRU from EX, HO and PR (and ADSL for the windows, cycles and subjects); partial dates
+    imputed first by the study's rules (``date_imputation:``)."""
+    sdtm = impute_partial_dates(sdtm, definitions)
     vial_size = costs.load_cost_table(definitions["cost_table"]).vial_size_mg
     use = costs.resource_use(adsl, sdtm.get("EX"), sdtm.get("HO"), sdtm.get("PR"), vial_size)
     ids = subjects(adsl)

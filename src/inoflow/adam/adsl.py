@@ -2,9 +2,9 @@
 function citing the definition it applies.
 
 Variables: STUDYID, USUBJID, SUBJID, SITEID, DCUTDT, AGE, AAGE, AGEU, AGEGR1, SEX, PHSTAT, TKIFAILN,
-CD22PCT, DISSTAT, PRIORLN, SALVLN, SALVLNGR, PRBLINA, PRINDCT, DIAGDT, TRTSDT, TRTEDT, NCYCLES, C1DOSE,
+CD22PCT, DISSTAT, PRIORLN, SALVLN, SALVLNGR, PRBLINA, PRINDCT, DIAGDT, DIAGDTF, TRTSDT, TRTEDT, NCYCLES, C1DOSE,
 DOSECAT, DOSEMODFL, BLBLAST, BURDEN, EMDBLFL, BESTRSP, RESPFL, RESPDT, CYCRESP, MRDNEGFL,
-HSCTFL, HSCTDT, HSCT1CFL, CMFL, DTHFL, DTHDT, DTHCAUS, LSTALVDT, EOSSTT, LTFUWIN, POSTBLFL,
+HSCTFL, HSCTDT, HSCT1CFL, CMFL, DTHFL, DTHDT, DTHDTF, DTHCAUS, LSTALVDT, EOSSTT, LTFUWIN, POSTBLFL,
 FASFL, SAFFL, RESPPOPFL.
 
 ADSL reads no adverse events (neither AE nor ADAE): the subject-level safety flags (VODFL,
@@ -26,6 +26,7 @@ from inoflow.adam.common import (
     cycle_doses,
     first_hsct,
     impute_partial_date,
+    impute_partial_dates,
     months,
     round_half_up,
     subjects,
@@ -56,6 +57,7 @@ COLUMNS = [
     "PRBLINA",
     "PRINDCT",
     "DIAGDT",
+    "DIAGDTF",
     "TRTSDT",
     "TRTEDT",
     "NCYCLES",
@@ -76,6 +78,7 @@ COLUMNS = [
     "CMFL",
     "DTHFL",
     "DTHDT",
+    "DTHDTF",
     "DTHCAUS",
     "LSTALVDT",
     "EOSSTT",
@@ -196,11 +199,14 @@ def derive_var_salvlngr(salvln: pd.Series, definitions: dict) -> pd.Series:
     return categorise(salvln, definitions["salvage_line_groups"])
 
 
-def derive_var_diagdt(mh: pd.DataFrame) -> pd.Series:
-    """DIAGDT: date of diagnosis of B-cell ALL (MH, MHCAT 'PRIMARY DIAGNOSIS')."""
+def derive_var_diagdt(mh: pd.DataFrame) -> pd.DataFrame:
+    """DIAGDT: date of diagnosis of B-cell ALL (MH, MHCAT 'PRIMARY DIAGNOSIS'), and DIAGDTF, its
+    imputation flag when the site sent it partial (MHSTDTF, :func:`impute_partial_dates`)."""
     rows = mh[mh["MHCAT"] == "PRIMARY DIAGNOSIS"] if "MHCAT" in mh.columns else mh
-    rows = rows.assign(DIAGDT=to_date(rows["MHSTDTC"])).sort_values("DIAGDT").drop_duplicates("USUBJID")
-    return rows.set_index("USUBJID")["DIAGDT"]
+    flags = rows["MHSTDTF"] if "MHSTDTF" in rows.columns else None
+    rows = rows.assign(DIAGDT=to_date(rows["MHSTDTC"]), DIAGDTF=flags)
+    rows = rows.sort_values("DIAGDT").drop_duplicates("USUBJID")
+    return rows.set_index("USUBJID")[["DIAGDT", "DIAGDTF"]]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -348,7 +354,8 @@ def derive_vars_hsct(pr: pd.DataFrame, ex: pd.DataFrame, definitions: dict, cuto
 
 
 def derive_vars_death(ds: pd.DataFrame, dd: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    """DTHFL, DTHDT (death on or before the cut-off) and DTHCAUS (standardised cause, DD).
+    """DTHFL, DTHDT (death on or before the cut-off), DTHDTF (its imputation flag when the death
+    date was partial and the study declares how to impute it) and DTHCAUS (standardised cause, DD).
 
     Registry: "Number of Participants Categorized According to Cause of Death".
 
@@ -361,6 +368,8 @@ def derive_vars_death(ds: pd.DataFrame, dd: pd.DataFrame, cutoff: pd.Timestamp) 
     death = to_date(rows["DSDTHDTC"])
     dead = (rows["DSDECOD"] == "DEAD") & death.notna() & (death <= cutoff)
     out = pd.DataFrame({"DTHFL": yn(dead), "DTHDT": death.where(dead)})
+    flags = rows["DSDTHDTF"] if "DSDTHDTF" in rows.columns else pd.Series(None, index=rows.index, dtype="object")
+    out["DTHDTF"] = flags.where(dead & flags.notna(), None).astype("object")  # impute_partial_dates
     causes = dd.drop_duplicates("USUBJID").set_index("USUBJID")["DDSTRESC"] if len(dd) else pd.Series(dtype=object)
     out["DTHCAUS"] = causes.reindex(out.index).where(dead).astype("object")
     out["DTHCAUS"] = out["DTHCAUS"].where(out["DTHCAUS"].notna(), None)
@@ -452,6 +461,7 @@ def derive_adsl(sdtm: dict[str, pd.DataFrame], adrs: pd.DataFrame, definitions: 
     """ADSL from DM, SC, MH, EX, PR, CM, DS, DD (and LB, RS for the last date known alive) and
     ADRS, at the data cut-off ``cutoff`` (ISO date)."""
     cut = pd.Timestamp(cutoff).normalize()
+    sdtm = impute_partial_dates(sdtm, definitions)
     dm = sdtm["DM"].drop_duplicates("USUBJID").reset_index(drop=True)
     adsl = subjects(dm)
     adsl["DCUTDT"] = cut

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from inoflow.adam.common import PROVENANCE, add_dates, conform, stack, tidy, to_date
+from inoflow.adam.common import PROVENANCE, add_dates, conform, impute_partial_dates, stack, tidy, to_date
 
 
 @dataclass(frozen=True)
@@ -291,7 +291,9 @@ def derive_var_dorevfl(dor: pd.DataFrame, adrs: pd.DataFrame) -> pd.Series:
 def derive_adtte(
     sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, adrs: pd.DataFrame, definitions: dict
 ) -> pd.DataFrame:
-    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, RFS, DOR)."""
+    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, RFS, DOR); partial dates imputed
+    first by the study's rules (``date_imputation:``)."""
+    sdtm = impute_partial_dates(sdtm, definitions)
     datasets = {**sdtm, "ADSL": adsl, "ADRS": adrs}
     parts = []
     for parameter in TTE_PARAMETERS.values():

@@ -3,7 +3,9 @@ data, treatment exposure, HSCT dates and the provenance an ADaM record carries.
 
 Dates in ADaM datasets are ``datetime64[ns]`` at midnight (``ADT``, ``TRTSDT``, ...); SDTM dates
 are ISO 8601 text (``--DTC``). A partial ISO date (``2019`` or ``2019-05``) is not a calendar
-date and reads as missing, except where a definition imputes it (:func:`impute_partial_date`).
+date: each derivation first imputes it by the study's declared rule (``date_imputation:`` in the
+definitions, admiral's ``derive_vars_dt``: :func:`impute_partial_dates`), or stops with an error
+naming where it is; the birth year is imputed by its own definition (:func:`impute_partial_date`).
 """
 
 from __future__ import annotations
@@ -200,6 +202,173 @@ def impute_partial_date(values: pd.Series, month: int, day: int) -> pd.Series:
     text = text.where(~text.str.fullmatch(r"\d{4}").fillna(False), text + f"-{month:02d}-{day:02d}")
     text = text.where(~text.str.fullmatch(r"\d{4}-\d{2}").fillna(False), text + f"-{day:02d}")
     return to_date(text)
+
+
+IMPUTATION_LEVELS = ("n", "D", "M")
+"""admiral's ``highest_imputation`` levels this workflow allows: none, the day, month and day. A
+date whose year is unknown is not a date (the dialect cannot declare one), so ``Y`` is refused."""
+
+DATE_IMPUTATIONS = ("first", "mid", "last")
+
+OWN_IMPUTATION = {"BRTHDTC": "age_imputation"}
+"""SDTM dates imputed by a definition of their own, not by ``date_imputation``."""
+
+
+def impute_dtc_dt(dtc: pd.Series, highest_imputation: str = "n", date_imputation: str = "first") -> pd.DataFrame:
+    """Impute ISO 8601 dates that may be partial, as admiral's ``impute_dtc_dt`` and
+    ``compute_dtf`` do: columns ``DT`` (the date, ``datetime64``) and ``DTF`` (the imputation
+    flag: ``D`` when the day was imputed, ``M`` when month and day were, missing for a full
+    date).
+
+    ``highest_imputation`` ``D`` imputes a missing day, ``M`` a missing day or month and day;
+    ``n`` imputes nothing. A date missing more than the highest level allows stays missing here
+    (``DT`` missing, as admiral returns NA); :func:`impute_partial_dates` refuses it instead.
+    ``date_imputation`` ``first`` (day 1, 1 January), ``mid`` (day 15, 30 June, as admiral) or
+    ``last`` (the month's last day, leap years counted; 31 December).
+
+    >>> dates = pd.Series(["2019-03", "2019", "2020-02", "2019-03-05", None])
+    >>> out = impute_dtc_dt(dates, "M", "last")
+    >>> out["DT"].dt.strftime("%Y-%m-%d").tolist(), out["DTF"].tolist()
+    (['2019-03-31', '2019-12-31', '2020-02-29', '2019-03-05', nan], ['D', 'M', 'D', None, None])
+    """
+    if highest_imputation not in IMPUTATION_LEVELS:
+        raise ValueError(f"highest_imputation must be one of {IMPUTATION_LEVELS}, not {highest_imputation!r}")
+    if date_imputation not in DATE_IMPUTATIONS:
+        raise ValueError(f"date_imputation must be one of {DATE_IMPUTATIONS}, not {date_imputation!r}")
+    missing = partial_level(dtc)
+    allowed = {"n": set(), "D": {"D"}, "M": {"D", "M"}}[highest_imputation]
+    imputable = missing.isin(allowed)
+    text = dtc.astype("string").str.strip().str.slice(0, 10)
+    day_for_month = {"first": "01", "mid": "15"}
+    whole_year = {"first": "-01-01", "mid": "-06-30", "last": "-12-31"}[date_imputation]
+    filled = text.copy()
+    year_only = imputable & missing.eq("M")
+    filled[year_only] = text[year_only] + whole_year
+    month_only = imputable & missing.eq("D")
+    if date_imputation == "last":
+        month_start = pd.to_datetime(text[month_only] + "-01", format="%Y-%m-%d", errors="coerce")
+        filled[month_only] = (month_start + pd.offsets.MonthEnd(0)).dt.strftime("%Y-%m-%d")
+    else:
+        filled[month_only] = text[month_only] + "-" + day_for_month[date_imputation]
+    out = pd.DataFrame({"DT": to_date(filled.where(missing.isna() | imputable))}, index=dtc.index)
+    out["DTF"] = missing.where(imputable & out["DT"].notna()).astype("object")
+    out["DTF"] = out["DTF"].where(out["DTF"].notna(), None)
+    return out
+
+
+def partial_level(dtc: pd.Series) -> pd.Series:
+    """What an ISO 8601 date lacks: ``D`` for ``2019-03`` (the day), ``M`` for ``2019`` (month and
+    day), missing for a full date, an empty cell or anything else.
+
+    >>> partial_level(pd.Series(["2019-03", "2019", "2019-03-05", None])).tolist()
+    ['D', 'M', None, None]
+    """
+    text = dtc.astype("string").str.strip()
+    level = pd.Series(None, index=dtc.index, dtype="object")
+    level[text.str.fullmatch(r"\d{4}-\d{2}").fillna(False).astype(bool)] = "D"
+    level[text.str.fullmatch(r"\d{4}").fillna(False).astype(bool)] = "M"
+    return level.where(level.notna(), None)
+
+
+def date_imputation_rules(definitions: dict) -> dict[str, dict]:
+    """The study's imputation rule of each SDTM date (``date_imputation:`` in the definitions),
+    checked: a rule names ``highest_imputation`` (n, D, M) and, when it imputes,
+    ``date_imputation`` (first, mid, last). An SDTM date with no rule is imputed never."""
+    rules = definitions.get("date_imputation") or {}
+    for dtc, rule in rules.items():
+        where = f"definitions date_imputation: {dtc}"
+        if not str(dtc).endswith("DTC") or not isinstance(rule, dict):
+            raise ValueError(f"{where}: a rule is '<--DTC>: {{highest_imputation: ..., date_imputation: ...}}'")
+        unknown = set(rule) - {"highest_imputation", "date_imputation", "adam", "reason"}
+        if unknown:
+            raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
+        if rule.get("highest_imputation") not in IMPUTATION_LEVELS:
+            raise ValueError(f"{where}: highest_imputation must be one of {IMPUTATION_LEVELS}")
+        if rule["highest_imputation"] != "n" and rule.get("date_imputation") not in DATE_IMPUTATIONS:
+            raise ValueError(f"{where}: date_imputation must be one of {DATE_IMPUTATIONS}")
+    return rules
+
+
+def impute_partial_dates(sdtm: dict[str, pd.DataFrame], definitions: dict) -> dict[str, pd.DataFrame]:
+    """The common model with every partial ``--DTC`` imputed by the study's declared rule
+    (``date_imputation:``, :func:`impute_dtc_dt`), and its imputation flag beside it
+    (``AESTDTC`` -> ``AESTDTF``: ``D`` or ``M``, missing when the date was complete), so that
+    every derivation reads one imputed date; an ADaM date takes the flag of its source
+    (``ASTDTF`` from ``AESTDTF``).
+
+    A partial date the rule does not allow to impute (no rule, ``highest_imputation: n``, or
+    month unknown under ``D``) raises :class:`~inoflow.errors.ExtractError` listing every such
+    date with its site, file, sheet, row, the source column as the site named it, and the rule.
+    Called first by each ``derive_*`` entry; applying it twice changes nothing.
+
+    >>> ae = pd.DataFrame({"USUBJID": ["A", "A"], "AESTDTC": ["2019-03", "2019-03-05"]})
+    >>> rules = {"date_imputation": {"AESTDTC": {"highest_imputation": "M", "date_imputation": "first"}}}
+    >>> impute_partial_dates({"AE": ae}, rules)["AE"][["AESTDTC", "AESTDTF"]].values.tolist()
+    [['2019-03-01', 'D'], ['2019-03-05', None]]
+    """
+    from inoflow.errors import ExtractError
+
+    rules = date_imputation_rules(definitions)
+    out, problems = {}, []
+    for name, frame in sdtm.items():
+        if frame is None:
+            out[name] = frame
+            continue
+        frame = frame.copy()
+        for column in [c for c in frame.columns if c.endswith("DTC") and c not in OWN_IMPUTATION]:
+            flag = f"{column[:-1]}F"
+            if flag in frame.columns:
+                continue  # imputed already
+            levels = partial_level(frame[column])
+            if levels.isna().all():
+                continue
+            rule = rules.get(column, {"highest_imputation": "n"})
+            imputed = impute_dtc_dt(frame[column], rule["highest_imputation"], rule.get("date_imputation", "first"))
+            refused = levels.notna() & imputed["DT"].isna()
+            problems += [_partial_date_finding(name, frame.loc[i], column, rule) for i in frame.index[refused]]
+            frame[column] = imputed["DT"].dt.strftime("%Y-%m-%d").where(imputed["DT"].notna(), frame[column])
+            frame[flag] = imputed["DTF"]
+        out[name] = frame
+    if problems:
+        raise ExtractError(problems)
+    return out
+
+
+def _partial_date_finding(name: str, record: pd.Series, column: str, rule: dict):
+    """The finding of a partial date that may not be imputed, located in the site's file."""
+    import json
+
+    from inoflow.config import load_contract
+    from inoflow.errors import Finding
+
+    contract = load_contract()
+    sent = json.loads(record["SRCCOLS"]) if isinstance(record.get("SRCCOLS"), str) else {}
+    source = column
+    for raw in contract.sources_of(name):
+        spec = contract.domains[raw]["sdtm"][name]
+        variable = spec.get("columns", {}).get(column) if spec["kind"] == "record" else spec.get("date")
+        if variable in sent:
+            source = sent[variable]
+            break
+    unknown = "the day is" if partial_level(pd.Series([record[column]])).iloc[0] == "D" else "month and day are"
+    level = rule["highest_imputation"]
+    allowed = {"n": "no imputation of it", "D": "imputing at most its day (highest_imputation: D)"}[level]
+    reason = f" ({rule['reason']})" if rule.get("reason") else ""
+    row, sheet = record.get("SRCROW"), record.get("SRCSHEET")
+    return Finding(
+        site=str(record.get("SITEID", "")),
+        file=str(record.get("SRCFILE", "")),
+        sheet="" if sheet is None or pd.isna(sheet) else str(sheet),
+        row=None if row is None or pd.isna(row) else int(row),
+        column=source,
+        value=str(record[column]),
+        rule=(
+            f"{name} {column} is a partial date ({unknown} unknown) and the study's definitions allow "
+            f"{allowed}{reason}: ask the site for the full date, or declare how to impute it "
+            f"(date_imputation: {column} in config/definitions/<study>.yaml)"
+        ),
+        category="completeness",
+    )
 
 
 def add_dates(frame: pd.DataFrame) -> pd.DataFrame:
