@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -60,3 +62,18 @@ def italy_canonical(italy_study):
 def italy_sdtm(italy_study, italy_canonical):
     """The Italian demo cut's common model, once per session."""
     return build_common_model(italy_study, italy_canonical)
+
+
+@pytest.fixture(scope="session")
+def workflow_run(tmp_path_factory):
+    """One Snakemake run of the whole demo (both studies, every cut) into a temporary results
+    folder, shared by the workflow tests: (results folder, the finished process)."""
+    results = tmp_path_factory.mktemp("results")
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "--config", f"results={results}"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return results, proc

@@ -170,15 +170,74 @@ def test_a_table_row_number_selects_the_cell_the_html_table_shows(ard):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--output", "OM99", "--row", "1"], "no output 'OM99' in this cut's ARD; outputs: F1, F2, OM01, OM02,"),
-        (["--output", "OM01", "--row", "9"], "OM01 has rows 1-5; row 9 does not exist"),
-        (["--ard-row-id", "000000000000"], "no ARD row '000000000000' in this cut"),
+        # a typo in any value names the value and the valid ones, in one line, with exit code 2
+        (
+            ["--output", "OM1"],
+            "unknown output 'OM1' for india/2023-04-30 (did you mean OM01?); valid: F1, F2, OM01, OM02, OM03, OM04,"
+            " OM05, OM06, OM07, OM08, OM09, OM10, ... (38 in all)",
+        ),
+        (["--output", "OM99", "--row", "1"], "unknown output 'OM99' for india/2023-04-30"),
+        (["--output", "OM01", "--row", "9"], "unknown row 9 of OM01 for india/2023-04-30; valid: 1-5"),
+        (["--output", "OM01", "--row", "0"], "unknown row 0 of OM01 for india/2023-04-30; valid: 1-5"),
+        (
+            ["--ard-row-id", "000000000000"],
+            "unknown ARD row id '000000000000' for india/2023-04-30; valid: the ids `--output <id>` lists (",
+        ),
+        (
+            ["--raw-file", "IN02/IN02_bone_marow.csv", "--raw-row", "3"],
+            "unknown raw file 'IN02/IN02_bone_marow.csv' for india/2023-04-30 (did you mean IN02/IN02_bone_marrow.csv?);"
+            " valid: IN01/IN01_InO_RWE_export.xlsx, IN02/",
+        ),
+        (
+            ["--raw-file", "IN02/IN02_bone_marrow.csv", "--raw-row", "999"],
+            "unknown raw row 999 of IN02/IN02_bone_marrow.csv; valid: 2-",
+        ),
+        (["--raw-file", "IN02/IN02_bone_marrow.csv"], "--raw-file IN02/IN02_bone_marrow.csv needs --raw-row"),
+        (["--row", "1"], "give --output (alone, it lists the table's rows), --output and --row, or --ard-row-id"),
     ],
 )
 def test_the_command_names_what_cannot_be_traced(cut_dir, capsys, args, message):
     code = tr.main(["--study", "india", "--cut", CUT, "--results", str(cut_dir.parents[1]), *args])
     assert code == 2
-    assert capsys.readouterr().err.strip().startswith(f"inoflow-trace: {message}")
+    err = capsys.readouterr().err
+    assert err.startswith(f"inoflow-trace: {message}")
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("study", "cut", "message"),
+    [
+        # the studies and cuts are those of the results folder and of the working folder's
+        # configuration (config/config.yaml: india 2022-09-30 and 2023-04-30, italy 2022-12-31)
+        ("indai", CUT, "unknown study 'indai' (did you mean india?); valid: india, italy"),
+        (
+            "india",
+            "2023-04-31",
+            "unknown cut '2023-04-31' for india (did you mean 2023-04-30?); valid: 2022-09-30, 2023-04-30",
+        ),
+        ("italy", "2023-04-30", "unknown cut '2023-04-30' for italy; valid: 2022-12-31"),
+        ("india", "2022-09-30", "no results for india/2022-09-30 under "),  # declared, not computed here
+    ],
+)
+def test_the_command_names_an_unknown_study_or_cut(cut_dir, capsys, study, cut, message):
+    code = tr.main(["--study", study, "--cut", cut, "--results", str(cut_dir.parents[1]), "--output", "OM01"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"inoflow-trace: {message}")
+    assert err.count("\n") == 1
+
+
+def test_the_command_runs_as_installed_and_exits_2_on_a_typo(cut_dir):
+    """``inoflow-trace`` itself (python -m): one line on stderr, no traceback, exit code 2."""
+    import subprocess
+    import sys
+
+    args = ["--study", "india", "--cut", CUT, "--results", str(cut_dir.parents[1]), "--output", "OM1"]
+    proc = subprocess.run([sys.executable, "-m", "inoflow.trace", *args], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("inoflow-trace: unknown output 'OM1' for india/2023-04-30 (did you mean OM01?)")
+    assert proc.stderr.count("\n") == 1
 
 
 def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys, tmp_path):

@@ -17,16 +17,29 @@ CUT = "2023-04-30"
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    results = tmp_path_factory.mktemp("results")
-    proc = subprocess.run(
-        [*SNAKEMAKE, "--cores", "2", "--config", f"results={results}"],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-    )
-    assert proc.returncode == 0, proc.stderr[-4000:]
+def run(workflow_run):
+    """The locked Indian cut of the session's demo run (tests/conftest.py), and the run."""
+    results, proc = workflow_run
     return results / "india" / "2023-04-30", proc
+
+
+def test_the_terminal_shows_one_line_per_job(run):
+    """The run's terminal (the logger plugin ``inoflow`` the profile selects): one line per
+    finished job, ``[k/N] rule wildcards  done in t``, up to ``[N/N]`` for the target rule;
+    no ``Shell command: None``, no input lists: under 600 lines, none over 300 characters (the
+    detail is in each job's log and in .snakemake/log/)."""
+    import re
+
+    _, proc = run
+    lines = (proc.stdout + proc.stderr).splitlines()
+    assert len(lines) < 600
+    assert max(len(line) for line in lines) <= 300
+    assert not any("Shell command: None" in line for line in lines)
+    progress = [m for line in lines if (m := re.match(r"\[ *(\d+)/(\d+)\] (\S+) ", line))]
+    total = int(progress[-1].group(2))
+    assert [int(m.group(1)) for m in progress] == list(range(1, total + 1))  # every job, counted once
+    assert progress[-1].group(1, 3) == (str(total), "all")
+    assert "Job stats:" in lines and ["total", str(total)] in [line.split() for line in lines]
 
 
 def test_common_model_has_32_patients_from_5_sites(run):

@@ -19,7 +19,10 @@ from inoflow.errors import InoflowError
 def step(smk):
     log_path = Path(smk.log[0])
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    handlers = [logging.FileHandler(log_path, mode="w", encoding="utf-8"), logging.StreamHandler(sys.stderr)]
+    # everything to the rule's log; warnings and errors also to the terminal
+    console = logging.StreamHandler(sys.stderr)
+    console.setLevel(logging.WARNING)
+    handlers = [logging.FileHandler(log_path, mode="w", encoding="utf-8"), console]
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", handlers=handlers, force=True
     )

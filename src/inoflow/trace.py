@@ -29,8 +29,10 @@ Command line (installed as ``inoflow-trace``; also ``python -m inoflow.trace``):
 from __future__ import annotations
 
 import argparse
+import difflib
 import html
 import json
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -369,9 +371,124 @@ def list_cells(ard: pd.DataFrame, output_id: str, out=None) -> None:
         print(f"{number:>3}  {row.Group} | {row.Characteristic} | {row.Level} | {row.Result}    [{ids}]", file=out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    from inoflow.config import PROJECT_ROOT
+# --- the command line: every value a user types is checked first -----------------------------------
 
+
+def valid_list(values, limit: int = 12) -> str:
+    """``a, b, c`` or, for a long list, its first ``limit`` values and how many there are."""
+    values = [str(v) for v in values]
+    if len(values) <= limit:
+        return ", ".join(values)
+    return f"{', '.join(values[:limit])}, ... ({len(values)} in all)"
+
+
+def _suggest(value: str, valid: list[str]) -> str | None:
+    """The valid value a typo most likely meant: the same but for case or a number's zero
+    padding (om1 -> OM01), else the closest spelling."""
+
+    def pad(text: str) -> str:
+        return re.sub(r"\d+", lambda m: m.group().zfill(2), text).casefold()
+
+    same = [v for v in valid if pad(v) == pad(value)]
+    close = same or difflib.get_close_matches(value, valid, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _unknown(what: str, value, where: str, valid) -> TraceError:
+    valid = list(valid)
+    close = _suggest(str(value), [str(v) for v in valid])
+    hint = f" (did you mean {close}?)" if close else ""
+    return TraceError(f"unknown {what} {str(value)!r}{where}{hint}; valid: {valid_list(valid) or 'none'}")
+
+
+def configured_cuts(config_file: Path) -> dict[str, list[str]]:
+    """The studies and their cuts declared in the working folder's configuration
+    (``config/config.yaml`` -> ``studies:`` -> each study's ``cuts:``); empty if there is none."""
+    import yaml
+
+    if not config_file.is_file():
+        return {}
+    studies = {}
+    for path in (yaml.safe_load(config_file.read_text(encoding="utf-8")) or {}).get("studies", []):
+        study_file = Path(path)
+        if study_file.is_file():
+            spec = yaml.safe_load(study_file.read_text(encoding="utf-8")) or {}
+            studies[str(spec.get("study", study_file.stem))] = [str(c) for c in spec.get("cuts") or {}]
+    return studies
+
+
+def computed_cuts(results: Path) -> dict[str, list[str]]:
+    """The studies and cuts the results folder holds (a cut is a folder with an ``ard/``)."""
+    if not results.is_dir():
+        return {}
+    return {
+        study.name: cuts
+        for study in sorted(results.iterdir())
+        if study.is_dir() and (cuts := sorted(c.name for c in study.iterdir() if (c / "ard").is_dir()))
+    }
+
+
+def check_study_and_cut(study: str, cut: str, results: Path, config_file: Path) -> Path:
+    """The cut's results folder; an unknown study or cut, or one not computed yet, is a TraceError."""
+    declared, computed = configured_cuts(config_file), computed_cuts(results)
+    studies = sorted(set(declared) | set(computed))
+    if not studies:
+        raise TraceError(
+            f"unknown study {study!r}: no results under {results} and no {config_file} here"
+            " (run from the project folder, or give --results)"
+        )
+    if study not in studies:
+        raise _unknown("study", study, "", studies)
+    cuts = sorted(set(declared.get(study, [])) | set(computed.get(study, [])))
+    if cut not in cuts:
+        raise _unknown("cut", cut, f" for {study}", cuts)
+    if cut not in computed.get(study, []):
+        raise TraceError(f"no results for {study}/{cut} under {results}: run the workflow first")
+    return results / study / cut
+
+
+def check_output(ard: pd.DataFrame, output_id: str, where: str) -> None:
+    outputs = sorted(ard["output_id"].unique())
+    if output_id not in outputs:
+        raise _unknown("output", output_id, f" for {where}", outputs)
+
+
+def check_row(ard: pd.DataFrame, output_id: str, row: int, where: str) -> None:
+    rows = len(cell_blocks(ard, output_id))
+    if not 1 <= row <= rows:
+        raise TraceError(f"unknown row {row} of {output_id} for {where}; valid: 1-{rows}")
+
+
+def check_raw_row(cut_dir: Path, raw_file: str, raw_row: int | None, sheet: str, where: str) -> None:
+    """The file, sheet and row a reverse trace names exist among the rows the sites sent."""
+    parts = [pd.read_parquet(path, columns=RAW_KEY) for path in sorted((cut_dir / "ingest").glob("*/*.parquet"))]
+    read = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RAW_KEY)
+    read["SRCSHEET"] = read["SRCSHEET"].fillna("")
+    files = sorted(read["SRCFILE"].unique())
+    if raw_file not in files:
+        raise _unknown("raw file", raw_file, f" for {where}", files)
+    of_file = read[read["SRCFILE"] == raw_file]
+    sheets = sorted(of_file["SRCSHEET"].unique())
+    if sheet not in sheets:
+        raise _unknown("sheet", sheet, f" of {raw_file}", [repr(s) for s in sheets])
+    if raw_row is None:
+        raise TraceError(f"--raw-file {raw_file} needs --raw-row (the row number, as seen when opening the file)")
+    rows = of_file.loc[of_file["SRCSHEET"] == sheet, "SRCROW"].astype(int)
+    if raw_row not in set(rows):
+        raise TraceError(
+            f"unknown raw row {raw_row} of {raw_file}{f' [{sheet}]' if sheet else ''}; valid: {rows.min()}-{rows.max()}"
+        )
+
+
+def check_ard_row_id(ard: pd.DataFrame, ard_row_id: str, where: str) -> None:
+    if ard_row_id not in set(ard["ard_row_id"]):
+        raise TraceError(
+            f"unknown ARD row id {ard_row_id!r} for {where}; valid: the ids `--output <id>` lists "
+            f"({ard['ard_row_id'].nunique()} in this cut, e.g. {ard['ard_row_id'].iloc[0]})"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="inoflow-trace", description=__doc__.split("\n\n")[0])
     parser.add_argument("--study", required=True)
     parser.add_argument("--cut", required=True)
@@ -381,13 +498,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--raw-file", help="reverse: a file the site sent (relative to the cut's extract folder)")
     parser.add_argument("--raw-row", type=int, help="reverse: its row number; lists every ARD row the row feeds")
     parser.add_argument("--sheet", default="", help="reverse: the sheet, for a workbook")
-    parser.add_argument("--results", default=str(PROJECT_ROOT / "results"), help="results folder (default: results/)")
+    parser.add_argument("--results", default="results", help="results folder (default: results/ of the working folder)")
+    parser.add_argument(
+        "--config",
+        default="config/config.yaml",
+        help="the workflow's configuration, for the studies and cuts it declares (default: config/config.yaml)",
+    )
     parser.add_argument("--out", help="also write the chain as CSV files and trace.html to this folder")
     args = parser.parse_args(argv)
-    cut_dir = Path(args.results) / args.study / args.cut
+    where = f"{args.study}/{args.cut}"
     try:
+        cut_dir = check_study_and_cut(args.study, args.cut, Path(args.results), Path(args.config))
         ard = load_ard(cut_dir)
         if args.raw_file:
+            check_raw_row(cut_dir, args.raw_file, args.raw_row, args.sheet, where)
             fed = rows_fed_by(cut_dir, args.raw_file, args.raw_row, args.sheet, ard)
             print(
                 f"{args.raw_file} row {args.raw_row}: feeds {len(fed)} ARD row(s) in {fed['output_id'].nunique()} output(s)"
@@ -396,9 +520,16 @@ def main(argv: list[str] | None = None) -> int:
                 level = row.variable_level if isinstance(row.variable_level, str) else ""
                 print(f"  {row.ard_row_id}  {row.output_id} {row.variable} {level} {row.stat_name} = {row.stat_fmt}")
             return 0
-        if args.output and args.row is None and args.ard_row_id is None:
-            list_cells(ard, args.output)
-            return 0
+        if args.ard_row_id is not None:
+            check_ard_row_id(ard, args.ard_row_id, where)
+        elif args.output is None:
+            raise TraceError("give --output (alone, it lists the table's rows), --output and --row, or --ard-row-id")
+        else:
+            check_output(ard, args.output, where)
+            if args.row is None:
+                list_cells(ard, args.output)
+                return 0
+            check_row(ard, args.output, args.row, where)
         result = trace(cut_dir, select(ard, args.output, args.row, args.ard_row_id))
     except TraceError as exc:
         print(f"inoflow-trace: {exc}", file=sys.stderr)
