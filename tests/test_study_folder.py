@@ -6,9 +6,11 @@ checkout's environment; a site that joins the study at the locked cut (README, "
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -145,16 +147,26 @@ def test_a_copy_of_the_checkout_run_with_the_originals_environment_reads_its_own
     assert (PROJECT_ROOT / "config" / "locks" / "india" / f"{LOCKED}.sha256").read_bytes() == original
 
 
+DATE = re.compile(r"\b(\d{2})/(\d{2})/(\d{4})\b")  # IN02 writes dd/mm/yyyy
+
+
+def day_before(match: re.Match) -> str:
+    day = date(int(match[3]), int(match[2]), int(match[1])) - timedelta(days=1)
+    return day.strftime("%d/%m/%Y")
+
+
 def test_a_sixth_site_joins_at_the_locked_cut(tmp_path):
-    """README, "Adding a site": IN06 (its files and dialect copied from IN02) sends data for the
+    """README, "Adding a site": IN06 (its files and dialect copied from IN02, its patients other
+    patients: the cross-site check finds a patient sent twice) sends data for the
     locked cut only; the interim cut lists the five sites it had. The locked cut refuses the
     added files until it is locked anew; then the default target runs both cuts."""
     copy = copy_of_the_checkout(tmp_path)
     edit_yaml(copy / "config" / "config.yaml", only_india)
     folder = copy / "data" / "india" / LOCKED
     (folder / "IN06").mkdir()
-    for source in sorted((folder / "IN02").iterdir()):
-        shutil.copy2(source, folder / "IN06" / source.name.replace("IN02", "IN06"))
+    for source in sorted((folder / "IN02").iterdir()):  # IN02's files, every date a day earlier: other patients
+        text = DATE.sub(day_before, source.read_text(encoding="utf-8"))
+        (folder / "IN06" / source.name.replace("IN02", "IN06")).write_text(text, encoding="utf-8")
     dialect = (copy / "config" / "sites" / "india" / "IN02.yaml").read_text(encoding="utf-8")
     (copy / "config" / "sites" / "india" / "IN06.yaml").write_text(dialect.replace("IN02", "IN06"), encoding="utf-8")
 
