@@ -2,7 +2,7 @@
 ADSL with the subject-level safety flags derived from ADAE (ADSLSafety, the records the safety
 and death endpoints count).
 
-The third validation level (raw extracts: :mod:`inoflow.validate`; common model:
+The third validation level (raw extracts: :mod:`inoflow.extract.validate`; common model:
 :mod:`inoflow.schemas.sdtm`). Each model states what a derived dataset must satisfy whatever the
 data: its variables and their types (dates are dates), keys, controlled values, and the
 relations between variables that the derivations (src/inoflow/adam/) promise, e.g. ``AVAL`` of
@@ -482,7 +482,7 @@ class ADSL(ADaMRecord):
 class ADSLSafety(ADSL):
     """ADSL with the subject-level safety flags derived from ADAE
     (src/inoflow/adam/adae.py ``derive_subject_safety_flags``), one record per subject: what the
-    safety and death endpoints count (src/inoflow/endpoints/safety.py ``adsl_with_safety_flags``).
+    safety and death endpoints count (src/inoflow/analysis/endpoints/safety.py ``adsl_with_safety_flags``).
     Not a stored dataset: the flags are not kept in ADSL, so that ADSL does not depend on the
     adverse-event files; every subject has every flag ('N' without a qualifying event)."""
 
@@ -951,7 +951,7 @@ RESOURCE_PARAMS = [
     "RBCUNIT",
     "PLTUNIT",
     "HSCT",
-]  # inoflow.costs.PARAMS
+]  # inoflow.analysis.costs.PARAMS
 
 
 class ADRU(ADaMRecord):

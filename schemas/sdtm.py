@@ -2,7 +2,7 @@
 
 One model per domain, all inheriting the identifier and provenance columns. Checks are the
 ones a harmonised record must pass whatever site it came from; cross-domain plausibility
-(dates in order, one subject in one site) lives in :mod:`inoflow.pool`.
+(dates in order, one subject in one site) lives in :mod:`inoflow.model.pool`.
 """
 
 from __future__ import annotations
@@ -331,4 +331,4 @@ FINDINGS_LABELS: dict[str, str] = {
     "DTC": "Date/Time of Collection",
 }
 """CDISC labels of the variables every findings domain may carry (``<DOMAIN><suffix>``, e.g.
-``LBORRES``; :mod:`inoflow.model`), and of ``--SEQ``, which every domain carries."""
+``LBORRES``; :mod:`inoflow.model.build`), and of ``--SEQ``, which every domain carries."""

@@ -1,7 +1,7 @@
 """Snakemake script: assemble the HTML book and the comparison with the publication."""
 
-from inoflow.book import assemble_book
 from inoflow.runner import step
+from inoflow.tables.book import assemble_book
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
     smk = snakemake  # noqa: F821

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from inoflow.audit import crate_metadata, write_audit_bundle
+from inoflow.audit.crate import crate_metadata, write_audit_bundle
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)

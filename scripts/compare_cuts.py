@@ -1,6 +1,6 @@
 """Snakemake script: what changed between two cuts of a study (records, subjects, result cells)."""
 
-from inoflow.cutdiff import write_cut_comparison
+from inoflow.audit.cutdiff import write_cut_comparison
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)

@@ -4,8 +4,8 @@
 import pandas as pd
 import yaml
 
+from inoflow.adam.derive import derive
 from inoflow.adam.validate import validate_adam
-from inoflow.derive import derive
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)

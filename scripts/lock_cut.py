@@ -5,7 +5,7 @@
 
 The cut must have ``status: locked`` in its study configuration. An existing manifest is
 replaced only with ``--relock --reason``. Commit the manifest with the study configuration;
-every run of the workflow then checks the cut's extracts against it (inoflow.lock).
+every run of the workflow then checks the cut's extracts against it (inoflow.audit.lock).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sys
 # optional IRI checker (1.5 s to import) is declared absent.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from inoflow.lock import (  # noqa: E402
+from inoflow.audit.lock import (  # noqa: E402
     LockError,
     compare_manifest,
     cut_command_line,

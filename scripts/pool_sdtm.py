@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from inoflow.config import load_contract, load_study
-from inoflow.pool import pool_domain
+from inoflow.model.pool import pool_domain
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)

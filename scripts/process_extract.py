@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from inoflow.config import load_study
-from inoflow.extract import STAGE_OUTPUTS, process_extract
+from inoflow.extract.process import STAGE_OUTPUTS, process_extract
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)

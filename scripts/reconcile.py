@@ -1,6 +1,6 @@
 """Snakemake script: account for every row read, per site and domain."""
 
-from inoflow.reconcile import write_reconciliation
+from inoflow.model.reconcile import write_reconciliation
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)

@@ -5,7 +5,7 @@
 
 Run it after a successful run of the workflow. The cut's extracts are checked against its
 manifest first. A release is never overwritten: a new one (v2, v3, ...) needs --reason.
-Check a release later with inoflow.release.verify_release, or
+Check a release later with inoflow.audit.release.verify_release, or
 ``cd releases/<study>/<cut>/v<N> && sha256sum --check --strict RELEASE.sha256``.
 """
 
@@ -20,15 +20,15 @@ from pathlib import Path
 # optional IRI checker (1.5 s to import) is declared absent.
 sys.modules.setdefault("rfc3987_syntax", None)
 
-from inoflow.config import read_yaml  # noqa: E402
-from inoflow.lock import (  # noqa: E402
+from inoflow.audit.lock import (  # noqa: E402
     check_locked_cut,
     cut_command_line,
     locked_cut_of,
     run_command,
     shown,
 )
-from inoflow.release import RELEASE_JSON, make_release  # noqa: E402
+from inoflow.audit.release import RELEASE_JSON, make_release  # noqa: E402
+from inoflow.config import read_yaml  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -2,7 +2,7 @@
 plus every extract's findings), as CSV and as an HTML page a statistician can read."""
 
 from inoflow.config import load_study
-from inoflow.quality import write_data_quality_report
+from inoflow.model.quality import write_data_quality_report
 from inoflow.runner import step
 
 with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)

@@ -15,7 +15,7 @@ import pytest
 from test_adam_common import D, MiniSdtm, T, assert_per_patient, definitions, demo_study, flag, standard_subject
 
 from inoflow.adam.adae import SAFETY_FLAGS, derive_adae, derive_subject_safety_flags
-from inoflow.derive import derive
+from inoflow.adam.derive import derive
 
 AST, ALT, BILI = (
     "ASPARTATE AMINOTRANSFERASE INCREASED",
@@ -39,7 +39,7 @@ def subject() -> MiniSdtm:
 
 def flags_of(sdtm: MiniSdtm, cutoff: str | None = None) -> pd.DataFrame:
     """The subject-level safety flags of every subject of DM, by SUBJID; with ``cutoff``, ADAE
-    derived as the workflow does (inoflow.derive: the cut's data only)."""
+    derived as the workflow does (inoflow.adam.derive: the cut's data only)."""
     domains, d = sdtm.build(), definitions()
     adae = derive_adae(domains, d) if cutoff is None else derive("ADAE", domains, {}, d, cutoff)
     flags = derive_subject_safety_flags(adae, d, domains["DM"]["USUBJID"])
@@ -196,7 +196,7 @@ def test_12_one_row_per_subject_every_flag_n_without_an_event():
 
 
 def test_13_events_after_the_cutoff_are_not_in_the_cut():
-    """No cut-off parameter: ADAE of a cut is derived from the cut's data (inoflow.datacut), so
+    """No cut-off parameter: ADAE of a cut is derived from the cut's data (inoflow.adam.datacut), so
     an event dated after the cut-off is not in it; one on the cut-off date counts."""
     sdtm = subject().lab("1", 30, "AST", 100.0, uln=40.0).hsct("1", 40).ae("1", VOD, 50)
     got = {

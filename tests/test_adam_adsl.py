@@ -118,11 +118,11 @@ def test_08_concomitant_medication_during_treatment():
 
 
 def test_09_adsl_reads_no_adverse_events():
-    """ADSL has no subject-level safety flags and reads neither AE nor ADAE (inoflow.derive),
+    """ADSL has no subject-level safety flags and reads neither AE nor ADAE (inoflow.adam.derive),
     so that a changed adverse-event file reruns ADAE and the safety and death endpoints only."""
     from inoflow.adam.adae import SAFETY_FLAGS
     from inoflow.adam.adsl import COLUMNS
-    from inoflow.derive import ADAM_SOURCES
+    from inoflow.adam.derive import ADAM_SOURCES
 
     assert not set(SAFETY_FLAGS) & set(COLUMNS)
     assert "AE" not in ADAM_SOURCES["ADSL"]["sdtm"] and "ADAE" not in ADAM_SOURCES["ADSL"]["adam"]
@@ -156,7 +156,7 @@ def test_11_last_known_alive_is_the_latest_dated_record_up_to_the_cutoff():
 
 def test_12_last_known_alive_reads_no_adverse_event_onsets():
     """An AE onset after the last contact does not move LSTALVDT (ADSL reads no adverse events);
-    the data-quality report flags it (inoflow.quality.no_records_after_last_contact)."""
+    the data-quality report flags it (inoflow.model.quality.no_records_after_last_contact)."""
     sdtm = MiniSdtm()
     standard_subject(sdtm, "1", followup=("LOST TO FOLLOW-UP", 60)).ae("1", "NAUSEA", 80)
     assert adsl_of(sdtm).loc["1", "LSTALVDT"] == T(60)

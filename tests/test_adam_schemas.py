@@ -18,10 +18,10 @@ from inoflow.adam import adsl as adsl_module
 from inoflow.adam.adae import SAFETY_FLAGS
 from inoflow.adam.adtte import TTE_PARAMETERS
 from inoflow.adam.common import load_definitions
+from inoflow.adam.derive import ADAM_SOURCES, derive
 from inoflow.adam.validate import ADAM_MODELS, AdamError, AdamFinding, adam_findings, validate_adam
+from inoflow.analysis.endpoints.safety import adsl_with_safety_flags
 from inoflow.config import load_contract
-from inoflow.derive import ADAM_SOURCES, derive
-from inoflow.endpoints.safety import adsl_with_safety_flags
 from inoflow.errors import Finding, InoflowError
 
 ORDER = ["ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE"]

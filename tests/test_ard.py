@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inoflow import ard as cards
-from inoflow.compare import compare, shown
-from inoflow.lineage import tag
+from inoflow.analysis import ard as cards
+from inoflow.analysis.lineage import tag
+from inoflow.tables.compare import compare, shown
 
 
 def frame(**columns):
@@ -147,7 +147,7 @@ def test_comparison_statuses():
 
 
 def test_catalogue_titles_with_commas_are_read_whole():
-    from inoflow.report import load_outputs, repair_flow_title
+    from inoflow.tables.report import load_outputs, repair_flow_title
 
     assert repair_flow_title({"title": "VOD (a", "b)": None, "population": "FAS"}) == {
         "title": "VOD (a, b)",

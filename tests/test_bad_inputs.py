@@ -19,7 +19,7 @@ import pytest
 from openpyxl import load_workbook
 
 from inoflow.errors import ExtractError
-from inoflow.extract import process_extract
+from inoflow.extract.process import process_extract
 
 TODAY = date(2026, 11, 22)
 
@@ -605,9 +605,9 @@ def test_the_same_patient_sent_by_two_sites_stops_a_cut_under_policy_fail(india,
     """Across sites, a patient is recognised by sex, diagnosis date and first InO dose: IN05's
     05/102 given IN01's P001's dates. The cross-record check finds both records; under policy
     fail the cut gets no book, the message naming site, file, row, column and rule."""
-    from inoflow.book import DataQualityError, check_data_quality_gate
+    from inoflow.model.quality import check_common_model
     from inoflow.pipeline import build_common_model, harmonise_cut
-    from inoflow.quality import check_common_model
+    from inoflow.tables.book import DataQualityError, check_data_quality_gate
 
     edit_line(extracts / "IN05/his_export_demographics.txt", 3, "07/21/2018", "08/06/2014")
     edit_line(extracts / "IN05/his_export_chemo_admin.txt", 5, "06/06/2020", "05/25/2017")

@@ -1,4 +1,4 @@
-"""Cost assessment (inoflow.costs): hand-worked resource use, costs and distributions, and the
+"""Cost assessment (inoflow.analysis.costs): hand-worked resource use, costs and distributions, and the
 unit-cost table loader. Every expected value is worked by hand in the comments."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from inoflow import costs
-from inoflow.ard import summary_statistics
+from inoflow.analysis import costs
+from inoflow.analysis.ard import summary_statistics
 from inoflow.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Comparing two data cuts (inoflow.cutdiff): hand-worked edits of the demo's common model and
+"""Comparing two data cuts (inoflow.audit.cutdiff): hand-worked edits of the demo's common model and
 of small results frames, each with the one change it must produce and nothing else."""
 
 from __future__ import annotations
@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inoflow.config import load_contract
-from inoflow.cutdiff import (
+from inoflow.audit.cutdiff import (
     CELL_COLUMNS,
     IE_SCREENING_NUMBER,
     NATURAL_KEYS,
@@ -25,6 +24,7 @@ from inoflow.cutdiff import (
     subjects_changed,
     write_cut_comparison,
 )
+from inoflow.config import load_contract
 
 
 def copy_model(sdtm: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:

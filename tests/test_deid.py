@@ -10,7 +10,8 @@ import pyarrow as pa
 import pytest
 
 from inoflow.config import load_study
-from inoflow.deid import (
+from inoflow.errors import ConfigError, ExtractError
+from inoflow.extract.deid import (
     check_deidentified,
     compile_rules,
     find_identifiers,
@@ -18,8 +19,7 @@ from inoflow.deid import (
     load_deid_rules,
     normalise_header,
 )
-from inoflow.errors import ConfigError, ExtractError
-from inoflow.ingest import PROVENANCE, read_extract
+from inoflow.extract.ingest import PROVENANCE, read_extract
 
 STUDY = load_study("config/studies/india.yaml", check=False)
 DEMO = STUDY.cuts["2023-04-30"].extracts

@@ -86,7 +86,10 @@ def test_domains_every_site_must_send():
         name for (level, name), d in datasets.items() if level == "raw" and dict(d.facts)["a site must send it"] != "no"
     }
     assert must == {"patients", "dosing", "assessments", "followup"}
-    assert dict(datasets["raw", "dosing"].facts)["a site must send it"] == "yes (inoflow.quality.REQUIRED_DOMAINS: EX)"
+    assert (
+        dict(datasets["raw", "dosing"].facts)["a site must send it"]
+        == "yes (inoflow.model.quality.REQUIRED_DOMAINS: EX)"
+    )
     assert dict(datasets["raw", "labs"].facts)["a site must send it"] == "no"
 
 

@@ -10,12 +10,12 @@ import yaml
 from conftest import PROJECT_ROOT
 from lifelines import KaplanMeierFitter
 
-from inoflow import ard as cards
-from inoflow.compare import compare, load_items
-from inoflow.derive import derive_datasets
-from inoflow.endpoints import ADAM_INPUTS, death, mrd, response, safety, survival
-from inoflow.notebook import build_ard
-from inoflow.report import render_table
+from inoflow.adam.derive import derive_datasets
+from inoflow.analysis import ard as cards
+from inoflow.analysis.endpoints import ADAM_INPUTS, death, mrd, response, safety, survival
+from inoflow.analysis.notebook import build_ard
+from inoflow.tables.compare import compare, load_items
+from inoflow.tables.report import render_table
 
 BUILDERS = {"response": response, "mrd": mrd, "survival": survival, "safety": safety, "death": death}
 

@@ -12,10 +12,10 @@ import pytest
 
 from inoflow.config import Site, validate_against_schema
 from inoflow.errors import ConfigError, ExtractError
-from inoflow.harmonise import harmonise_extract
-from inoflow.ingest import read_extract
-from inoflow.reconcile import reconcile_extract
-from inoflow.validate import validate_extract
+from inoflow.extract.harmonise import harmonise_extract
+from inoflow.extract.ingest import read_extract
+from inoflow.extract.validate import validate_extract
+from inoflow.model.reconcile import reconcile_extract
 
 AE_HEADER = "Patient ID,AE term,Start date,End date,Grade,InO related,Serious\r\n"
 PREAMBLE = "Adverse events report\r\nHospital information system, centre 02\r\n"

@@ -13,9 +13,9 @@ import pandas as pd
 import pytest
 
 from inoflow.errors import ExtractError
-from inoflow.harmonise import harmonise_extract
-from inoflow.ingest import read_extract
-from inoflow.validate import validate_extract
+from inoflow.extract.harmonise import harmonise_extract
+from inoflow.extract.ingest import read_extract
+from inoflow.extract.validate import validate_extract
 
 AE_HEADER = "Patient ID,AE term,Start date,End date,Grade,InO related,Serious\r\n"
 

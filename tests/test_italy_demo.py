@@ -39,9 +39,9 @@ from inodemo.italy import (
 )
 from inodemo.italy_times import italy_survival
 from inodemo.render import BANNER, render_site
+from inoflow.audit.lock import compare_manifest
 from inoflow.config import load_contract, load_study, read_yaml
-from inoflow.dialect import column_rules
-from inoflow.lock import compare_manifest
+from inoflow.extract.dialect import column_rules
 
 STUDY = "config/studies/italy.yaml"
 CUT = "2022-12-31"
@@ -160,7 +160,7 @@ def test_the_truth_reproduces_the_published_counts(truth):
 
 
 def test_age_median_and_its_order_statistics(truth):
-    from inoflow.stats.order import median_ci
+    from inoflow.analysis.stats.order import median_ci
 
     ages = sorted(truth["patients"]["AGE_YEARS"])
     assert len(ages) == 73 and min(ages) >= 18
@@ -359,7 +359,7 @@ def test_the_boundary_values_survive_harmonisation(truth, harmonised):
 def test_the_workflow_derivations_reproduce_the_truth(italy, italy_sdtm, truth):
     """End to end in one process: common model, ADaM, then the published counts and, per
     patient, OS and DOR exactly as italy_times has them."""
-    from inoflow.derive import ADAM_SOURCES, derive_datasets
+    from inoflow.adam.derive import ADAM_SOURCES, derive_datasets
 
     sdtm = italy_sdtm
     definitions = read_yaml(italy.definitions)

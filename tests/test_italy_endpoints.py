@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT
 
-from inoflow import costs
-from inoflow.ard import finish_with_lineage
-from inoflow.compare import compare, load_items
+from inoflow.adam.derive import derive_datasets
+from inoflow.analysis import costs
+from inoflow.analysis.ard import finish_with_lineage
+from inoflow.analysis.endpoints import ADAM_INPUTS
+from inoflow.analysis.notebook import build_ard, endpoint_rows, uses_plan
 from inoflow.config import read_yaml
-from inoflow.derive import derive_datasets
-from inoflow.endpoints import ADAM_INPUTS
-from inoflow.notebook import build_ard, endpoint_rows, uses_plan
-from inoflow.report import render_table, study_endpoints
+from inoflow.tables.compare import compare, load_items
+from inoflow.tables.report import render_table, study_endpoints
 
 CUT = "2022-12-31"
 ENDPOINTS = study_endpoints("italy")

@@ -1,7 +1,7 @@
 """The synthetic Italian INO-CD22 cohort reproduces the published time-to-event figures.
 
 Each published figure is recomputed with the project's own Kaplan-Meier module
-(:mod:`inoflow.stats.km`) and compared as printed: the number formatted to the published decimals
+(:mod:`inoflow.analysis.stats.km`) and compared as printed: the number formatted to the published decimals
 and compared as a string. Months = days / 30.4375.
 """
 
@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from inodemo.italy_times import COLUMNS, italy_survival
-from inoflow.stats.km import fit_km, quantile, reverse_km, survival_at
+from inoflow.analysis.stats.km import fit_km, quantile, reverse_km, survival_at
 
 MONTH = 30.4375
 

@@ -14,8 +14,7 @@ import time
 import pytest
 from conftest import PROJECT_ROOT
 
-from inoflow.errors import InoflowError
-from inoflow.lock import (
+from inoflow.audit.lock import (
     LockError,
     check_locked_cut,
     check_locked_cuts,
@@ -25,7 +24,8 @@ from inoflow.lock import (
     verify_manifest,
     write_manifest,
 )
-from inoflow.release import ReleaseError, make_release, verify_release
+from inoflow.audit.release import ReleaseError, make_release, verify_release
+from inoflow.errors import InoflowError
 
 STUDY, CUT = "india", "2023-04-30"
 DEMO_EXTRACTS = PROJECT_ROOT / "data" / STUDY / CUT

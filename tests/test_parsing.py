@@ -5,8 +5,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from inoflow import parsing
 from inoflow.config import load_units
+from inoflow.extract import parsing
 
 
 def s(*values):

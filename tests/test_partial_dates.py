@@ -19,18 +19,18 @@ from inoflow.adam.adae import derive_adae
 from inoflow.adam.adrs import derive_adrs
 from inoflow.adam.adsl import derive_adsl
 from inoflow.adam.common import impute_dtc_dt, impute_partial_dates, load_definitions
+from inoflow.adam.datacut import apply_data_cut
 from inoflow.adam.validate import validate_adam
 from inoflow.config import Site, check_site_against_contract, validate_against_schema
-from inoflow.datacut import apply_data_cut
-from inoflow.dialect import column_rules
 from inoflow.errors import ConfigError, ExtractError
-from inoflow.harmonise import harmonise_extract
-from inoflow.ingest import read_extract
-from inoflow.model import build_sdtm_domain
-from inoflow.plausibility import check_plausibility
-from inoflow.pool import validate_sdtm_domain
-from inoflow.quality import no_records_after_death
-from inoflow.validate import validate_extract
+from inoflow.extract.dialect import column_rules
+from inoflow.extract.harmonise import harmonise_extract
+from inoflow.extract.ingest import read_extract
+from inoflow.extract.plausibility import check_plausibility
+from inoflow.extract.validate import validate_extract
+from inoflow.model.build import build_sdtm_domain
+from inoflow.model.pool import validate_sdtm_domain
+from inoflow.model.quality import no_records_after_death
 
 AE_HEADER = "Patient ID,AE term,Start date,End date,Grade,InO related,Serious\r\n"
 FORMS = ["%m/%Y", "%Y", "UN-%b-%Y", "UNK-%m-%Y"]

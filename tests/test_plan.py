@@ -1,4 +1,4 @@
-"""Outputs declared as data (inoflow.endpoints.plan) and the builders it added to inoflow.ard:
+"""Outputs declared as data (inoflow.analysis.endpoints.plan) and the builders it added to inoflow.analysis.ard:
 the median with its order-statistic interval, quantiles of a Kaplan-Meier fit, median follow-up
 by reverse Kaplan-Meier and subjects with events, each against a hand-worked case."""
 
@@ -7,10 +7,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from inoflow import ard as cards
-from inoflow.endpoints import plan
-from inoflow.lineage import tag
-from inoflow.stats.order import median_ci
+from inoflow.analysis import ard as cards
+from inoflow.analysis.endpoints import plan
+from inoflow.analysis.lineage import tag
+from inoflow.analysis.stats.order import median_ci
 
 
 def adsl(**columns):

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from inoflow.errors import Finding, findings_frame
-from inoflow.quality import (
+from inoflow.model.quality import (
     CHECK_COLUMNS,
     CROSS_DOMAIN_CHECKS,
     REPORT_COLUMNS,

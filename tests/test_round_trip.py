@@ -14,7 +14,7 @@ import pytest
 from inodemo.cohort import build_cohort
 from inodemo.render import render_site
 from inoflow.config import load_contract, load_study
-from inoflow.dialect import column_rules
+from inoflow.extract.dialect import column_rules
 
 # truth column -> harmonised column, where the names differ
 RENAMED = {"AE_DECOD": "AE_TERM__STD", "DEATH_CAUSE_STD": "DEATH_CAUSE__STD"}

@@ -1,4 +1,4 @@
-"""inoflow.stats: Clopper-Pearson and Kaplan-Meier against published R output, hand-worked
+"""inoflow.analysis.stats: Clopper-Pearson and Kaplan-Meier against published R output, hand-worked
 examples and, for the Kaplan-Meier curve and its log-log interval, lifelines."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from inoflow.stats import km as kmlib
-from inoflow.stats.proportion import METHOD, clopper_pearson
+from inoflow.analysis.stats import km as kmlib
+from inoflow.analysis.stats.proportion import METHOD, clopper_pearson
 
 Z95 = 1.959963984540054  # qnorm(0.975)
 

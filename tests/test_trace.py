@@ -15,12 +15,12 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from inoflow import trace as tr
-from inoflow.endpoints import ADAM_INPUTS
-from inoflow.lineage import domains_behind, sdtm_domains_of, upstream_of
+from inoflow.analysis.endpoints import ADAM_INPUTS
+from inoflow.analysis.lineage import domains_behind, sdtm_domains_of, upstream_of
+from inoflow.audit import trace as tr
+from inoflow.audit.recompute import layouts, recompute_ard
 from inoflow.pipeline import write_cut
-from inoflow.recompute import layouts, recompute_ard
-from inoflow.report import study_endpoints
+from inoflow.tables.report import study_endpoints
 
 CUT = "2023-04-30"
 
@@ -158,7 +158,7 @@ def test_om01_cell_traces_to_the_responders_marrow_rows(ard, cut_dir, raw, india
 
 
 def test_a_table_row_number_selects_the_cell_the_html_table_shows(ard):
-    from inoflow.report import cell_row_ids, render_table
+    from inoflow.tables.report import cell_row_ids, render_table
 
     table = render_table(ard.drop(columns="endpoint"), "T5")
     ids = cell_row_ids(ard, "T5")
@@ -233,7 +233,7 @@ def test_the_command_runs_as_installed_and_exits_2_on_a_typo(cut_dir):
     import sys
 
     args = ["--study", "india", "--cut", CUT, "--results", str(cut_dir.parents[1]), "--output", "OM1"]
-    proc = subprocess.run([sys.executable, "-m", "inoflow.trace", *args], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "inoflow.audit.trace", *args], capture_output=True, text=True)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert proc.stderr.startswith("inoflow-trace: unknown output 'OM1' for india/2023-04-30 (did you mean OM01?)")

@@ -401,7 +401,7 @@ def allocate_ages(rng: np.random.Generator) -> list[float]:
 
     The abstract's "median age 52.7 years (I-III quartiles, 51.9-53.5)" is implausibly narrow for
     quartiles of adults aged 18-80; it is read as the distribution-free 95 % interval of the
-    median. Its ranks are 28 and 46 of 73 by the binomial rule (inoflow.stats.order: the largest k
+    median. Its ranks are 28 and 46 of 73 by the binomial rule (inoflow.analysis.stats.order: the largest k
     with P(B <= k - 1) <= 0.025) and 29 and 45 by the normal approximation (n/2 -/+ 1.96 sqrt(n)/2);
     two tied ages at each limit give 51.9-53.5 either way. The real quartiles come out near 40 and 61.
     """

@@ -5,7 +5,7 @@ with relapsed/refractory B-cell ALL given inotuzumab ozogamicin, 2014-2019) publ
 aggregate figures. The rows below were found once, offline, by a small scripted search over
 integer day counts (seeded simulated annealing plus explicit allocation rules); nothing is
 searched or drawn at import time. They reproduce every published time-to-event figure when
-analysed with :mod:`inoflow.stats.km` (Kaplan-Meier, Greenwood variance, log-log pointwise
+analysed with :mod:`inoflow.analysis.stats.km` (Kaplan-Meier, Greenwood variance, log-log pointwise
 intervals, Brookmeyer-Crowley intervals for quantiles, as R ``survival``):
 
 Overall survival (``OS_DAYS``, ``DEATH``; 58 deaths, 15 alive at last contact)

@@ -22,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from inoflow.config import VARIABLE_QUANTITY, Site, Units, load_units
-from inoflow.dialect import ColumnRule, column_rules
+from inoflow.extract.dialect import ColumnRule, column_rules
 
 BANNER = "SYNTHETIC DEMO DATA - a reconstructed cohort, not real patients"
 FIXED_TIME = datetime(2023, 4, 30, 0, 0, 0)

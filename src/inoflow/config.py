@@ -345,7 +345,7 @@ def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> Non
 def partial_date_forms(column: dict[str, Any], vtype: str) -> tuple[str, ...]:
     """A column's declared partial-date forms (``partial_dates:``), checked: only a date
     variable may have them, and each names the year and no day (ValueError otherwise)."""
-    from inoflow import parsing  # parsing reads the configuration: imported when used
+    from inoflow.extract import parsing  # parsing reads the configuration: imported when used
 
     formats = tuple(column.get("partial_dates", ()))
     if formats and vtype != "date":

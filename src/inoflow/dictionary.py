@@ -4,7 +4,7 @@ variables, generated from the sources of truth so that it is written once.
 - **raw** domains (what a site sends): ``config/contract.yaml``: each variable's description,
   type, unit, codelist or vocabulary, whether it is required, its plausible range and the
   common-model variable it feeds. Which domains every site must send is the check
-  :data:`inoflow.quality.REQUIRED_DOMAINS` (common-model domains, traced back to the raw
+  :data:`inoflow.model.quality.REQUIRED_DOMAINS` (common-model domains, traced back to the raw
   domains that feed them).
 - **sdtm** domains: the pandera models of :mod:`inoflow.schemas.sdtm` (variables, types,
   controlled values, ranges), the labels of ``inoflow.schemas.sdtm.LABELS`` and, for each
@@ -114,9 +114,9 @@ def write_dictionary(root: Path | None = None, out_dir: Path | None = None) -> l
 
 def required_raw_domains(contract: Contract) -> dict[str, list[str]]:
     """The raw domains every site must send, each with the common-model domains that require
-    it: the sources of :data:`inoflow.quality.REQUIRED_DOMAINS` (the check that refuses a site
+    it: the sources of :data:`inoflow.model.quality.REQUIRED_DOMAINS` (the check that refuses a site
     sending none of them)."""
-    from inoflow.quality import REQUIRED_DOMAINS
+    from inoflow.model.quality import REQUIRED_DOMAINS
 
     required: dict[str, list[str]] = {}
     for sdtm in REQUIRED_DOMAINS:
@@ -166,7 +166,9 @@ def raw_domains(contract: Contract) -> list[Dataset]:
         facts = [
             (
                 "a site must send it",
-                f"yes (inoflow.quality.REQUIRED_DOMAINS: {', '.join(required[name])})" if name in required else "no",
+                f"yes (inoflow.model.quality.REQUIRED_DOMAINS: {', '.join(required[name])})"
+                if name in required
+                else "no",
             ),
             ("key", ", ".join(spec.get("key", []))),
             ("feeds", ", ".join(spec["sdtm"])),
@@ -246,7 +248,7 @@ def _record_rules(schema) -> dict[str, list[str]]:
 
 def _sources(contract: Contract, domain: str) -> dict[str, list[str]]:
     """SDTM variable -> where its values come from (contract variable, constant, tests)."""
-    sources: dict[str, list[str]] = {f"{domain}SEQ": ["numbered per subject, in date order (inoflow.model)"]}
+    sources: dict[str, list[str]] = {f"{domain}SEQ": ["numbered per subject, in date order (inoflow.model.build)"]}
     for raw in contract.sources_of(domain):
         mapping = contract.domains[raw]["sdtm"][domain]
         for target, variable in mapping.get("columns", {}).items():
@@ -354,7 +356,7 @@ def sdtm_domains(contract: Contract) -> list[Dataset]:
                 }
             )
         declared = {v["variable"] for v in variables}
-        for variable, texts in sources.items():  # built by inoflow.model as the contract maps it
+        for variable, texts in sources.items():  # built by inoflow.model.build as the contract maps it
             if variable in declared:
                 continue
             always = variable == f"{name}SEQ" or all(": constant" in t or ": one record" in t for t in texts)
@@ -447,7 +449,7 @@ def _parameters(name: str) -> list[dict[str, str]]:
             for p in TTE_PARAMETERS.values()
         ]
     if name == "ADRU":
-        from inoflow.costs import PARAMS
+        from inoflow.analysis.costs import PARAMS
 
         return [{"PARAMCD": code, "PARAM": param, "SRCDOM": srcdom} for code, (param, srcdom) in PARAMS.items()]
     return []

@@ -9,8 +9,8 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from inoflow.config import Study, load_contract
-from inoflow.extract import process_extract
-from inoflow.pool import pool_domain
+from inoflow.extract.process import process_extract
+from inoflow.model.pool import pool_domain
 
 
 def harmonise_cut(
@@ -49,13 +49,13 @@ def build_common_model(study: Study, canonical: dict[str, pd.DataFrame]) -> dict
 def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
     """A whole cut in one process, written in the workflow's layout under ``out_dir``
     (``ingest/<site>/<domain>.parquet``, ``sdtm/``, ``adam/``, ``ard/<endpoint>.parquet`` with
-    ``<endpoint>.lineage.parquet``): what :mod:`inoflow.trace` reads, without a Snakemake run."""
+    ``<endpoint>.lineage.parquet``): what :mod:`inoflow.audit.trace` reads, without a Snakemake run."""
     import yaml
 
-    from inoflow.derive import derive_datasets
-    from inoflow.endpoints import ADAM_INPUTS
-    from inoflow.notebook import build_ard_with_lineage
-    from inoflow.report import study_endpoints
+    from inoflow.adam.derive import derive_datasets
+    from inoflow.analysis.endpoints import ADAM_INPUTS
+    from inoflow.analysis.notebook import build_ard_with_lineage
+    from inoflow.tables.report import study_endpoints
 
     out_dir = Path(out_dir)
     spec = study.cuts[cut]

@@ -1,7 +1,7 @@
 # The audit bundle of each cut: one zip that is a Workflow Run RO-Crate (Provenance Run
 # Crate profile) holding the extracts and their manifest, every dataset from the rows as read
 # to the ARD with its lineage, the book, the executed notebooks and the workflow itself, with
-# each job Snakemake ran (from its own run records) as a step of the run (inoflow.audit).
+# each job Snakemake ran (from its own run records) as a step of the run (inoflow.audit.crate).
 
 
 rule audit_bundle:

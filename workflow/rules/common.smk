@@ -18,9 +18,9 @@ import yaml
 from inoflow.codeversion import code_hash
 from inoflow.config import load_contract, load_studies
 from inoflow.errors import InoflowError, UnknownNameError
-from inoflow.lock import check_locked_cuts, extract_files
-from inoflow.derive import ADAM_SOURCES
-from inoflow.endpoints import ADAM_INPUTS
+from inoflow.audit.lock import check_locked_cuts, extract_files
+from inoflow.adam.derive import ADAM_SOURCES
+from inoflow.analysis.endpoints import ADAM_INPUTS
 
 # Every path of the configuration is relative to the working folder (the study's folder:
 # where snakemake runs, or --directory); the workflow's own files (notebooks, scripts, the
@@ -67,7 +67,9 @@ def check_targets(argv):
             continue
         study, second = parts[0], parts[1]
         if study not in STUDIES:
-            stop(f"unknown study {study!r} in target {target} (studies: {', '.join(STUDIES)})")
+            stop(
+                f"unknown study {study!r} in target {target} (studies: {', '.join(STUDIES)})"
+            )
         cuts = STUDIES[study].cuts
         if second != "compare" and second not in cuts:
             stop(
@@ -108,26 +110,36 @@ PRIORITY = {"workbook": 1, "pool": 2, "endpoint": 3, "adam": 4}
 # The code each step runs (inoflow.codeversion): a param, so that editing a module reruns
 # exactly the steps that import it, and the rule's script is tracked by Snakemake itself.
 CODE = {
-    "extract": code_hash(["inoflow.extract", "inoflow.runner"]),
-    "pool": code_hash(["inoflow.pool", "inoflow.runner"]),
-    "reconcile": code_hash(["inoflow.reconcile", "inoflow.runner"]),
-    "quality": code_hash(["inoflow.quality", "inoflow.runner"]),
-    "book": code_hash(["inoflow.book", "inoflow.runner"]),
-    "audit": code_hash(["inoflow.audit", "inoflow.runner"]),
-    "compare": code_hash(["inoflow.cutdiff", "inoflow.report", "inoflow.runner"]),
+    "extract": code_hash(["inoflow.extract.process", "inoflow.runner"]),
+    "pool": code_hash(["inoflow.model.pool", "inoflow.runner"]),
+    "reconcile": code_hash(["inoflow.model.reconcile", "inoflow.runner"]),
+    "quality": code_hash(["inoflow.model.quality", "inoflow.runner"]),
+    "book": code_hash(["inoflow.tables.book", "inoflow.runner"]),
+    "audit": code_hash(["inoflow.audit.crate", "inoflow.runner"]),
+    "compare": code_hash(
+        ["inoflow.audit.cutdiff", "inoflow.tables.report", "inoflow.runner"]
+    ),
     **{
         f"adam/{name}": code_hash(
-            ["inoflow.derive", "inoflow.datacut", f"inoflow.adam.{name.lower()}"]
+            [
+                "inoflow.adam.derive",
+                "inoflow.adam.datacut",
+                f"inoflow.adam.{name.lower()}",
+            ]
             + ["inoflow.adam.validate", "inoflow.runner"],
-            opaque=("inoflow.derive",),
+            opaque=("inoflow.adam.derive",),
         )
         for name in ADAM_SOURCES
     },
     **{
         f"endpoint/{name}": code_hash(
-            ["inoflow.notebook", f"inoflow.endpoints.{name}", "inoflow.runner"],
-            # the lineage reads ADAM_SOURCES from inoflow.derive, not the derivations it calls
-            opaque=("inoflow.derive",),
+            [
+                "inoflow.analysis.notebook",
+                f"inoflow.analysis.endpoints.{name}",
+                "inoflow.runner",
+            ],
+            # the lineage reads ADAM_SOURCES from inoflow.adam.derive, not the derivations it calls
+            opaque=("inoflow.adam.derive",),
         )
         for name in ADAM_INPUTS
     },
@@ -146,7 +158,11 @@ wildcard_constraints:
     # only the configured studies, cuts and sites: a mistyped target matches no rule
     study="|".join(STUDIES) or "(?!)",
     cut="|".join(
-        sorted({re.escape(c) for s in STUDIES.values() for c in s.cuts}, key=len, reverse=True)
+        sorted(
+            {re.escape(c) for s in STUDIES.values() for c in s.cuts},
+            key=len,
+            reverse=True,
+        )
     ),
     site="|".join(sorted({s for study in STUDIES.values() for s in study.sites})),
     domain="|".join(CONTRACT.domains),
@@ -197,7 +213,9 @@ def get_extract(wildcards):
     spec = site.domain_spec(wildcards.domain)
     return {
         "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
-        "dialect": [rel(path) for path in site.dialect_files],  # the site's file and its template
+        "dialect": [
+            rel(path) for path in site.dialect_files
+        ],  # the site's file and its template
     }
 
 
@@ -207,7 +225,9 @@ def get_workbook(wildcards):
     spec = site.domain_spec(site.domains[0])
     return {
         "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
-        "dialect": [rel(path) for path in site.dialect_files],  # the site's file and its template
+        "dialect": [
+            rel(path) for path in site.dialect_files
+        ],  # the site's file and its template
     }
 
 
@@ -259,7 +279,9 @@ def workbook_rule_sets():
     names = ["ingest_validate_harmonise_workbook"] + [
         f"ingest_validate_harmonise_workbook_{k}" for k in range(2, len(sets) + 1)
     ]
-    return {name: (list(domains), sites) for name, (domains, sites) in zip(names, ordered)}
+    return {
+        name: (list(domains), sites) for name, (domains, sites) in zip(names, ordered)
+    }
 
 
 WORKBOOK_RULES = workbook_rule_sets()
@@ -305,8 +327,7 @@ def get_data_quality_inputs(wildcards):
     return {
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
         "findings": [
-            f"{base}/validated/{s}/{d}.findings.csv"
-            for s, d in site_domains(wildcards)
+            f"{base}/validated/{s}/{d}.findings.csv" for s, d in site_domains(wildcards)
         ],
         "reconciliation": f"{base}/reconciliation/reconciliation.csv",
     }
@@ -332,7 +353,7 @@ def definitions_footnote(wildcards):
 
 
 def get_adam_sources(wildcards):
-    """The SDTM domains and upstream ADaM datasets one derivation reads (inoflow.derive)."""
+    """The SDTM domains and upstream ADaM datasets one derivation reads (inoflow.adam.derive)."""
     sources = ADAM_SOURCES[wildcards.adam]
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
     return {

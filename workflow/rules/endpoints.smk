@@ -1,4 +1,4 @@
-# Endpoints: one papermill notebook per endpoint (the statistics live in inoflow.endpoints),
+# Endpoints: one papermill notebook per endpoint (the statistics live in inoflow.analysis.endpoints),
 # then the book that assembles every output with the comparison with the publication.
 
 

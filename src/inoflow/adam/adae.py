@@ -18,7 +18,7 @@ same kind are kept as reported and are not counted twice.
 The subject-level safety flags (VODFL, VODHSCFL, LIVTOXFL, ASTFL, ALTFL, BILIFL, HEMTOXFL,
 THRMBFL, NEUTRFL, FNFL) are derived here from ADAE by :func:`derive_subject_safety_flags`, not
 stored in ADSL: the safety and death endpoints join them onto ADSL
-(:func:`inoflow.endpoints.safety.adsl_with_safety_flags`), so that a changed adverse-event file
+(:func:`inoflow.analysis.endpoints.safety.adsl_with_safety_flags`), so that a changed adverse-event file
 reruns ADAE and those endpoints only, not ADSL, ADTTE and the other endpoints.
 """
 
@@ -361,8 +361,8 @@ def derive_subject_safety_flags(
     ``subjects`` (e.g. ADSL's USUBJID) are the rows returned, in their order: a subject without
     an ADAE record has no event, so every flag 'N'. Without it, the subjects of ADAE.
 
-    No cut-off is applied here: ADAE is derived from the cut's data (:func:`inoflow.derive.derive`
-    removes AE, LB and VS records dated after the cut-off before any derivation, inoflow.datacut),
+    No cut-off is applied here: ADAE is derived from the cut's data (:func:`inoflow.adam.derive.derive`
+    removes AE, LB and VS records dated after the cut-off before any derivation, inoflow.adam.datacut),
     and every event it counts is dated (a treatment-emergent VOD has an onset date, a
     laboratory-derived event the date of its LB or VS record), so none is after the cut-off.
 

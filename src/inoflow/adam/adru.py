@@ -3,10 +3,10 @@
 ICU days, red-cell and platelet units transfused, allogeneic HSCT.
 
 Italian protocol summary: "toxicity, effectiveness and costs assessment data will be collected".
-The rules are those of :mod:`inoflow.costs` (:func:`inoflow.costs.resource_use`); the vial size
+The rules are those of :mod:`inoflow.analysis.costs` (:func:`inoflow.analysis.costs.resource_use`); the vial size
 is the one the study's cost table prices (``vial_size_mg`` of ``definitions["cost_table"]``, the
 one place it is written). Costs are not stored here: the unit costs are applied by the cost
-endpoint (``inoflow.endpoints.costs``).
+endpoint (``inoflow.analysis.endpoints.costs``).
 
 Each record names the domain its value comes from (``SRCDOM``) and the sequence numbers of the
 records counted (``SRCSEQS``, comma-separated --SEQ of EX, HO or PR).
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from inoflow import costs
 from inoflow.adam.common import impute_partial_dates, subjects, tidy
+from inoflow.analysis import costs
 
 COLUMNS = ["STUDYID", "USUBJID", "SUBJID", "SITEID", "PARAMN", "PARAMCD", "PARAM", "AVAL", "SRCDOM", "SRCSEQS"]
 

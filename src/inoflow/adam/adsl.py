@@ -384,7 +384,7 @@ def derive_var_lstalvdt(sdtm: dict[str, pd.DataFrame], cutoff: pd.Timestamp) -> 
     Adverse-event onsets are not read, so that ADSL (and ADTTE, which censors at LSTALVDT) does
     not depend on the adverse-event files. They add nothing when the data are consistent: the
     site's last contact date is the date last known alive, and an AE onset after it is reported
-    by the data-quality check ``no_records_after_last_contact`` (inoflow.quality). The
+    by the data-quality check ``no_records_after_last_contact`` (inoflow.model.quality). The
     laboratory-derived events of ADAE are dated on LB dates, read here (febrile neutropenia on a
     VS date with a low LB count the same day).
 

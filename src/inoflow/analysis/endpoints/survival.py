@@ -1,0 +1,71 @@
+"""Survival: overall survival (Figure 2), relapse-free survival (OM21), duration of remission
+(OM11), and survival at 6 and 12 months by HSCT status and subgroup (OM16-OM19).
+
+Kaplan-Meier with Greenwood variance and the log-log interval, medians with the
+Brookmeyer-Crowley interval; the crude proportion known alive at each landmark is reported
+beside the Kaplan-Meier estimate, as the paper's 6- and 12-month figures are crude.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from inoflow.analysis import ard as cards
+from inoflow.analysis.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS, YN
+from inoflow.analysis.lineage import tag
+
+FIGURE_GRID_MONTHS = [0, 3, 6, 9, 12, 15, 18, 21, 24]
+
+
+def tte(adam: dict[str, pd.DataFrame], paramcd: str, definitions: dict) -> pd.DataFrame:
+    """One time-to-event parameter joined to ADSL, with time in months and an event indicator."""
+    adtte = adam["ADTTE"]
+    data = adtte[adtte["PARAMCD"] == paramcd].merge(adam["ADSL"], on=["STUDYID", "USUBJID"], suffixes=("", "_ADSL"))
+    data["MONTHS"] = data["AVAL"] / definitions["month_days"]
+    data["EVENT"] = 1 - data["CNSR"].astype(int)
+    return tag(data, "ADTTE", "ADSL", like=adam["ADSL"])
+
+
+def _km(rows: list, data: pd.DataFrame, output_id: str, landmarks, group=None, crude: bool = False) -> None:
+    if data.empty:
+        return
+    rows += cards.ard_survfit(data, output_id, landmarks, group=group)
+    if crude:
+        rows += cards.ard_crude_alive(data, landmarks, output_id, group=group)
+
+
+def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
+    landmarks = definitions["landmarks_months"]
+    rows: list[dict] = []
+    os_ = tte(adam, "OS", definitions)
+    os_ = os_[os_["FASFL"] == "Y"]
+    _km(rows, os_, "F2", sorted(set(landmarks) | set(FIGURE_GRID_MONTHS)), crude=False)
+    rows += cards.ard_crude_alive(os_, landmarks, "F2")
+    # OM16: responders with MRD negativity, by HSCT
+    resp_mrd = os_[(os_["RESPFL"] == "Y") & (os_["MRDNEGFL"] == "Y")]
+    for h in YN:
+        _km(rows, resp_mrd[resp_mrd["HSCTFL"] == h], "OM16", landmarks, group=("HSCTFL", h), crude=True)
+    # OM17-OM19: by HSCT and salvage line / burden / age > 65
+    for output, var, levels in (
+        ("OM17", "SALVLNGR", SALVAGE_LEVELS),
+        ("OM18", "BURDEN", BURDEN_LEVELS),
+        ("OM19", "AGEGR1", AGE_LEVELS[1:]),
+    ):
+        for h in YN:
+            for level in levels:
+                part = os_[(os_["HSCTFL"] == h) & (os_[var] == level)]
+                _km(rows, part, output, landmarks, group=(("HSCTFL", h), (var, level)), crude=True)
+        for level in levels:  # the subgroup as a whole (the paper reports > 65 years overall)
+            _km(rows, os_[os_[var] == level], output, landmarks, group=(var, level), crude=True)
+    # OM21: relapse-free survival among responders, all and by HSCT
+    rfs = tte(adam, "RFS", definitions)
+    rfs = rfs[rfs["RESPFL"] == "Y"]
+    _km(rows, rfs, "OM21", landmarks)
+    for h in YN:
+        _km(rows, rfs[rfs["HSCTFL"] == h], "OM21", landmarks, group=("HSCTFL", h))
+    # OM11: duration of remission among responders with data
+    dor = tte(adam, "DOR", definitions)
+    if "DOREVFL" in dor:
+        dor = dor[dor["DOREVFL"] == "Y"]
+    _km(rows, dor, "OM11", landmarks)
+    return rows

@@ -1,0 +1,231 @@
+"""What an endpoint notebook calls: load the ADaM datasets, build the endpoint's ARD, write
+it with its tables and figures. The notebook only passes parameters and shows the result."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from inoflow.analysis.ard import finish, finish_with_lineage
+from inoflow.analysis.endpoints import ADAM_INPUTS
+from inoflow.analysis.lineage import tag
+from inoflow.audit.provenance import Provenance
+from inoflow.tables import report
+
+
+def builder(endpoint: str):
+    """The module building an endpoint's ARD (inoflow.analysis.endpoints.<endpoint>), imported by name so
+    that a notebook job runs, and its code hash covers, only its own endpoint's module."""
+    if endpoint not in ADAM_INPUTS:
+        raise ValueError(f"unknown endpoint {endpoint!r}; known: {sorted(ADAM_INPUTS)}")
+    return importlib.import_module(f"inoflow.analysis.endpoints.{endpoint}")
+
+
+POPULATIONS = {
+    "FAS": "Full analysis set: all eligible patients who received InO",
+    "RESP": "Responders: patients with CR or CRi",
+}
+METHODS = (
+    "Proportions with exact Clopper-Pearson 95% CIs. Kaplan-Meier estimates with Greenwood variance and "
+    "log-log 95% CIs; medians with Brookmeyer-Crowley 95% CIs. Months = days / 30.4375."
+)
+
+
+def endpoint_rows(
+    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict, output_ids: list[str] | None = None
+) -> list[dict]:
+    """An endpoint's ARD rows: from the study's analysis plan when its definitions declare one
+    (``analyses:``, :mod:`inoflow.analysis.endpoints.plan`), else from ``inoflow.analysis.endpoints.<endpoint>``.
+    ``output_ids`` default to the endpoint's outputs in the catalogue (config/reference/outputs.yaml)."""
+    if uses_plan(endpoint, definitions):
+        from inoflow.analysis.endpoints import plan
+
+        if output_ids is None:
+            output_ids = report.endpoint_outputs(definitions["study"], endpoint)
+        return plan.ard_rows(_tagged(adam), definitions, output_ids)
+    return builder(endpoint).ard_rows(_tagged(adam), definitions)
+
+
+# Endpoints computed by their own module whatever the study (their outputs need more than the
+# plan's analyses): the cost assessment.
+MODULE_ENDPOINTS = ("costs",)
+
+
+def uses_plan(endpoint: str, definitions: dict) -> bool:
+    """True when the study declares an analysis plan (``analyses:``) and the endpoint is not one
+    of :data:`MODULE_ENDPOINTS`: its outputs then come from the plan, which refuses an output it
+    does not plan (``PlanError``) rather than falling back to another study's code."""
+    return bool(definitions.get("analyses")) and endpoint not in MODULE_ENDPOINTS
+
+
+def build_ard(
+    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict, output_ids: list[str] | None = None
+) -> pd.DataFrame:
+    """An endpoint's ARD (:func:`endpoint_rows`)."""
+    return finish(endpoint_rows(endpoint, adam, definitions, output_ids))
+
+
+def build_ard_with_lineage(
+    endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict, output_ids: list[str] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An endpoint's ARD and its lineage table (the subjects behind each ARD row)."""
+    return finish_with_lineage(endpoint_rows(endpoint, adam, definitions, output_ids))
+
+
+def _tagged(adam: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """Each dataset tagged with its name, for the lineage (``inoflow.analysis.lineage.tag``)."""
+    return {name: tag(frame.copy(deep=False), name) for name, frame in adam.items()}
+
+
+@dataclass
+class EndpointResult:
+    ard: pd.DataFrame
+    lineage: pd.DataFrame
+    provenance: Provenance
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    figures: list[Path] = field(default_factory=list)
+
+
+def disposition_boxes(ard: pd.DataFrame, definitions: dict) -> list[tuple[str, str]]:
+    """Figure 1's boxes, every count read from the F1 rows of the ARD."""
+    rows = ard[(ard["output_id"] == "F1") & (ard["stat_name"] == "n")]
+
+    def count(variable: str, level: str) -> int:
+        return int(rows[(rows["variable"] == variable) & (rows["variable_level"] == level)]["stat"].iloc[0])
+
+    eligible, excluded = count("ELIGFL", "Y"), count("ELIGFL", "N")
+    reasons = "\n".join(
+        f"{c['reason']}: {count('IC' + c['criterion'], 'N')}"
+        for c in definitions["eligibility"]
+        if count("IC" + c["criterion"], "N")
+    )
+    return [
+        ("Identified (sites' screening logs)", f"N = {eligible + excluded}"),
+        (f"Excluded: n = {excluded}", reasons),
+        ("Eligible, enrolled and analysed", f"N = {count('FASFL', 'Y')}"),
+        ("Lost to follow-up before 6 months", f"n = {count('LTFUWIN', '<6')}"),
+        ("Lost to follow-up at 6 months (6-12 months)", f"n = {count('LTFUWIN', '6-12')}"),
+        ("Lost to follow-up at 12 months (>= 12 months)", f"n = {count('LTFUWIN', '>=12')}"),
+    ]
+
+
+def footnote(spec: dict, definitions_text: str | None = None) -> str:
+    """A table's footnote: its population, the definitions it applies (the ``footnote`` text of
+    the study's definitions file) and the methods."""
+    population = POPULATIONS.get(spec.get("population", ""), "")
+    parts = (f"Population: {population}." if population else "", definitions_text or "", METHODS)
+    return " ".join(p for p in parts if p)
+
+
+def run_endpoint(
+    endpoint: str,
+    study: str,
+    adam_paths: dict[str, str],
+    definitions_path: str,
+    output_ids: list[str],
+    ard_path: str,
+    tables_dir: str,
+    figures_dir: str,
+    lineage_path: str,
+    cut: str,
+    cutoff: str,
+    program: str,
+    code: str,
+) -> EndpointResult:
+    """Build, write and return one endpoint's ARD with its lineage, tables (CSV + HTML) and
+    figures (PNG + SVG), each HTML table and figure with its provenance footer."""
+    adam = _tagged({name: pd.read_parquet(path) for name, path in adam_paths.items()})
+    definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
+    ard, lineage = build_ard_with_lineage(endpoint, adam, definitions, output_ids)
+    Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
+    ard.to_parquet(ard_path, index=False)
+    lineage.to_parquet(lineage_path, index=False)
+    parameters = {
+        "study": study,
+        "cut": cut,
+        "endpoint": endpoint,
+        "adam_paths": adam_paths,
+        "definitions_path": definitions_path,
+        "output_ids": output_ids,
+    }
+    provenance = Provenance.of_endpoint(
+        study, cut, cutoff, adam_paths, program, f"inoflow.analysis.endpoints.{endpoint}", code, parameters
+    )
+    outputs = report.load_outputs(study)
+    result = EndpointResult(ard=ard, lineage=lineage, provenance=provenance)
+    tables = Path(tables_dir)
+    for output_id in output_ids:
+        spec = outputs[output_id]
+        report.write_table(
+            ard, output_id, spec["title"], footnote(spec, definitions.get("footnote")), tables, provenance.footer()
+        )
+        result.tables[output_id] = report.render_table(ard, output_id)
+    report.write_provenance(provenance, tables / "provenance.json")
+    figures = Path(figures_dir)
+    figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure
+    if uses_plan(endpoint, definitions):
+        result.figures += plan_figures(adam, definitions, output_ids, ard, figures, provenance.short_footer())
+    elif endpoint == "survival":
+        survival = builder("survival")
+        grid = survival.FIGURE_GRID_MONTHS
+        for paramcd, output_id, title in (
+            ("OS", "F2", "Overall survival from the first InO dose"),
+            ("RFS", "OM21", "Relapse-free survival among responders (CR/CRi)"),
+            ("DOR", "OM11", "Duration of remission from the first CR/CRi"),
+        ):
+            data = survival.tte(adam, paramcd, definitions)
+            if paramcd == "OS":
+                data = data[data["FASFL"] == "Y"]
+            elif paramcd == "RFS":
+                data = data[data["RESPFL"] == "Y"]
+            elif "DOREVFL" in data:
+                data = data[data["DOREVFL"] == "Y"]
+            result.figures += report.km_figure(
+                data["MONTHS"],
+                data["EVENT"],
+                ard,
+                output_id,
+                title,
+                grid,
+                figures / f"KM_{paramcd}",
+                footer=provenance.short_footer(),
+            )
+    if endpoint == "response" and not uses_plan(endpoint, definitions):  # India's Figure 1
+        result.figures += report.flow_figure(
+            disposition_boxes(ard, definitions),
+            figures / "F1_disposition",
+            "Patient disposition and follow-up",
+            footer=provenance.short_footer(),
+        )
+    return result
+
+
+def plan_figures(
+    adam: dict[str, pd.DataFrame],
+    definitions: dict,
+    output_ids: list[str],
+    ard: pd.DataFrame,
+    figures: Path,
+    footer: str,
+) -> list[Path]:
+    """The Kaplan-Meier figures an analysis plan asks for (``figure:`` of a ``km`` analysis)."""
+    from inoflow.analysis.endpoints import plan
+
+    written: list[Path] = []
+    for output_id, spec in plan.figures_of(definitions, output_ids):
+        data = plan.analysis_data(adam, spec, definitions)
+        written += report.km_figure(
+            data["MONTHS"],
+            data["EVENT"],
+            ard,
+            output_id,
+            spec["figure"]["title"],
+            spec["figure"]["grid"],
+            figures / f"KM_{spec['paramcd']}",
+            footer=footer,
+        )
+    return written

@@ -1,0 +1,204 @@
+"""Assembly: one self-contained HTML book per study and cut.
+
+Numbered outputs with titles, populations and footnotes (definitions, methods), the figures
+embedded, and the appendices: "Comparison with the publication" (every published figure
+beside the reproduced one with the reason for each difference), "Data quality" (the cut's
+data-quality report) and "Screened cases not eligible" (each with the criterion it failed).
+Every result shown comes from the ARD files and the tables/figures rendered from them.
+
+A cut under policy ``fail`` gets no book while its data-quality report lists findings.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from inoflow.analysis.notebook import footnote
+from inoflow.audit.provenance import describe_code_version, git_state, package_versions
+from inoflow.errors import InoflowError
+from inoflow.model import quality
+from inoflow.tables import compare, report
+
+CSS = """
+body{font-family:Georgia,serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.4}
+h1{font-size:1.6em}h2{border-bottom:2px solid #1f4e79;padding-bottom:.2em;margin-top:2em}
+table{border-collapse:collapse;font-family:Arial,sans-serif;font-size:.85em;margin:.5em 0}
+td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}th{background:#eef3f8}
+.footnote{font-size:.8em;color:#555}.provenance{font-size:.7em;color:#777}.synthetic{background:#fff3cd;border:1px solid #e0c060;padding:.6em}
+.MISMATCH{background:#f8d7da}.status-documented{background:#fff3cd}
+img{max-width:100%}
+"""
+
+
+def provenance(study: str, cut: str) -> str:
+    """The book's own provenance line: study, cut, code version, run time, package versions."""
+    packages = ", ".join(f"{name} {v}" for name, v in package_versions().items())
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        f"Study {study}, data cut {cut}. Code version: {describe_code_version(git_state())}. Run {stamp}. {packages}."
+    )
+
+
+def _img(path: Path) -> str:
+    data = base64.b64encode(path.read_bytes()).decode()
+    return f"<img alt='{html.escape(path.stem)}' src='data:image/png;base64,{data}'>"
+
+
+class DataQualityError(InoflowError):
+    """A cut under policy fail has data-quality findings: no book until they are resolved."""
+
+
+def check_data_quality_gate(findings: pd.DataFrame, policy: str, report_path: str) -> None:
+    """Under policy fail, refuse to assemble the book while the data-quality report lists
+    findings (each listed with site, file, row, column, value and rule)."""
+    if policy != "fail" or findings.empty:
+        return
+    lines = [
+        f"  - [{r.category}] site {r.site}, file {r.file}"
+        + (f", sheet {r.sheet!r}" if r.sheet else "")
+        + (f", row {r.row}" if not pd.isna(r.row) else "")
+        + (f", column {r.column!r}" if r.column else "")
+        + (f", value {r.value!r}" if r.value else "")
+        + f": {r.rule}"
+        for r in findings.fillna({"sheet": "", "column": "", "value": ""}).itertuples()
+    ]
+    raise DataQualityError(
+        f"{len(findings)} data-quality finding(s) in a cut under policy fail (see {report_path}); "
+        "the book is not assembled until they are resolved at the site or the cut is run as interim "
+        "with policy quarantine:\n" + "\n".join(lines)
+    )
+
+
+def excluded_cases(adelig: pd.DataFrame) -> pd.DataFrame:
+    """The listing of screened cases found not eligible, with the criterion each failed
+    (ADELIG.EXCLREAS, derived from the screening logs by the eligibility criteria)."""
+    listing = adelig[adelig["ELIGFL"] == "N"].sort_values(["SITEID", "SCRNID"])
+    listing = listing.assign(SCRNDT=pd.to_datetime(listing["SCRNDT"]).dt.date.astype(str))
+    columns = {
+        "SITEID": "Site",
+        "SCRNID": "Screening number",
+        "SCRNDT": "Screening date",
+        "AGE": "Age",
+        "EXCLREAS": "Reason not eligible",
+    }
+    return listing[list(columns)].rename(columns=columns).reset_index(drop=True)
+
+
+def assemble_book(
+    study: str,
+    cut: str,
+    title: str,
+    endpoints: dict[str, list[str]],
+    ard_paths: dict[str, str],
+    figures_dirs: dict[str, str],
+    synthetic: bool,
+    out_html: str,
+    out_comparison: str,
+    out_ard: str,
+    data_quality: str | None = None,
+    checks: str | None = None,
+    reconciliation: str | None = None,
+    adelig: str | None = None,
+    policy: str = "fail",
+    out_excluded: str | None = None,
+    publication_cut: str = "",
+    tables_dirs: dict[str, str] | None = None,
+    definitions_text: str | None = None,
+) -> pd.DataFrame:
+    """Write the book and the comparison table; return the comparison. Each table carries the
+    provenance footer its endpoint recorded (``tables/<endpoint>/provenance.json``)."""
+    dq = pd.read_csv(data_quality, dtype=str, keep_default_na=False) if data_quality else None
+    if dq is not None:
+        dq["row"] = pd.to_numeric(dq["row"], errors="coerce").astype("Int64")
+        check_data_quality_gate(dq, policy, data_quality)
+    outputs = report.load_outputs(study)
+    ards = {e: pd.read_parquet(p) for e, p in ard_paths.items()}
+    ard = pd.concat(ards.values(), ignore_index=True)
+    ard.to_parquet(out_ard, index=False)
+    comparison = compare.compare(ard, compare.load_items(study))
+    comparison.to_csv(out_comparison, index=False)
+
+    parts = [
+        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)} - {cut}</title>"
+        f"<style>{CSS}{quality.STYLE if dq is not None else ''}</style></head><body>"
+    ]
+    parts.append(f"<h1>{html.escape(title)}</h1><p>Data cut <b>{html.escape(cut)}</b>.</p>")
+    if synthetic:
+        parts.append(
+            "<p class='synthetic'><b>Synthetic demo data.</b> These results come from a seeded, reconstructed cohort written as site extracts; no record describes a real person.</p>"
+        )
+    toc = "".join(
+        f"<li><a href='#{oid}'>{oid}</a> {html.escape(outputs[oid]['title'])}</li>"
+        for e in endpoints
+        for oid in endpoints[e]
+    )
+    appendices = "<li><a href='#comparison'>Appendix: comparison with the publication</a></li>"
+    if dq is not None:
+        appendices += "<li><a href='#data-quality'>Appendix: data quality</a></li>"
+    if adelig:
+        appendices += "<li><a href='#not-eligible'>Appendix: screened cases not eligible</a></li>"
+    parts.append(f"<h2>Contents</h2><ol>{toc}{appendices}</ol>")
+    for endpoint, output_ids in endpoints.items():
+        parts.append(f"<h2>{html.escape(endpoint.capitalize())}</h2>")
+        endpoint_footer = report.read_provenance_footer(Path((tables_dirs or {}).get(endpoint, "/nonexistent")))
+        for output_id in output_ids:
+            spec = outputs[output_id]
+            parts.append(
+                report.table_html(
+                    report.render_table(ards[endpoint], output_id),
+                    output_id,
+                    spec["title"],
+                    footnote(spec, definitions_text),
+                    row_ids=report.cell_row_ids(ards[endpoint], output_id),
+                    provenance=endpoint_footer,
+                )
+            )
+        for figure in sorted(Path(figures_dirs.get(endpoint, "/nonexistent")).glob("*.png")):
+            parts.append(
+                f"<figure>{_img(figure)}<figcaption class='footnote'>{html.escape(figure.stem)} (SVG beside the PNG in the figures folder)</figcaption></figure>"
+            )
+    counts = comparison["status"].value_counts().to_dict()
+    summary = ", ".join(f"{v} {k}" for k, v in counts.items())
+    table = comparison.drop(columns=["ard_row_id"]).to_html(index=False, escape=True, border=0)
+    other_cut = (
+        f"<p><b>The publication reports cut {html.escape(publication_cut)}; this is cut {html.escape(cut)}.</b> "
+        "Its figures are put beside the published ones for information: differences are expected.</p>"
+        if publication_cut and publication_cut != cut
+        else ""
+    )
+    parts.append(
+        f"<h2 id='comparison'>Appendix: comparison with the publication</h2>{other_cut}"
+        f"<p>{len(comparison)} published figures: {summary}.</p>{table}"
+    )
+    if dq is not None:
+        checks_run = pd.read_csv(checks) if checks else pd.DataFrame(columns=quality.CHECK_COLUMNS)
+        accounting = pd.read_csv(reconciliation) if reconciliation else None
+        parts.append(
+            "<h2 id='data-quality'>Appendix: data quality</h2>"
+            f"<p class='footnote'>Also in data_quality/data_quality.html and .csv (policy {html.escape(policy)}).</p>"
+            + quality.report_body(dq, checks_run, accounting)
+        )
+    if adelig:
+        listing = excluded_cases(pd.read_parquet(adelig))
+        if out_excluded:
+            listing.to_csv(out_excluded, index=False)
+        parts.append(
+            "<h2 id='not-eligible'>Appendix: screened cases not eligible</h2>"
+            f"<p>{len(listing)} of the cases in the sites' screening logs did not meet the inclusion criteria "
+            "of the registry record (age 18 or over, CD22 positive, relapsed or refractory, InO monotherapy, "
+            "Ph-positive only after failure of at least one TKI); each is listed with the criteria "
+            "it failed.</p>" + listing.to_html(index=False, escape=True, border=0)
+        )
+    parts.append(f"<hr><p class='footnote'>{html.escape(provenance(study, cut))}</p></body></html>")
+    Path(out_html).write_text("\n".join(parts), encoding="utf-8")
+    return comparison
+
+
+def load_endpoints(study: str) -> dict[str, list[str]]:
+    return yaml.safe_load(report.OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["endpoints"]

@@ -1,0 +1,407 @@
+"""Tables and figures rendered from the ARD (never from the analysis data directly).
+
+Tables: one row per (group, characteristic, level), one text cell per conventional display
+("n/N (%) [95% CI]", "n (%)", "Mean (SD)", "Median (Q1-Q3)", "KM % (95% CI)", ...), written as
+CSV (for a medical writer to paste) and HTML. Figures: the Kaplan-Meier curve drawn from the
+fitted model with the numbers at risk and the median taken from the ARD, and the disposition
+flow from the ARD's counts.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+from inoflow.analysis.ard import display_row_keys
+from inoflow.analysis.stats import km as kmlib
+
+
+def pyplot():
+    """matplotlib's pyplot with the file-only Agg backend, imported when a figure is drawn (the
+    import costs ~0.4 s that the jobs drawing no figure, and the book, do not need to pay)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+OUTPUTS_FILE = Path("config/reference/outputs.yaml")  # the output catalogue, of the working folder
+
+VARIABLE_LABELS = {
+    "RESPFL": "CR/CRi",
+    "BESTRSP": "Best response",
+    "NCYCLES": "Number of InO cycles",
+    "CYCRESP": "Cycles to CR/CRi",
+    "DOSECAT": "Cycle-1 dose category",
+    "DOSEMODFL": "Any dose modification",
+    "CMFL": "Concomitant medication",
+    "HSCTFL": "HSCT after InO",
+    "HSCT1CFL": "HSCT after a single InO cycle",
+    "EMDBLFL": "EMD/LBL at baseline",
+    "SEX": "Sex",
+    "AGEGR1": "Age group (years)",
+    "AGE": "Age (years)",
+    "SALVLNGR": "Salvage line of InO",
+    "DISSTAT": "Disease status before InO",
+    "BURDEN": "Disease burden (baseline marrow blasts)",
+    "MRDNEGFL": "MRD negative",
+    "MRDFIRST": "MRD negative at first CR/CRi",
+    "VODFL": "VOD",
+    "VODHSCFL": "VOD after HSCT",
+    "LIVTOXFL": "Grade 3/4 liver toxicity",
+    "ASTFL": "AST >= 2.5 x ULN",
+    "ALTFL": "ALT >= 2.5 x ULN",
+    "BILIFL": "Bilirubin >= 1.5 x ULN",
+    "HEMTOXFL": "Haematological toxicity",
+    "THRMBFL": "Thrombocytopenia (platelets < 150 x10^9/L)",
+    "NEUTRFL": "Neutropenia (ANC < 1.0 x10^9/L)",
+    "FNFL": "Febrile neutropenia (ANC < 1.0 x10^9/L, T >= 38.5 C)",
+    "DTHFL": "Died",
+    "DTHCAUS": "Cause of death",
+    "FASFL": "Analysed",
+    "ELIGFL": "Identified in the screening logs: eligible",
+    "ENRLFL": "Eligible and enrolled",
+    "ICADULT": "Excluded: age under 18 years",
+    "ICCD22POS": "Excluded: not CD22 positive",
+    "ICRRSTAT": "Excluded: not relapsed or refractory",
+    "ICINOMONO": "Excluded: InO not given as monotherapy",
+    "ICPHTKI": "Excluded: Ph-positive without failure of at least one TKI",
+    "LTFUWIN": "Lost to follow-up (months after first dose)",
+    "time": "Kaplan-Meier estimate at month",
+    "prob": "Median or quantile (months), at probability",
+    "followup": "Median follow-up (months, reverse Kaplan-Meier)",
+    "AAGE": "Age at the first dose (years)",
+    "PRIORLN": "Previous lines of therapy",
+    "PRINDCT": "Prior standard induction chemotherapy",
+    "PRBLINA": "Prior blinatumomab",
+    "PHSTAT": "Philadelphia chromosome",
+    "AEDECOD": "Grade >= 3 adverse event (preferred term)",
+    "AEGROUP": "Grade >= 3 adverse events, group",
+    "AETOXGR": "Worst grade",
+    "SCENARIO": "Scenario",
+    "cost_table": "Unit-cost table",
+    "unit_cost": "Unit cost",
+    "COST_INOVIAL": "Cost per patient: InO vials",
+    "COST_INOADM": "Cost per patient: InO administrations",
+    "COST_WARDDAY": "Cost per patient: ward days",
+    "COST_ICUDAY": "Cost per patient: intensive care days",
+    "COST_RBCUNIT": "Cost per patient: red blood cell units",
+    "COST_PLTUNIT": "Cost per patient: platelet units",
+    "COST_HSCT": "Cost per patient: allogeneic HSCT",
+    "INOMG": "InO administered (mg)",
+    "INOVIAL": "InO vials, no vial sharing",
+    "INOVIALS": "InO vial-equivalents, vial sharing",
+    "INOWASTE": "InO wasted, no vial sharing (mg)",
+    "INOADM": "InO administrations",
+    "CYCLES": "InO cycles",
+    "WARDDAY": "Inpatient ward days",
+    "ICUDAY": "Intensive care unit days",
+    "RBCUNIT": "Red blood cell units",
+    "PLTUNIT": "Platelet units",
+    "HSCT": "Allogeneic HSCT",
+    "TOTAL": "Total cost per patient",
+    "COSTPCYC": "Cost per cycle (per patient)",
+    "COSTPRSP": "Cost per responder (cohort total / responders)",
+    "crude_alive": "Crude proportion known alive at month",
+    "..ard_survfit..": "Patients (events)",
+}
+
+
+def load_outputs(study: str) -> dict:
+    """Output id -> {title, population} from the output catalogue."""
+    outputs = yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["outputs"]
+    return {output_id: repair_flow_title(spec) for output_id, spec in outputs.items()}
+
+
+def study_endpoints(study: str) -> dict[str, list[str]]:
+    """A study's endpoints and the output ids of each, from the output catalogue."""
+    return dict(yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["endpoints"])
+
+
+def endpoint_outputs(study: str, endpoint: str) -> list[str]:
+    """The output ids of one endpoint of a study, from the output catalogue."""
+    return list(study_endpoints(study)[endpoint])
+
+
+def repair_flow_title(spec: dict) -> dict:
+    """The catalogue writes entries as YAML flow mappings with unquoted titles, so a title with
+    commas is split into extra keys with no value ({title: A (x, y), ...} reads as title 'A (x'
+    and a key 'y)'). Join them back, in order, into the title.
+
+    >>> repair_flow_title({"title": "VOD (a", "b)": None, "population": "FAS"})
+    {'title': 'VOD (a, b)', 'population': 'FAS'}
+    """
+    pieces = [spec["title"]] + [
+        key for key, value in spec.items() if key not in ("title", "population") and value is None
+    ]
+    repaired = {"title": ", ".join(pieces)}
+    if "population" in spec:
+        repaired["population"] = spec["population"]
+    return repaired
+
+
+def _stats(block: pd.DataFrame) -> dict[str, str]:
+    return dict(zip(block["stat_name"], block["stat_fmt"], strict=True))
+
+
+def _num(block: pd.DataFrame) -> dict[str, float]:
+    return dict(zip(block["stat_name"], block["stat"], strict=True))
+
+
+def cell_text(block: pd.DataFrame) -> str:
+    """The conventional display of one ARD block (one row key, all its statistics)."""
+    s, context = _stats(block), block["context"].iloc[0]
+    if context == "proportion_ci":
+        return f"{s['n']}/{s['N']} ({s['estimate']}%) [95% CI {s['conf.low']}-{s['conf.high']}]"
+    if context == "median_ci":
+        return f"{s['median']} (95% CI {s['conf.low']}-{s['conf.high']}, distribution-free); N {s['N']}"
+    if context == "survival_followup":
+        return f"{s['estimate']} (95% CI {s['conf.low']}-{s['conf.high']}); {s['n.censored']} censored of {s['n']}"
+    if context == "cost_per_responder":
+        return f"{s['estimate']} ({s['total']} / {s['n']} responders of {s['N']})"
+    if context == "cost_table":
+        what = "ILLUSTRATIVE demo unit costs, not sourced prices" if s["status"] == "illustrative" else "sourced"
+        return f"{s['currency']}, {s['price_year']} prices; {what}"
+    if context == "unit_cost":
+        return f"{s['unit_cost']} per {s['unit']} (source {s['source_date']}: {s['source']})"
+    if context in ("categorical", "crude_proportion", "hierarchical"):
+        return f"{s['n']}/{s['N']} ({s['p']}%)"
+    if context == "continuous":
+        return f"N {s['N']}; mean {s['mean']} (SD {s['sd']}); median {s['median']} (Q1-Q3 {s['p25']}-{s['p75']}); range {s['min']}-{s['max']}"
+    if context == "survival_survfit":
+        variable = block["variable"].iloc[0]
+        if variable == "time":
+            return f"{s['estimate']}% (95% CI {s['conf.low']}-{s['conf.high']}); at risk {s['n.risk']}"
+        if variable == "prob":
+            return f"{s['estimate']} (95% CI {s['conf.low']}-{s['conf.high']})"
+        return f"{s['n']} ({s['n.event']} events); {s['variance']} variance, {s['conf.type']} CI"
+    return "; ".join(f"{k} {v}" for k, v in s.items())
+
+
+def render_table(ard: pd.DataFrame, output_id: str) -> pd.DataFrame:
+    """A display table for one output id: one row per ARD row key, in ARD order."""
+    rows = ard[ard["output_id"] == output_id]
+    if rows.empty:
+        raise KeyError(f"no ARD rows for output {output_id}")
+    keys = display_row_keys(rows)
+    table = []
+    for key in dict.fromkeys(keys):
+        block = rows[keys == key]
+        first = block.iloc[0]
+        group = " / ".join(
+            f"{VARIABLE_LABELS.get(first[g], first[g])}: {first[g + '_level']}"
+            for g in ("group1", "group2")
+            if isinstance(first[g], str)
+        )
+        table.append(
+            {
+                "Group": group or "All",
+                "Characteristic": VARIABLE_LABELS.get(first["variable"], first["variable"]),
+                "Level": ""
+                if first["variable_level"] is None or pd.isna(first["variable_level"])
+                else str(first["variable_level"]),
+                "Result": cell_text(block),
+            }
+        )
+    return pd.DataFrame(table)
+
+
+def write_table(
+    ard: pd.DataFrame, output_id: str, title: str, footnote: str, folder: Path, provenance: str | None = None
+) -> tuple[Path, Path]:
+    """Write one output's table as CSV (data only, for pasting) and HTML (numbered rows, each
+    with the ARD rows behind it, the footnote and the provenance footer); returns both paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    table = render_table(ard, output_id)
+    csv_path, html_path = folder / f"{output_id}.csv", folder / f"{output_id}.html"
+    table.to_csv(csv_path, index=False)
+    html_path.write_text(
+        table_html(table, output_id, title, footnote, row_ids=cell_row_ids(ard, output_id), provenance=provenance),
+        encoding="utf-8",
+    )
+    return csv_path, html_path
+
+
+def cell_row_ids(ard: pd.DataFrame, output_id: str) -> list[list[str]]:
+    """The ARD row ids behind each row of :func:`render_table`, in the same order."""
+    rows = ard[ard["output_id"] == output_id]
+    keys = display_row_keys(rows)
+    return [rows.loc[keys == key, "ard_row_id"].tolist() for key in dict.fromkeys(keys)]
+
+
+def table_html(
+    table: pd.DataFrame,
+    output_id: str,
+    title: str,
+    footnote: str,
+    row_ids: list[list[str]] | None = None,
+    provenance: str | None = None,
+) -> str:
+    """The table as HTML. With ``row_ids``, rows are numbered (the ``--row`` of ``inoflow-trace``)
+    and each carries its ARD row ids (``data-ard-row-ids``, shown on hover)."""
+    if row_ids is None:
+        body = table.to_html(index=False, escape=True, classes="ard-table", border=0)
+    else:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["#", *table.columns])
+        lines = []
+        for number, (values, ids) in enumerate(zip(table.itertuples(index=False), row_ids, strict=True), 1):
+            joined = " ".join(ids)
+            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in values)
+            lines.append(
+                f"<tr data-ard-row-ids='{joined}' title='inoflow-trace --output {output_id} --row {number}  "
+                f"(ARD rows {joined})'><td>{number}</td>{cells}</tr>"
+            )
+        body = f"<table class='ard-table'><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    foot = f"<p class='provenance'>{html.escape(provenance)}</p>\n" if provenance else ""
+    return (
+        f"<h3 id='{output_id}'>{output_id}. {html.escape(title)}</h3>\n{body}\n"
+        f"<p class='footnote'>{html.escape(footnote)}</p>\n{foot}"
+    )
+
+
+def read_provenance_footer(tables_dir: Path) -> str | None:
+    """The provenance footer an endpoint recorded beside its tables, if any."""
+    import json
+
+    from inoflow.audit.provenance import Provenance
+
+    path = tables_dir / "provenance.json"
+    if not path.exists():
+        return None
+    return Provenance(**json.loads(path.read_text(encoding="utf-8"))).footer()
+
+
+def write_provenance(provenance, path: Path) -> Path:
+    """The full provenance record of an endpoint's outputs, as JSON."""
+    import json
+
+    path.write_text(json.dumps(provenance.as_dict(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def km_figure(
+    time_months,
+    event,
+    ard: pd.DataFrame,
+    output_id: str,
+    title: str,
+    grid: list[float],
+    path_stem: Path,
+    group_label: str = "All patients",
+    footer: str | None = None,
+) -> list[Path]:
+    """Kaplan-Meier step curve with censoring marks, the median marked, and the number at risk
+    under the plot (from the ARD's n.risk at the grid months). Writes PNG and SVG."""
+    fit = kmlib.fit_km(np.asarray(time_months, float), np.asarray(event, int))
+    table = fit.table
+    rows = ard[(ard["output_id"] == output_id) & ard["group1"].isna()]
+    at_risk = rows[(rows["variable"] == "time") & (rows["stat_name"] == "n.risk")]
+    risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
+    median = rows[
+        (rows["variable"] == "prob") & (rows["variable_level"].astype(float) == 0.5) & (rows["stat_name"] == "estimate")
+    ]["stat"]
+    median_value = float(median.iloc[0]) if len(median) else float("nan")
+
+    plt = pyplot()
+    fig, (ax, ax_risk) = plt.subplots(2, 1, figsize=(7.5, 5.2), gridspec_kw={"height_ratios": [4, 1]}, sharex=True)
+    times = np.concatenate([[0.0], table["time"].to_numpy()])
+    surv = np.concatenate([[1.0], table["estimate"].to_numpy()])
+    low = np.concatenate([[1.0], table["conf_low"].to_numpy()])
+    high = np.concatenate([[1.0], table["conf_high"].to_numpy()])
+    ax.step(times, surv, where="post", color="#1f4e79", label=group_label)
+    ax.fill_between(
+        times,
+        np.nan_to_num(low, nan=0.0),
+        np.nan_to_num(high, nan=1.0),
+        step="post",
+        color="#1f4e79",
+        alpha=0.12,
+        label="95% CI (log-log)",
+    )
+    censored = table[table["n_censor"] > 0]
+    ax.plot(censored["time"], censored["estimate"], "|", color="#1f4e79", markersize=9, label="Censored")
+    if not np.isnan(median_value):
+        ax.axhline(0.5, color="grey", linewidth=0.6, linestyle=":")
+        ax.axvline(median_value, color="grey", linewidth=0.6, linestyle=":")
+        ax.annotate(
+            f"Median {median_value:.1f} months",
+            (median_value, 0.5),
+            xytext=(6, 8),
+            textcoords="offset points",
+            fontsize=9,
+        )
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("Probability")
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.grid(alpha=0.2)
+    ax_risk.set_yticks([])
+    ax_risk.set_ylim(0, 1)
+    for t in grid:
+        if t in risk:
+            ax_risk.text(t, 0.45, str(risk[t]), ha="center", va="center", fontsize=9)
+    ax_risk.set_ylabel("At risk", rotation=0, ha="right", va="center", fontsize=9)
+    ax_risk.set_xlabel("Months since first InO dose")
+    ax_risk.set_xticks(grid)
+    ax_risk.set_xlim(-0.5, max(grid) + 0.5)
+    for side in ("top", "right", "left"):
+        ax_risk.spines[side].set_visible(False)
+    fig.tight_layout()
+    return _save(fig, path_stem, footer)
+
+
+def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str, footer: str | None = None) -> list[Path]:
+    """A CONSORT-style disposition flow: the main boxes top to bottom; a box whose label starts
+    with 'Excluded' branches to the right of the arrow that leaves the box above it."""
+    main = [b for b in boxes if not b[0].startswith("Excluded")]
+    side = {i: b for i, b in enumerate(boxes) if b[0].startswith("Excluded")}
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8, 1.25 * len(main) + 1))
+    ax.axis("off")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    n = len(main)
+    ys = [1 - (i + 0.5) / n for i in range(n)]
+    style = {"boxstyle": "round,pad=0.5", "fc": "#eef3f8", "ec": "#1f4e79"}
+    for (label, count), y in zip(main, ys, strict=True):
+        ax.text(0.3, y, f"{label}\n{count}", ha="center", va="center", fontsize=9, bbox=style)
+    for a, b in zip(ys, ys[1:], strict=False):
+        ax.annotate(
+            "", xy=(0.3, b + 0.045), xytext=(0.3, a - 0.045), arrowprops={"arrowstyle": "-|>", "color": "#1f4e79"}
+        )
+    for index, (label, count) in side.items():
+        y = ys[index - 1] - 0.5 / n  # beside the arrow leaving the main box above it
+        ax.text(
+            0.74,
+            y,
+            f"{label}\n{count}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            bbox={**style, "fc": "#fdf1e6", "ec": "#b35c00"},
+        )
+        ax.annotate("", xy=(0.5, y), xytext=(0.3, y), arrowprops={"arrowstyle": "-|>", "color": "#b35c00"})
+    ax.set_title(title, fontsize=11)
+    return _save(fig, path_stem, footer)
+
+
+def _save(fig, path_stem: Path, footer: str | None = None) -> list[Path]:
+    """Write PNG and SVG; ``footer`` (the provenance) in small type under the plot."""
+    path_stem.parent.mkdir(parents=True, exist_ok=True)
+    if footer:
+        fig.subplots_adjust(bottom=fig.subplotpars.bottom + 0.06)
+        fig.text(0.01, 0.005, footer, fontsize=5.5, color="#555555", ha="left", va="bottom", wrap=False)
+    paths = [path_stem.with_suffix(".png"), path_stem.with_suffix(".svg")]
+    fig.savefig(paths[0], dpi=150, metadata={"Software": None})
+    fig.savefig(paths[1], metadata={"Date": None})
+    pyplot().close(fig)
+    return paths
