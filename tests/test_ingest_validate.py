@@ -191,3 +191,31 @@ def test_excel_banner_rows_and_footer(india, demo_extracts, tmp_path):
     assert len(footer) == 1 and footer["Patient ID"].iloc[0].startswith("End of report")
     assert footer["SRCROW"].iloc[0] == table["SRCROW"].max()
     assert isinstance(result.accepted, pd.DataFrame) and len(result.accepted) == len(table) - 1
+
+
+@pytest.mark.parametrize(
+    ("site", "domain"), [("IN02", "labs"), ("IN01", "labs"), ("IN02", "dosing"), ("IN03", "patients")]
+)
+def test_each_value_is_parsed_once_from_read_to_harmonised(india, demo_extracts, monkeypatch, site, domain):
+    """process_extract resolves the site's dialect once and parses each declared column once:
+    validation checks the parsed frame, harmonisation uses its values (long and wide labs,
+    doses in mg with the BSA, patients), and the result is the same as parsing afresh."""
+    from inoflow.extract import dialect as dialect_module
+    from inoflow.extract.dialect import DomainDialect
+    from inoflow.extract.process import process_extract
+
+    parsed_columns: list[str] = []
+    parse = dialect_module.parse_column
+
+    def counting(rule, values, *args):
+        parsed_columns.append(rule.source)
+        return parse(rule, values, *args)
+
+    monkeypatch.setattr(dialect_module, "parse_column", counting)
+    stages = process_extract(india.sites[site], domain, demo_extracts)
+    rules = DomainDialect.of(india.sites[site], domain).rules
+    assert sorted(parsed_columns) == sorted({r.source for r in rules}) and len(rules) >= 4
+    assert len(parsed_columns) == len(set(parsed_columns))  # once each
+    monkeypatch.setattr(dialect_module, "parse_column", parse)
+    again = harmonise_extract(stages.validation.accepted, india.sites[site], domain)  # parsed afresh
+    pd.testing.assert_frame_equal(stages.harmonised, again)

@@ -1,6 +1,10 @@
 """A site's dialect, resolved: how each source column maps onto a contract variable, and
-how its cells are parsed. Shared by validation (which reports what does not parse) and
-harmonisation (which uses the parsed values), so both apply one definition.
+how its cells are parsed.
+
+:class:`DomainDialect` is a site's dialect for one domain resolved once (reader settings and
+column rules); :meth:`DomainDialect.parse` parses every declared column of an extract once into
+a :class:`ParsedExtract`. Validation reports the cells that did not parse, harmonisation uses
+the values: read -> parse once -> validate the parsed frame -> harmonise.
 """
 
 from __future__ import annotations
@@ -85,6 +89,48 @@ def column_rules(site: Site, domain: str) -> list[ColumnRule]:
             if "uln" in tspec:
                 rules.append(ColumnRule(tspec["uln"], "ULN", "number", False, unit=tspec["unit"]))
     return rules
+
+
+@dataclass(frozen=True)
+class DomainDialect:
+    """A site's dialect for one domain, resolved once against the contract and the site's
+    defaults: what validation and harmonisation share."""
+
+    site: Site
+    domain: str
+    settings: dict
+    rules: tuple[ColumnRule, ...]
+
+    @classmethod
+    def of(cls, site: Site, domain: str) -> DomainDialect:
+        return cls(site, domain, site.reader(domain), tuple(column_rules(site, domain)))
+
+    def parse(self, frame: pd.DataFrame) -> ParsedExtract:
+        """Every declared column of ``frame`` parsed once by its rule (a column the file lacks
+        is left out: validation reports it)."""
+        values, bad = {}, {}
+        for rule in self.rules:
+            if rule.source in frame.columns and rule.source not in values:
+                values[rule.source], bad[rule.source] = parse_column(rule, frame[rule.source], self.site, self.domain)
+        return ParsedExtract(self, values, bad)
+
+
+@dataclass(frozen=True)
+class ParsedExtract:
+    """An extract's declared columns parsed once: the typed values and the cells that did not
+    parse, per source column, indexed as the extract's rows."""
+
+    dialect: DomainDialect
+    values: dict[str, pd.Series]
+    bad: dict[str, pd.Series]
+
+    def rows(self, index: pd.Index) -> ParsedExtract:
+        """The same, for some of the rows (those validation accepted)."""
+        return ParsedExtract(
+            self.dialect,
+            {c: v.loc[index] for c, v in self.values.items()},
+            {c: b.loc[index] for c, b in self.bad.items()},
+        )
 
 
 def _partial_formats(spec: dict, vspec: dict, site: Site, domain: str, source: str) -> tuple[str, ...]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from inoflow.config import VARIABLE_QUANTITY, Site, load_contract, load_units
 from inoflow.extract import parsing
-from inoflow.extract.dialect import ColumnRule, column_rules, parse_column
+from inoflow.extract.dialect import ColumnRule, DomainDialect, ParsedExtract
 from inoflow.extract.ingest import PROVENANCE
 
 log = logging.getLogger(__name__)
@@ -38,13 +38,20 @@ def canonical_columns(domain: str) -> list[str]:
     return columns
 
 
-def harmonise_extract(accepted: pd.DataFrame, site: Site, domain: str) -> pd.DataFrame:
-    """Turn a validated extract (text cells) into the canonical table for the domain."""
+def harmonise_extract(
+    accepted: pd.DataFrame, site: Site, domain: str, parsed: ParsedExtract | None = None
+) -> pd.DataFrame:
+    """Turn a validated extract (text cells) into the canonical table for the domain.
+
+    ``parsed``: the accepted rows' values as validation parsed them (``ValidationResult.parsed``),
+    so that each value is parsed once; without it, the accepted rows are parsed here."""
+    if parsed is None:
+        parsed = DomainDialect.of(site, domain).parse(accepted)
     layout = site.domain_spec(domain).get("layout", "records")
     if layout == "wide_tests":
-        out = _harmonise_wide_tests(accepted, site, domain)
+        out = _harmonise_wide_tests(accepted, parsed)
     else:
-        out = _harmonise_records(accepted, site, domain)
+        out = _harmonise_records(accepted, parsed)
     out.insert(0, "SITEID", site.site)
     for column in canonical_columns(domain):
         if column not in out.columns:
@@ -56,21 +63,24 @@ def harmonise_extract(accepted: pd.DataFrame, site: Site, domain: str) -> pd.Dat
     return _apply_dtypes(out, domain)
 
 
-def _parsed(rule: ColumnRule, accepted: pd.DataFrame, site: Site, domain: str) -> pd.Series:
-    values, bad = parse_column(rule, accepted[rule.source], site, domain)
-    if bad.any():  # validation passed these rows, so this is a programming error
-        raise AssertionError(f"{site.site}/{domain}: unparsed cells survived validation in {rule.source!r}")
-    return values
+def _parsed(rule: ColumnRule, parsed: ParsedExtract) -> pd.Series:
+    if parsed.bad[rule.source].any():  # validation passed these rows, so this is a programming error
+        dialect = parsed.dialect
+        raise AssertionError(
+            f"{dialect.site.site}/{dialect.domain}: unparsed cells survived validation in {rule.source!r}"
+        )
+    return parsed.values[rule.source]
 
 
-def _harmonise_records(accepted: pd.DataFrame, site: Site, domain: str) -> pd.DataFrame:
+def _harmonise_records(accepted: pd.DataFrame, parsed: ParsedExtract) -> pd.DataFrame:
     units = load_units()
+    domain = parsed.dialect.domain
     out = pd.DataFrame(index=accepted.index)
     sources: dict[str, str] = {}
-    rules = column_rules(site, domain)
+    rules = parsed.dialect.rules
     by_source = {r.source: r for r in rules}
     for rule in rules:
-        values = _parsed(rule, accepted, site, domain)
+        values = _parsed(rule, parsed)
         sources[rule.variable] = rule.source
         if rule.vtype == "term":
             out[rule.variable] = (
@@ -84,7 +94,7 @@ def _harmonise_records(accepted: pd.DataFrame, site: Site, domain: str) -> pd.Da
             out[f"{rule.variable}__ORIG"] = accepted[rule.source]
             out[f"{rule.variable}__ORIGU"] = rule.unit
             if unit_name in units.quantities[quantity].get("per_bsa", []):
-                bsa = _parsed(by_source[rule.bsa_column], accepted, site, domain)
+                bsa = _parsed(by_source[rule.bsa_column], parsed)
                 values = (values / bsa).round(DOSE_DECIMALS)
                 sources[rule.variable] = f"{rule.source} / {rule.bsa_column}"
             else:
@@ -118,21 +128,20 @@ def _convert_long_labs(out: pd.DataFrame, accepted: pd.DataFrame, sources: dict[
     return out
 
 
-def _harmonise_wide_tests(accepted: pd.DataFrame, site: Site, domain: str) -> pd.DataFrame:
+def _harmonise_wide_tests(accepted: pd.DataFrame, parsed: ParsedExtract) -> pd.DataFrame:
     """One row per date with a column per test -> one row per test and date."""
     units = load_units()
-    dspec = site.domain_spec(domain)
-    id_rules = [r for r in column_rules(site, domain) if r.source in dspec.get("columns", {})]
-    ids = pd.DataFrame({r.variable: _parsed(r, accepted, site, domain) for r in id_rules}, index=accepted.index)
+    dspec = parsed.dialect.site.domain_spec(parsed.dialect.domain)
+    id_rules = [r for r in parsed.dialect.rules if r.source in dspec.get("columns", {})]
+    ids = pd.DataFrame({r.variable: _parsed(r, parsed) for r in id_rules}, index=accepted.index)
     id_sources = {r.variable: r.source for r in id_rules}
-    settings = site.reader(domain)
     parts = []
     for test, tspec in dspec["tests"].items():
         raw_value = accepted[tspec["value"]]
         present = raw_value.notna()
         if not present.any():
             continue
-        number, _ = parsing.parse_number(raw_value[present], settings["decimal"], settings["thousands"])
+        number = parsed.values[tspec["value"]][present]
         unit_text = pd.Series(tspec["unit"], index=number.index)
         part = ids.loc[present].copy()
         part["TEST"] = test
@@ -142,9 +151,7 @@ def _harmonise_wide_tests(accepted: pd.DataFrame, site: Site, domain: str) -> pd
         part["UNIT__ORIG"] = tspec["unit"]
         srccols = dict(id_sources, VALUE=tspec["value"])
         if "uln" in tspec:
-            uln, _ = parsing.parse_number(
-                accepted.loc[present, tspec["uln"]], settings["decimal"], settings["thousands"]
-            )
+            uln = parsed.values[tspec["uln"]][present]
             part["ULN"] = parsing.convert_units(uln, unit_text, test, units)[0]
             srccols["ULN"] = tspec["uln"]
         part[PROVENANCE] = accepted.loc[present, PROVENANCE]

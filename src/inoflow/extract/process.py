@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from inoflow.config import Site
 from inoflow.errors import ExtractError, Finding, findings_frame
 from inoflow.extract.deid import check_deidentified
+from inoflow.extract.dialect import DomainDialect
 from inoflow.extract.harmonise import harmonise_extract
 from inoflow.extract.ingest import read_extract
 from inoflow.extract.plausibility import check_duplicates, check_plausibility
@@ -56,8 +57,9 @@ def process_extract(
     """
     read = read_extract(site, domain, extracts)
     check_deidentified(read, site.site)  # before anything is validated, logged or written; under any policy
-    validation = validate_extract(read.to_pandas(), site, domain, policy)
-    harmonised = harmonise_extract(validation.accepted, site, domain)
+    dialect = DomainDialect.of(site, domain)  # resolved once, shared by the stages
+    validation = validate_extract(read.to_pandas(), site, domain, policy, dialect)  # parses each value once
+    harmonised = harmonise_extract(validation.accepted, site, domain, validation.parsed)
     findings = check_plausibility(harmonised, validation.accepted, site.site, domain, today)
     findings += check_duplicates(harmonised, site.site, domain)
     if findings and policy == "fail":
@@ -82,4 +84,6 @@ def quarantine_rows(
     found = pd.concat([validation.findings, findings_frame(findings)], ignore_index=True)
     kept = harmonised[~harmonised["SRCROW"].astype(int).isin(reasons)]
     log.warning("%d row(s) quarantined for plausibility: rows %s", int(bad.sum()), sorted(reasons))
-    return ValidationResult(validation.accepted.loc[~bad], rejected, found), kept
+    kept_rows = validation.accepted.index[~bad.to_numpy()]
+    parsed = validation.parsed.rows(kept_rows) if validation.parsed is not None else None
+    return ValidationResult(validation.accepted.loc[~bad], rejected, found, parsed), kept

@@ -20,21 +20,24 @@ import pandera.pandas as pa
 from inoflow.config import Site, load_units
 from inoflow.errors import ExtractError, Finding, findings_frame
 from inoflow.extract import parsing
-from inoflow.extract.dialect import ColumnRule, column_rules, describe_rule, human_date_format, parse_column
+from inoflow.extract.dialect import ColumnRule, DomainDialect, ParsedExtract, describe_rule, human_date_format
 from inoflow.extract.ingest import PROVENANCE, footer_rows, reject_rule_matches
 
 log = logging.getLogger(__name__)
 
 
-def build_raw_schema(site: Site, domain: str, table_columns: list[str]) -> pa.DataFrameSchema:
-    """The pandera schema of a site's raw extract for one domain."""
+def build_raw_schema(parsed: ParsedExtract) -> pa.DataFrameSchema:
+    """The pandera schema of a site's raw extract for one domain; its checks read the cells
+    ``parsed`` could not parse (each value is parsed once, by :meth:`DomainDialect.parse`)."""
+    dialect = parsed.dialect
+    site, domain = dialect.site, dialect.domain
     dspec = site.domain_spec(domain)
     columns: dict[str, pa.Column] = {
         c: pa.Column("string", nullable=True, required=True) for c in PROVENANCE if c != "SRCROW"
     }
     columns["SRCROW"] = pa.Column("Int64", nullable=False)
-    for rule in column_rules(site, domain):
-        check = _parse_check(rule, site, domain)
+    for rule in dialect.rules:
+        check = _parse_check(rule, parsed)
         columns[rule.source] = pa.Column(
             "string",
             nullable=not rule.required or rule.variable in ("VALUE", "ULN"),
@@ -46,23 +49,25 @@ def build_raw_schema(site: Site, domain: str, table_columns: list[str]) -> pa.Da
         columns[name] = pa.Column("string", nullable=True, required=False, description="declared, not used")
     frame_checks = []
     if domain == "labs" and dspec.get("layout", "records") == "records":
-        frame_checks.append(_lab_unit_check(site, domain))
+        frame_checks.append(_lab_unit_check(parsed))
     return pa.DataFrameSchema(columns, checks=frame_checks, strict=True, name=f"{site.site}/{domain}", coerce=False)
 
 
-def _parse_check(rule: ColumnRule, site: Site, domain: str) -> pa.Check:
+def _parse_check(rule: ColumnRule, parsed: ParsedExtract) -> pa.Check:
     def ok(values: pd.Series) -> pd.Series:
-        return ~parse_column(rule, values, site, domain)[1]
+        return ~parsed.bad[rule.source].loc[values.index]
 
-    return pa.Check(ok, error=describe_rule(rule, site, domain), name=f"{rule.variable}:{rule.vtype}")
+    return pa.Check(
+        ok, error=describe_rule(rule, parsed.dialect.site, parsed.dialect.domain), name=f"{rule.variable}:{rule.vtype}"
+    )
 
 
-def _lab_unit_check(site: Site, domain: str) -> pa.Check:
-    rules = {r.variable: r for r in column_rules(site, domain)}
+def _lab_unit_check(parsed: ParsedExtract) -> pa.Check:
+    rules = {r.variable: r for r in parsed.dialect.rules}
     units = load_units()
 
     def ok(frame: pd.DataFrame) -> pd.Series:
-        tests, _ = parse_column(rules["TEST"], frame[rules["TEST"].source], site, domain)
+        tests = parsed.values[rules["TEST"].source].loc[frame.index]
         unit_text = frame[rules["UNIT"].source]
         good = pd.Series(True, index=frame.index)
         for test in set(t for t in tests if t):
@@ -93,16 +98,22 @@ class ValidationResult:
     accepted: pd.DataFrame
     rejected: pd.DataFrame  # the rejected raw rows plus REJECT_REASON
     findings: pd.DataFrame
+    parsed: ParsedExtract | None = None  # the accepted rows' values, parsed once
 
 
-def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str = "fail") -> ValidationResult:
-    """Validate one ingested extract; return accepted rows, rejected rows and all findings.
+def validate_extract(
+    table: pd.DataFrame, site: Site, domain: str, policy: str = "fail", dialect: DomainDialect | None = None
+) -> ValidationResult:
+    """Validate one ingested extract; return accepted rows, rejected rows, all findings and the
+    accepted rows' parsed values (for harmonisation: each value is parsed once).
 
     policy ``fail`` raises :class:`ExtractError` listing every finding; ``quarantine`` moves
     each row with a finding to the rejected rows, its reasons joined, and carries on. Problems
-    with the file's layout (a missing or undeclared column) always fail.
+    with the file's layout (a missing or undeclared column) always fail. ``dialect``: the
+    site's dialect for the domain, resolved once by the caller (else resolved here).
     """
-    settings = site.reader(domain)
+    dialect = dialect or DomainDialect.of(site, domain)
+    settings = dialect.settings
     table = table.astype({c: "string" for c in table.columns if c != "SRCROW"}).astype({"SRCROW": "Int64"})
     file = table["SRCFILE"].iloc[0] if len(table) else site.domain_spec(domain)["file"]
     sheet = site.domain_spec(domain).get("sheet", "")
@@ -116,7 +127,7 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
         else pd.Series(True, index=table.index)
     )
     reasons[blank] = "blank row"
-    footer_count = site.reader(domain)["skip_footer"]
+    footer_count = settings["skip_footer"]
     if footer_count and data_columns:
         cells = table[data_columns].astype("object").where(table[data_columns].notna(), None).values.tolist()
         footer = footer_rows(list(zip(table["SRCROW"].astype(int), cells, strict=True)), footer_count)
@@ -135,14 +146,15 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
     for column in data_columns:
         rows[column] = rows[column].where(~parsing.blank_mask(rows[column], settings["missing"]), pd.NA)
 
-    # 3. the pandera schema, lazily
-    schema = build_raw_schema(site, domain, list(table.columns))
+    # 3. every declared column parsed once; the pandera schema checks what did not parse, lazily
+    parsed = dialect.parse(rows)
+    schema = build_raw_schema(parsed)
     findings: list[Finding] = []
     try:
         schema.validate(rows, lazy=True)
     except pa.errors.SchemaErrors as exc:
         findings = _findings_from_failure_cases(exc.failure_cases, rows, site.site, file, sheet, schema)
-        findings = [_with_date_hint(f, site, domain) for f in findings]
+        findings = [_with_date_hint(f, dialect) for f in findings]
 
     layout_findings = [f for f in findings if f.row is None]
     if findings and (policy == "fail" or layout_findings):
@@ -169,13 +181,15 @@ def validate_extract(table: pd.DataFrame, site: Site, domain: str, policy: str =
         int(set_aside.sum()),
         int(quarantined.sum()),
     )
-    return ValidationResult(accepted=accepted, rejected=rejected, findings=findings_frame(findings))
+    return ValidationResult(
+        accepted=accepted, rejected=rejected, findings=findings_frame(findings), parsed=parsed.rows(accepted.index)
+    )
 
 
-def _with_date_hint(finding: Finding, site: Site, domain: str) -> Finding:
+def _with_date_hint(finding: Finding, dialect: DomainDialect) -> Finding:
     """A date that fails the declared format but reads in another common one says so: the
     dialect's format may be wrong, or the column mixes formats (e.g. dd/mm and mm/dd)."""
-    rule = next((r for r in column_rules(site, domain) if r.source == finding.column and r.vtype == "date"), None)
+    rule = next((r for r in dialect.rules if r.source == finding.column and r.vtype == "date"), None)
     if rule is None or not finding.value or finding.row is None:
         return finding
     other = parsing.other_date_formats(finding.value, rule.date_format)
