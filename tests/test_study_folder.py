@@ -62,7 +62,7 @@ def test_the_demo_in_a_study_folder_outside_the_checkout_gives_the_same_results(
     in-repository run's."""
     site_packages = tmp_path / "site-packages"
     install = subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation"]
+        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
         + ["--target", str(site_packages), str(PROJECT_ROOT)],
         capture_output=True,
         text=True,
