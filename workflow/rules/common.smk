@@ -17,7 +17,8 @@ import yaml
 
 from inoflow.codeversion import code_hash
 from inoflow.config import load_contract, load_studies
-from inoflow.errors import InoflowError, UnknownNameError
+from inoflow.errors import InoflowError
+from inoflow.runlock import clear_stale_lock
 from inoflow.audit.lock import check_locked_cuts, extract_files
 from inoflow.adam.derive import ADAM_SOURCES
 from inoflow.analysis.endpoints import ADAM_INPUTS
@@ -86,6 +87,14 @@ def check_targets(argv):
 
 
 check_targets(sys.argv[1:])
+
+# A run killed before it released its lock (kill -9) left it behind: cleared when no other
+# Snakemake run works in this folder, so that the same command recovers (inoflow.runlock).
+for lock in clear_stale_lock():
+    print(
+        f"inoflow: cleared a stale lock ({lock}) left by a run that was killed",
+        file=sys.stderr,
+    )
 CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")
 
 # Snakemake's between-workflow output cache (rules marked `cache: "omit-software"`, used with
