@@ -17,6 +17,7 @@ from pathlib import Path
 from inodemo.cohort import build_cohort
 from inodemo.interim import INTERIM_CUT, interim_truth
 from inodemo.render import render_site
+from inoflow.audit.lock import shown
 from inoflow.config import load_study, read_yaml
 
 README = """# SYNTHETIC DEMO DATA - not real patients
@@ -73,7 +74,7 @@ def main() -> None:
         truth = interim_truth(truth)
     for site in study.sites.values():
         for path in render_site(truth, site, cut.extracts):
-            print(f"wrote {path.resolve().relative_to(Path.cwd())}")
+            print(f"wrote {shown(path)}")
     readme = Path(cut.extracts) / "README.md"
     readme.write_text(
         README.format(title=study.title, n=len(truth["patients"]), k=len(study.sites), seed=seed, study=study.study),
@@ -90,7 +91,7 @@ def write_italy(study, cut, seed: int | None) -> None:
     centres = []
     for site in study.sites.values():
         for path in render_site(truth, site, cut.extracts):
-            print(f"wrote {path.resolve().relative_to(Path.cwd())}")
+            print(f"wrote {shown(path)}")
         n = int((truth["patients"]["SITEID"] == site.site).sum())
         files = sorted({site.domain_spec(d)["file"] for d in site.domains})
         sent = files[0] if len(files) == 1 else f"{len(files)} files"

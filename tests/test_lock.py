@@ -266,13 +266,13 @@ def project(tmp_path):
     return root
 
 
-def run(script, root, *options):
+def run(script, root, *options, cwd=None):
     done = subprocess.run(
         [sys.executable, str(PROJECT_ROOT / "scripts" / script), "--study", STUDY, "--cut", CUT, "--root", str(root)]
         + list(options),
         capture_output=True,
         text=True,
-        cwd=root,
+        cwd=cwd or root,
     )
     assert "Traceback" not in done.stderr, done.stderr
     return done
@@ -357,3 +357,20 @@ def test_release_cli(project, results):
     assert done.returncode == 1
     assert all(path in done.stderr for path in (CHANGED, MISSING, ADDED))
     assert sorted(p.name for p in (releases / STUDY / CUT).iterdir()) == ["v1", "v2"]
+
+
+def test_lock_cli_reads_everything_from_its_root_wherever_it_runs(project, tmp_path):
+    """--root names the project folder: its configuration, contract and units are read from it,
+    not from the folder the command runs in (here an empty one)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (project / "config" / "contract.yaml").rename(project / "config" / "contract.moved")
+    done = run("lock_cut.py", project, cwd=elsewhere)
+    assert (
+        done.returncode == 1 and f"configuration file not found: {project / 'config' / 'contract.yaml'}" in done.stderr
+    )
+    (project / "config" / "contract.moved").rename(project / "config" / "contract.yaml")
+    done = run("lock_cut.py", project, cwd=elsewhere)
+    assert done.returncode == 0, done.stderr
+    assert (project / "config" / "locks" / STUDY / f"{CUT}.sha256").is_file()
+    assert not (elsewhere / "config").exists()

@@ -208,8 +208,16 @@ def test_8_adae_and_adsl_impute_and_flag_on_the_demo_cut(demo_sdtm):
         & (adae["SRCSEQ"] == ae.loc[first, "AESEQ"])
         & (adae["USUBJID"] == ae.loc[first, "USUBJID"])
     ].iloc[0]
-    assert record["ASTDT"] == T(start[:7] + "-01") and record["ASTDTF"] == "D"
-    assert record["AENDT"] == T(end[:4] + "-12-31") and record["AENDTF"] == "M"
+    ex = sdtm["EX"]
+    first_dose = pd.to_datetime(ex.loc[ex["USUBJID"] == ae.loc[first, "USUBJID"], "EXSTDTC"]).min()
+    # the AE's month (May 2017) holds the subject's first dose (25 May): min_dates TRTSDT, not 1 May
+    assert start[:7] == "2017-05" and first_dose == T("2017-05-25")
+    assert record["ASTDT"] == first_dose and record["ASTDTF"] == "D" and record["TRTEMFL"] == "Y"
+    ds = sdtm["DS"]
+    death = pd.to_datetime(ds.loc[ds["USUBJID"] == ae.loc[first, "USUBJID"], "DSDTHDTC"]).min()
+    # the end, "2017", with last imputation: 31 December, but the subject died on 12 August 2017
+    assert end[:4] == "2017" and death == T("2017-08-12")
+    assert record["AENDT"] == death and record["AENDTF"] == "M"
     assert adae["ASTDTF"].notna().sum() == 1 and adae["AENDTF"].notna().sum() == 1
     validate_adam("ADAE", adae)
 
@@ -258,3 +266,48 @@ def test_11_cross_record_order_compares_the_span_of_a_partial_date():
     (finding,) = no_records_after_death({"AE": ae, "DS": ds})
     assert (finding.row, finding.column, finding.value) == (5, "Start date", "2019-03")
     assert finding.rule.startswith("adverse event start date 2019-03 is after the subject's death on 2019-02-20")
+
+
+def test_12_imputation_bounded_by_first_dose_and_death_as_admiral_min_max_dates():
+    """AESTDTC first, min_dates TRTSDT; AEENDTC last, max_dates DTHDT (the studies' rules):
+    hand-worked for two subjects, A (first dose 2019-03-10, died 2019-05-20) and B (first dose
+    2019-02-10, alive)."""
+    from inoflow.adam.common import impute_partial_dates
+
+    rules = {
+        "date_imputation": {
+            "AESTDTC": {"highest_imputation": "M", "date_imputation": "first", "min_dates": ["TRTSDT"]},
+            "AEENDTC": {"highest_imputation": "M", "date_imputation": "last", "max_dates": ["DTHDT"]},
+        }
+    }
+    ex = pd.DataFrame({"USUBJID": ["A", "A", "B"], "EXSTDTC": ["2019-04-07", "2019-03-10", "2019-02-10"]})
+    ds = pd.DataFrame({"USUBJID": ["A", "B"], "DSDTHDTC": ["2019-05-20", None]})
+    ae = pd.DataFrame(
+        {
+            "USUBJID": ["A", "A", "A", "B", "A"],
+            "AESTDTC": ["2019-03", "2019", "2019-02", "2019-03", "2019-03-02"],
+            "AEENDTC": ["2019-05", "2019", "2019-06", "2019-05", "2019-03-04"],
+        }
+    )
+    out = impute_partial_dates({"AE": ae, "EX": ex, "DS": ds}, rules)["AE"]
+    assert out["AESTDTC"].tolist() == [
+        "2019-03-10",  # March contains A's first dose: not before it
+        "2019-03-10",  # so does 2019
+        "2019-02-01",  # February ends before it: first day
+        "2019-03-01",  # B's first dose was in February: first day
+        "2019-03-02",  # a full date is never moved
+    ]
+    assert out["AESTDTF"].tolist() == ["D", "M", "D", "D", None]
+    assert out["AEENDTC"].tolist() == [
+        "2019-05-20",  # May contains A's death: not after it
+        "2019-05-20",  # so does 2019
+        "2019-06-30",  # June is after it: the rule's last day (a date check reports the order)
+        "2019-05-31",  # B is alive: last day
+        "2019-03-04",
+    ]
+    assert out["AEENDTF"].tolist() == ["D", "M", "D", "D", None]
+    with pytest.raises(ValueError, match=r"min_dates may name \['DTHDT', 'TRTSDT'\], not \['RANDDT'\]"):
+        impute_partial_dates(
+            {"AE": ae},
+            {"date_imputation": {"AESTDTC": {**rules["date_imputation"]["AESTDTC"], "min_dates": ["RANDDT"]}}},
+        )

@@ -61,9 +61,10 @@ def test_the_demo_in_a_study_folder_outside_the_checkout_gives_the_same_results(
     --snakefile/--directory from yet another folder. Its ARD and ADaM are byte-equal to the
     in-repository run's."""
     site_packages = tmp_path / "site-packages"
+    source = copy_project(tmp_path / "source", PROJECT_ROOT)  # built apart: no build/ left in the checkout
     install = subprocess.run(
         [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps"]
-        + ["--target", str(site_packages), str(PROJECT_ROOT)],
+        + ["--target", str(site_packages), str(source)],
         capture_output=True,
         text=True,
     )
@@ -208,3 +209,46 @@ def test_a_sixth_site_joins_at_the_locked_cut(tmp_path):
     assert len(recon) == 54 and recon["balanced"].all()  # 6 sites x 9 domains
     assert len(pd.read_csv(results / "2022-09-30" / "reconciliation" / "reconciliation.csv")) == 45
     assert (results / LOCKED / "book.html").is_file() and (results / "2022-09-30" / "book.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["results/indai/2023-04-30/book.html"],
+            "unknown study 'indai' in target results/indai/2023-04-30/book.html (studies: india, italy)",
+        ),
+        (
+            ["results/india/2023-04-31/book.html"],
+            "unknown cut '2023-04-31' of study india in target results/india/2023-04-31/book.html (cuts: 2022-09-30, 2023-04-30)",
+        ),
+        (
+            ["results/india/2023-04-30/harmonised/IN09/labs.parquet"],
+            "unknown site 'IN09' of study india, cut 2023-04-30 in target",
+        ),
+        (["--config", 'studies=["config/studies/itali.yaml"]'], "configuration file not found: "),
+        (["--config", "contract=config/other_contract.yaml"], "at contract: 'config/contract.yaml' was expected"),
+        (["--config", "resuls=elsewhere"], "Additional properties are not allowed ('resuls' was unexpected)"),
+    ],
+)
+def test_a_typo_on_the_command_line_stops_before_any_job_with_one_line(arguments, message):
+    done = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "2", *arguments], capture_output=True, text=True, cwd=PROJECT_ROOT
+    )
+    assert done.returncode == 2
+    errors = [line for line in done.stderr.splitlines() if line.startswith("inoflow: error:")]
+    assert len(errors) == 1 and message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_config_override_is_honoured():
+    """--config studies=[...] runs the studies it names, not those of config/config.yaml."""
+    done = subprocess.run(
+        [*SNAKEMAKE, "-n", "--cores", "2", "--config", 'studies=["config/studies/italy.yaml"]'],
+        capture_output=True,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    jobs = planned_jobs(done.stdout)
+    assert "india" not in done.stdout and "compare_cuts" not in jobs and jobs["assemble_book"] == 1
+    assert jobs["ingest_validate_harmonise"] == 7 * 9  # the 7 Italian centres sending CSV files, 9 files each

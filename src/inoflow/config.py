@@ -241,7 +241,7 @@ def load_site(path: str | Path, site_id: str | None = None, root: Path | None = 
     spec = with_template(read_yaml(full), full)
     if check:
         validate_against_schema(spec, "site", path)
-        check_site_against_contract(spec, path)
+        check_site_against_contract(spec, path, root)
     if site_id is not None and spec["site"] != site_id:
         raise ConfigError(f"{path}: declares site {spec['site']!r} but the study lists it as {site_id!r}")
     return Site(site=spec["site"], path=full, spec=spec)
@@ -285,11 +285,12 @@ def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def check_site_against_contract(spec: dict[str, Any], source: str | Path) -> None:
+def check_site_against_contract(spec: dict[str, Any], source: str | Path, root: Path | None = None) -> None:
     """Checks the schema cannot express: mapped variables exist, required ones are mapped,
-    codes map onto the contract's codelists, units are known."""
-    contract = load_contract()
-    units = load_units()
+    codes map onto the contract's codelists, units are known (the contract and units of
+    ``root``, default the working folder)."""
+    contract = load_contract(working_root(root) / CONTRACT_FILE)
+    units = load_units(working_root(root) / UNITS_FILE)
     problems: list[str] = []
     for codelist, mapping in spec.get("codelists", {}).items():
         if codelist not in contract.codelists:

@@ -279,14 +279,64 @@ def date_imputation_rules(definitions: dict) -> dict[str, dict]:
         where = f"definitions date_imputation: {dtc}"
         if not str(dtc).endswith("DTC") or not isinstance(rule, dict):
             raise ValueError(f"{where}: a rule is '<--DTC>: {{highest_imputation: ..., date_imputation: ...}}'")
-        unknown = set(rule) - {"highest_imputation", "date_imputation", "adam", "reason"}
+        unknown = set(rule) - {"highest_imputation", "date_imputation", "adam", "reason", "min_dates", "max_dates"}
         if unknown:
             raise ValueError(f"{where}: unknown keys {sorted(unknown)}")
         if rule.get("highest_imputation") not in IMPUTATION_LEVELS:
             raise ValueError(f"{where}: highest_imputation must be one of {IMPUTATION_LEVELS}")
         if rule["highest_imputation"] != "n" and rule.get("date_imputation") not in DATE_IMPUTATIONS:
             raise ValueError(f"{where}: date_imputation must be one of {DATE_IMPUTATIONS}")
+        for key in ("min_dates", "max_dates"):
+            wrong = [d for d in rule.get(key, []) if d not in REFERENCE_DATES]
+            if wrong:
+                raise ValueError(f"{where}: {key} may name {sorted(REFERENCE_DATES)}, not {wrong}")
     return rules
+
+
+# Subject-level dates an imputation may be bounded by (admiral's min_dates / max_dates), each
+# from the common model: the first InO dose and the death date (both complete: never imputed).
+REFERENCE_DATES = {"TRTSDT": ("EX", "EXSTDTC", "min"), "DTHDT": ("DS", "DSDTHDTC", "min")}
+
+
+def _reference_dates(sdtm: dict[str, pd.DataFrame], name: str) -> pd.Series:
+    """One subject-level reference date (REFERENCE_DATES) per USUBJID, as a timestamp."""
+    domain, column, how = REFERENCE_DATES[name]
+    frame = sdtm.get(domain)
+    if frame is None or column not in frame.columns or frame.empty:
+        return pd.Series(dtype="datetime64[ns]")
+    dates = pd.to_datetime(frame[column], format="%Y-%m-%d", errors="coerce")
+    return dates.groupby(frame["USUBJID"]).agg(how).dropna()
+
+
+def bound_imputed(
+    imputed: pd.Series, dtc: pd.Series, subjects: pd.Series, minimum: list[pd.Series], maximum: list[pd.Series]
+) -> pd.Series:
+    """admiral's ``min_dates`` / ``max_dates``: an imputed date is moved up to a subject's
+    reference date (e.g. the first dose) when that date lies within the days the partial date
+    may be and the imputation fell before it, and down to one (e.g. death) when it fell after:
+    an AE that started "2019-03" under a first dose of 2019-03-10 starts 2019-03-10, not
+    2019-03-01, so that it is not called pre-treatment by the imputation alone.
+
+    >>> dtc = pd.Series(["2019-03", "2019-03", "2019-04-02"])
+    >>> imputed = pd.Series(pd.to_datetime(["2019-03-01", "2019-03-01", "2019-04-02"]))
+    >>> first = pd.Series(pd.to_datetime(["2019-03-10", "2019-02-10"]), index=["A", "B"])
+    >>> bound_imputed(imputed, dtc, pd.Series(["A", "B", "A"]), [first], []).dt.strftime("%d/%m").tolist()
+    ['10/03', '01/03', '02/04']
+    """
+    from inoflow.extract.parsing import iso_date_bounds
+
+    partial = partial_level(dtc).notna()
+    low, high = iso_date_bounds(dtc)
+    out = imputed.copy()
+    for reference in minimum:
+        ref = subjects.map(reference)
+        move = partial & ref.notna() & (low <= ref) & (ref <= high) & (out < ref)
+        out[move] = ref[move]
+    for reference in maximum:
+        ref = subjects.map(reference)
+        move = partial & ref.notna() & (low <= ref) & (ref <= high) & (out > ref)
+        out[move] = ref[move]
+    return out
 
 
 def impute_partial_dates(sdtm: dict[str, pd.DataFrame], definitions: dict) -> dict[str, pd.DataFrame]:
@@ -324,6 +374,14 @@ def impute_partial_dates(sdtm: dict[str, pd.DataFrame], definitions: dict) -> di
                 continue
             rule = rules.get(column, {"highest_imputation": "n"})
             imputed = impute_dtc_dt(frame[column], rule["highest_imputation"], rule.get("date_imputation", "first"))
+            if rule.get("min_dates") or rule.get("max_dates"):
+                imputed["DT"] = bound_imputed(
+                    imputed["DT"],
+                    frame[column],
+                    frame["USUBJID"],
+                    [_reference_dates(sdtm, d) for d in rule.get("min_dates", [])],
+                    [_reference_dates(sdtm, d) for d in rule.get("max_dates", [])],
+                )
             refused = levels.notna() & imputed["DT"].isna()
             problems += [_partial_date_finding(name, frame.loc[i], column, rule) for i in frame.index[refused]]
             frame[column] = imputed["DT"].dt.strftime("%Y-%m-%d").where(imputed["DT"].notna(), frame[column])

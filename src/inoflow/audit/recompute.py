@@ -12,6 +12,7 @@ record: :func:`layouts`).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -22,6 +23,7 @@ from inoflow.analysis.endpoints import ADAM_INPUTS
 from inoflow.analysis.lineage import domains_behind
 from inoflow.analysis.notebook import build_ard
 from inoflow.config import Study, load_contract
+from inoflow.extract.dialect import DomainDialect
 from inoflow.extract.harmonise import harmonise_extract
 from inoflow.extract.ingest import PROVENANCE
 from inoflow.extract.validate import validate_extract
@@ -55,9 +57,14 @@ def common_model_from_raw(
     contract = load_contract()
     canonical: dict[str, list[pd.DataFrame]] = {}
     for (site, domain), table in read_tables(raw).items():
-        dialect = study.sites[site]
-        accepted = validate_extract(table, dialect, domain, "fail").accepted
-        canonical.setdefault(domain, []).append(harmonise_extract(accepted, dialect, domain))
+        site_dialect = study.sites[site]
+        resolved = DomainDialect.of(site_dialect, domain)
+        # the traced rows are data rows: the file's report footer was set aside when it was read
+        resolved = replace(resolved, settings={**resolved.settings, "skip_footer": 0})
+        validation = validate_extract(table, site_dialect, domain, "fail", resolved)
+        canonical.setdefault(domain, []).append(
+            harmonise_extract(validation.accepted, site_dialect, domain, validation.parsed)
+        )
     sdtm = {}
     for name in domains:
         tables = [t for source in contract.sources_of(name) for t in canonical.get(source, [])]
