@@ -36,7 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from inoflow.project import copy_project
+from inoflow.project import copy_project, plain_profile
 
 ROOT = Path(__file__).resolve().parents[1]
 INTERIM = "2022-09-30"
@@ -63,7 +63,7 @@ def run(project: Path, targets: list[str], cores: str) -> tuple[float, float, in
     elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
     if proc.returncode != 0:
         sys.exit(f"snakemake failed:\n{proc.stderr[-3000:]}")
-    done = re.findall(r"(\d+) of (\d+) steps", proc.stdout + proc.stderr)
+    done = re.findall(r"^\[\s*(\d+)/(\d+)\] ", proc.stdout + proc.stderr, re.M)  # the terminal's [k/N] lines
     return elapsed, cpu, int(done[-1][0]) if done else 0
 
 
@@ -72,7 +72,8 @@ def restored_from_cache(project: Path, targets: list[str]) -> int:
     output cache."""
     env = {**os.environ, "PYTHONPATH": f"{project / 'src'}{os.pathsep}{project}"}
     proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", *targets, "-n", "--config", f"results={project}/results"],
+        [sys.executable, "-m", "snakemake", *targets, "-n", "--config", f"results={project}/results"]
+        + ["--workflow-profile", str(plain_profile(project))],  # Snakemake's own job descriptions
         cwd=project,
         env=env,
         capture_output=True,

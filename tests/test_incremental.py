@@ -20,7 +20,7 @@ import pytest
 from conftest import PROJECT_ROOT
 
 from inoflow.config import load_contract, load_study
-from inoflow.project import copy_project
+from inoflow.project import copy_project, plain_profile
 
 pytestmark = pytest.mark.workflow
 
@@ -38,6 +38,9 @@ class Project:
         self.root = root
         self.results = root / "results"
         self.env = {**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"}
+        # the dry runs read Snakemake's own description of each job (rule, wildcards, whether it
+        # is restored from the cache): the project's profile without its terminal logger
+        self.plain = plain_profile(root)
 
     def snakemake(self, *args: str, results: Path | None = None, cut: str = CUT) -> subprocess.CompletedProcess:
         results = results or self.results
@@ -55,7 +58,7 @@ class Project:
     def planned(self, cut: str = CUT, restored: bool = False) -> set[str]:
         """The jobs a dry run plans to compute, as 'rule' or 'rule[wildcard values]' (study and
         cut left out); with ``restored``, the jobs it plans to restore from the output cache."""
-        out = self.snakemake("-n", cut=cut).stdout
+        out = self.snakemake("-n", "--workflow-profile", str(self.plain), cut=cut).stdout
         jobs = set()
         for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
             head = re.match(r"(?:local)?rule (\w+):", block)

@@ -25,3 +25,17 @@ def copy_project(to: Path, root: Path) -> Path:
         (to / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(root / relative, to / relative)
     return to
+
+
+def plain_profile(project: Path) -> Path:
+    """A copy of the project's profile without its terminal logger, in ``<project>/profiles/plain``,
+    for tools that read Snakemake's own description of each planned job (``--workflow-profile``):
+    its rule, wildcards and whether it is restored from the output cache."""
+    import yaml
+
+    profile = yaml.safe_load((project / "profiles" / "default" / "config.yaml").read_text(encoding="utf-8"))
+    profile.pop("logger", None)
+    folder = project / "profiles" / "plain"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "config.yaml").write_text(yaml.safe_dump(profile), encoding="utf-8")
+    return folder
