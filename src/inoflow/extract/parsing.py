@@ -59,19 +59,29 @@ def parse_date(values: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
 
     Returns (datetime.date objects or None, bad).
     """
-    parsed: list[date | None] = []
+
+    def read(text: str) -> date | None:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            return None
+
+    return _parse_cells(values, read)
+
+
+def _parse_cells(values: pd.Series, read) -> tuple[pd.Series, pd.Series]:
+    """Each non-blank cell's stripped text through ``read`` (which returns None for text it
+    cannot parse): (the values, None for blank or unparseable cells; bad: the unparseable)."""
+    parsed: list[object] = []
     bad: list[bool] = []
     for value in values:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             parsed.append(None)
             bad.append(False)
             continue
-        try:
-            parsed.append(datetime.strptime(str(value).strip(), fmt).date())
-            bad.append(False)
-        except ValueError:
-            parsed.append(None)
-            bad.append(True)
+        result = read(str(value).strip())
+        parsed.append(result)
+        bad.append(result is None)
     return pd.Series(parsed, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
 
 
@@ -108,22 +118,16 @@ def parse_date_or_partial(values: pd.Series, fmt: str, partial_formats: list[str
     ['2019-03-05', '2019-03', '2019', '2019-03', None]
     """
     precision = {f: partial_date_precision(f) for f in partial_formats}
-    parsed: list[str | None] = []
-    bad: list[bool] = []
-    for value in values:
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            parsed.append(None)
-            bad.append(False)
-            continue
-        text = str(value).strip()
+
+    def read(text: str) -> str | None:
         iso = _strptime_iso(text, fmt, "D")
         for partial in partial_formats:
             if iso is not None:
                 break
             iso = _strptime_iso(text, partial, precision[partial])
-        parsed.append(iso)
-        bad.append(iso is None)
-    return pd.Series(parsed, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
+        return iso
+
+    return _parse_cells(values, read)
 
 
 def _strptime_iso(text: str, fmt: str, precision: str) -> str | None:
