@@ -9,67 +9,30 @@ file) fail under either policy: there is no row to set aside.
 
 from __future__ import annotations
 
+import importlib
 import shutil
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import pytest
-from openpyxl import load_workbook
+from battery import (
+    AE,
+    DOSES,
+    IN02,
+    IN03_MARROW,
+    IN04_BOOK,
+    IN05_MARROW,
+    MARROW,
+    PATIENTS,
+    TODAY,
+    Case,
+    add_column,
+    append_line,
+    edit_line,
+    edit_workbook,
+)
 
 from inoflow.errors import ExtractError
 from inoflow.extract.process import process_extract
-
-TODAY = date(2026, 11, 22)
-
-
-def edit_line(path: Path, line: int, old: str, new: str, encoding: str = "utf-8") -> None:
-    """Replace text on one line (1-based, header = line 1) of a CSV/TSV file."""
-    lines = path.read_bytes().decode(encoding).splitlines(keepends=True)
-    assert old in lines[line - 1], (old, lines[line - 1])
-    lines[line - 1] = lines[line - 1].replace(old, new, 1)
-    path.write_bytes("".join(lines).encode(encoding))
-
-
-def append_line(path: Path, copy_of: int, encoding: str = "utf-8", change: tuple[str, str] | None = None) -> None:
-    lines = path.read_bytes().decode(encoding).splitlines(keepends=True)
-    extra = lines[copy_of - 1]
-    if change:
-        extra = extra.replace(*change, 1)
-    if not lines[-1].endswith("\n"):
-        lines[-1] += "\r\n"
-    path.write_bytes(("".join(lines) + extra).encode(encoding))
-
-
-def edit_workbook(path: Path, sheet: str, change: Callable) -> None:
-    workbook = load_workbook(path)
-    change(workbook[sheet])
-    workbook.save(path)
-
-
-@dataclass
-class Case:
-    """One kind of bad input: where it is, how it is made, what the message must say."""
-
-    kind: str
-    site: str
-    domain: str
-    file: str
-    breaks: Callable[[Path], None]
-    expected: list[str]
-    row: int | None = None  # the source row a quarantine moves aside (None: the file fails whatever the policy)
-    secret: str | None = None  # an identifier that must appear in no message
-
-
-IN02 = "IN02"
-AE = "IN02/IN02_adverse_events.csv"
-DOSES = "IN02/IN02_ino_doses.csv"
-MARROW = "IN02/IN02_bone_marrow.csv"
-PATIENTS = "IN02/IN02_patients.csv"
-IN03_MARROW = "IN03/ALL_InO_marrow.csv"
-IN04_BOOK = "IN04/IN04_ino_database.xlsx"
-IN05_MARROW = "IN05/his_export_marrow.txt"
 
 
 def _cp1252_in_utf8(root: Path) -> None:
@@ -130,19 +93,13 @@ def _truncated_workbook(root: Path) -> None:
     path.write_bytes(path.read_bytes()[:4000])
 
 
-def _add_column(path: Path, name: str, values: list[str], encoding: str = "utf-8") -> None:
-    lines = path.read_bytes().decode(encoding).splitlines()
-    lines = [line + "," + (name if i == 0 else values[(i - 1) % len(values)]) for i, line in enumerate(lines)]
-    path.write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
-
-
 def _truncated_csv(root: Path) -> None:
     path = root / AE
     data = path.read_bytes().rstrip(b"\r\n")
     path.write_bytes(data[: data.rindex(b",", 0, data.rindex(b",") - 1)])
 
 
-CASES = [
+OWN_CASES = [
     Case(
         "cp1252 text in a file declared utf-8",
         IN02,
@@ -489,7 +446,7 @@ CASES = [
         IN02,
         "patients",
         PATIENTS,
-        lambda root: _add_column(root / PATIENTS, "Patient name", ["Ramesh Kumar", "Sunita Devi"]),
+        lambda root: add_column(root / PATIENTS, "Patient name", ["Ramesh Kumar", "Sunita Devi"]),
         ["site IN02, file IN02/IN02_patients.csv, column 'Patient name'", "[identifier kind: person_name]"],
         secret="Ramesh",
     ),
@@ -516,7 +473,7 @@ CASES = [
         IN02,
         "patients",
         PATIENTS,
-        lambda root: _add_column(root / PATIENTS, "Aadhaar", ["2345 6789 0123"]),
+        lambda root: add_column(root / PATIENTS, "Aadhaar", ["2345 6789 0123"]),
         ["site IN02, file IN02/IN02_patients.csv, column 'Aadhaar'", "[identifier kind: aadhaar]"],
         secret="6789",
     ),
@@ -525,7 +482,7 @@ CASES = [
         IN02,
         "patients",
         PATIENTS,
-        lambda root: _add_column(root / PATIENTS, "UHID", ["KMC1234567"]),
+        lambda root: add_column(root / PATIENTS, "UHID", ["KMC1234567"]),
         ["site IN02, file IN02/IN02_patients.csv, column 'UHID'", "[identifier kind: medical_record_number]"],
         secret="KMC1234567",
     ),
@@ -542,6 +499,11 @@ CASES = [
         secret="14-Mar",
     ),
 ]
+
+
+# the topic modules tests/battery_*.py, each with its own CASES
+TOPICS = sorted(p.stem for p in Path(__file__).parent.glob("battery_*.py"))
+CASES: list[Case] = OWN_CASES + [c for topic in TOPICS for c in importlib.import_module(topic).CASES]
 
 
 @pytest.fixture
