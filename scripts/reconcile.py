@@ -16,4 +16,5 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         out_csv=smk.output.csv,
         out_rejected=smk.output.rejected,
         out_html=smk.output.html,
+        previous=smk.input.previous[0] if smk.input.previous else None,
     )

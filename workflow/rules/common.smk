@@ -46,6 +46,7 @@ except InoflowError as exc:
     stop(exc)
 CONTRACT = load_contract(config["contract"])
 RESULTS = config["results"]
+STUDY_CUTS = {name: list(study.cuts) for name, study in STUDIES.items()}
 
 
 SITE_FOLDERS = ("ingest", "validated", "harmonised")
@@ -327,7 +328,22 @@ def get_reconciliation_inputs(wildcards):
         "rejected": [f"{base}/validated/{s}/{d}.rejected.parquet" for s, d in keys],
         "harmonised": [f"{base}/harmonised/{s}/{d}.parquet" for s, d in keys],
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
+        # a file that had rows in the previous cut and has none now is not balanced
+        "previous": [
+            CUT_DIR.format(study=wildcards.study, cut=before)
+            + "/reconciliation/reconciliation.csv"
+            for before in previous_cut(wildcards)
+        ],
     }
+
+
+def previous_cut(wildcards):
+    """The study's cut before this one in order of cut-off date, as a list (empty for the first)."""
+    return [
+        before
+        for before, after in consecutive_cuts(study_of(wildcards))
+        if after == wildcards.cut
+    ]
 
 
 def get_data_quality_inputs(wildcards):

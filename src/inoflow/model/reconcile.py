@@ -3,6 +3,10 @@
 Per site and raw domain: rows read (ingest) = rows harmonised (present in the canonical
 table) + rows rejected (each with its reason). And every harmonised row reaches at least one
 record of the common model. The reconciliation fails loudly if either does not hold.
+
+Against the previous cut of the study (its ``reconciliation.csv``), a file that had rows and
+now has none is not balanced either: a file resent with its header only would otherwise take
+its records out of the analysis while every row read is accounted for.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ RECONCILIATION_COLUMNS = [
     "rows_unaccounted",
     "records_harmonised",
     "rows_in_common_model",
+    "rows_read_previous_cut",
     "balanced",
 ]
 
@@ -45,12 +50,15 @@ def reconcile_extract(
     rejected: pd.DataFrame,
     harmonised: pd.DataFrame,
     sdtm_rows: set[tuple[str, int]],
+    previous: dict | None = None,
 ) -> dict:
-    """Account for one site's extract of one domain."""
+    """Account for one site's extract of one domain (``previous``: its row of the previous
+    cut's reconciliation, if the extract was part of it)."""
     read_rows = set(read["SRCROW"].astype(int))
     harmonised_rows = set(harmonised["SRCROW"].astype(int))
     rejected_rows = set(rejected["SRCROW"].astype(int))
-    file = read["SRCFILE"].iloc[0] if len(read) else ""
+    previous_rows = None if previous is None else int(previous["rows_read"])
+    file = read["SRCFILE"].iloc[0] if len(read) else (previous or {}).get("file", "")
     in_model = {r for r in harmonised_rows if (file, r) in sdtm_rows}
     unaccounted = read_rows - harmonised_rows - rejected_rows
     overlap = harmonised_rows & rejected_rows
@@ -67,19 +75,34 @@ def reconcile_extract(
         "rows_unaccounted": len(unaccounted) + len(overlap),
         "records_harmonised": len(harmonised),
         "rows_in_common_model": len(in_model),
-        "balanced": not unaccounted and not overlap and len(read_rows) == len(read) and in_model == harmonised_rows,
+        "rows_read_previous_cut": previous_rows,
+        "balanced": not unaccounted
+        and not overlap
+        and len(read_rows) == len(read)
+        and in_model == harmonised_rows
+        and not (previous_rows and not read_rows),
     }
+
+
+def _unbalanced(r) -> str:
+    """Why one extract's row is not balanced."""
+    where = f"{r.site} {r.domain} ({r.file})"
+    if r.rows_read == 0 and pd.notna(r.rows_read_previous_cut) and r.rows_read_previous_cut > 0:
+        return (
+            f"{where}: read 0 rows, the previous cut read {int(r.rows_read_previous_cut)}: a file sent with its "
+            "header only? Its records would leave the analysis"
+        )
+    return (
+        f"{where}: read {r.rows_read}, harmonised {r.rows_harmonised}, rejected {r.rows_rejected}, "
+        f"unaccounted {r.rows_unaccounted}, in common model {r.rows_in_common_model}"
+    )
 
 
 def check_balanced(table: pd.DataFrame) -> None:
     bad = table[~table["balanced"]]
     if not bad.empty:
-        lines = [
-            f"  - {r.site} {r.domain} ({r.file}): read {r.rows_read}, harmonised {r.rows_harmonised}, "
-            f"rejected {r.rows_rejected}, unaccounted {r.rows_unaccounted}, in common model {r.rows_in_common_model}"
-            for r in bad.itertuples()
-        ]
-        raise ReconciliationError("rows are not accounted for:\n" + "\n".join(lines))
+        lines = [f"  - {_unbalanced(r)}" for r in bad.itertuples()]
+        raise ReconciliationError("the reconciliation is not balanced:\n" + "\n".join(lines))
     log.info(
         "reconciliation: %d extracts, %d rows read, %d harmonised, %d rejected: balanced",
         len(table),
@@ -100,12 +123,18 @@ def write_reconciliation(
     out_csv: str,
     out_rejected: str,
     out_html: str,
+    previous: str | None = None,
 ) -> pd.DataFrame:
     """Reconcile every (site, domain) extract of a cut and write the CSV, rejected rows and HTML.
 
     ``keys[i]`` names the extract whose ingested, rejected and harmonised tables are
-    ``read[i]``, ``rejected[i]`` and ``harmonised[i]``; ``sdtm`` lists the pooled domains.
+    ``read[i]``, ``rejected[i]`` and ``harmonised[i]``; ``sdtm`` lists the pooled domains;
+    ``previous`` is the previous cut's ``reconciliation.csv`` (None for a study's first cut).
     """
+    before = {}
+    if previous:
+        earlier = pd.read_csv(previous, dtype={"site": str, "domain": str, "file": str}, keep_default_na=False)
+        before = {(r["site"], r["domain"]): r for r in earlier.to_dict("records")}
     sdtm_rows: set[tuple[str, int]] = set()
     for path in sdtm:
         domain = pd.read_parquet(path, columns=["SRCFILE", "SRCROW"])
@@ -116,7 +145,17 @@ def write_reconciliation(
         rejected_table = pd.read_parquet(rejected_path)
         harmonised_table = pd.read_parquet(harmonised_path, columns=["SRCROW"])
         rows.append(
-            reconcile_extract(study, cut, site, domain, read_table, rejected_table, harmonised_table, sdtm_rows)
+            reconcile_extract(
+                study,
+                cut,
+                site,
+                domain,
+                read_table,
+                rejected_table,
+                harmonised_table,
+                sdtm_rows,
+                before.get((site, domain)),
+            )
         )
         if len(rejected_table):
             rejected_all.append(
@@ -137,7 +176,7 @@ def write_reconciliation(
 
 def _write_html(table: pd.DataFrame, rejected_rows: pd.DataFrame, study: str, cut: str, path: str) -> None:
     totals = table[["rows_read", "rows_harmonised", "rows_rejected", "rows_unaccounted"]].sum()
-    status = "every row read is accounted for" if table["balanced"].all() else "ROWS UNACCOUNTED FOR - see the table"
+    status = "every row read is accounted for" if table["balanced"].all() else "NOT BALANCED - see the table"
     html = f"""<!doctype html><html><head><meta charset="utf-8"><title>Reconciliation {study} {cut}</title>
 <style>body{{font-family:sans-serif;margin:2em}}table{{border-collapse:collapse}}td,th{{border:1px solid #bbb;padding:3px 8px;font-size:90%}}</style>
 </head><body><h1>Reconciliation of extracts: {study}, cut {cut}</h1>
