@@ -15,6 +15,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
     with open(smk.input.definitions, encoding="utf-8") as handle:
         definitions = yaml.safe_load(handle)
     dataset = derive(smk.wildcards.adam, sdtm, adam, definitions, smk.params.cutoff)
-    validate_adam(smk.wildcards.adam, dataset)  # raises AdamError listing every failure
+    # raises AdamError listing every failure, each naming the file and row of its source record
+    validate_adam(smk.wildcards.adam, dataset, sources={**sdtm, **adam})
     log.info("%s: %d records, %d subjects", smk.wildcards.adam, len(dataset), dataset["USUBJID"].nunique())
     dataset.to_parquet(smk.output.dataset, index=False)

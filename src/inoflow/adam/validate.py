@@ -1,8 +1,16 @@
 """Validate a derived ADaM dataset against its pandera model (schemas/adam.py), lazily.
 
 Every failure is collected and reported together, each naming the dataset and rule, the record
-(its key variables), the variable and value, and where the record came from: the site and, for
-records traced to one source record (SRCFILE, SRCSHEET, SRCROW), the file, sheet and row.
+(its key variables), the variable and value, and where the record came from: the site, file,
+sheet and row of its source record. A record that carries its source row (SRCFILE, SRCSHEET,
+SRCROW) names it; one that names its source by domain and sequence number (SRCDOM, SRCSEQ: ADaM
+traceability) is looked up in that source; any other record of a subject points at the
+subject's row of the patients file (DM).
+
+Before the model is checked, a record whose subject is not in the common model's DM (its
+patient is not in the site's patient list: a mistyped id, a patient left out of the patients
+file or set aside there) is reported as such, by itself: the model's complaints about the same
+record (no SITEID, no STUDYID) would only follow from it.
 """
 
 from __future__ import annotations
@@ -70,23 +78,110 @@ class AdamError(InoflowError):
         super().__init__(f"{dataset}: {len(findings)} problem(s) in the analysis dataset:\n" + "\n".join(lines))
 
 
-def validate_adam(name: str, dataset: pd.DataFrame) -> None:
+def validate_adam(name: str, dataset: pd.DataFrame, sources: dict[str, pd.DataFrame] | None = None) -> None:
     """Validate one derived ADaM dataset (``ADSL``, ``ADRS``, ``ADAE``, ``ADTTE``, ``ADELIG``)
-    against its model; raise :class:`AdamError` listing every failure."""
+    against its model; raise :class:`AdamError` listing every failure.
+
+    ``sources``: the SDTM domains and ADaM datasets it was derived from, by name. With them, a
+    record of a subject missing from DM is reported as such, and every finding names the file
+    and row of the record's source.
+    """
     if name not in ADAM_MODELS:
         raise ValueError(f"no ADaM model for {name}; known: {sorted(ADAM_MODELS)}")
     data = dataset.reset_index(drop=True)
+    sources = sources or {}
+    orphans = orphan_findings(name, data, sources["DM"]) if "DM" in sources else []
+    if orphans:
+        raise AdamError(name, orphans)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", FutureWarning)  # pandera's own concatenation of failure cases
             ADAM_MODELS[name].validate(data, lazy=True)
     except pa.errors.SchemaErrors as exc:
-        raise AdamError(name, adam_findings(name, data, exc)) from None
+        raise AdamError(name, adam_findings(name, data, exc, source_rows(data, sources))) from None
     log.info("%s: %d records pass the ADaM schema", name, len(data))
 
 
-def adam_findings(name: str, data: pd.DataFrame, exc: pa.errors.SchemaErrors) -> list[AdamFinding]:
-    """One finding per failing record and check (or per dataset-level failure), in record order."""
+def _subject_id(usubjid: str, dm: pd.DataFrame) -> tuple[str, str]:
+    """(site, the site's patient id) of a USUBJID built as STUDYID-SITEID-SUBJID."""
+    for studyid in dm["STUDYID"].dropna().unique():
+        for site in dm["SITEID"].dropna().unique():
+            prefix = f"{studyid}-{site}-"
+            if usubjid.startswith(prefix):
+                return site, usubjid[len(prefix) :]
+    return "", usubjid
+
+
+def orphan_findings(name: str, data: pd.DataFrame, dm: pd.DataFrame) -> list[AdamFinding]:
+    """One finding per record whose subject is not in DM: "patient 02-0904 in
+    IN02/IN02_adverse_events.csv row 12 is not in the site's patient list"."""
+    if "USUBJID" not in data.columns or data.empty:
+        return []
+    known = set(dm["USUBJID"].dropna())
+    findings = []
+    for _, record in data[data["USUBJID"].notna() & ~data["USUBJID"].isin(known)].iterrows():
+        site, patient = _subject_id(str(record["USUBJID"]), dm)
+        file, row = _text(record.get("SRCFILE")), record.get("SRCROW")
+        row = None if row is None or pd.isna(row) else int(row)
+        where = f" in {file}" + (f" row {row}" if row is not None else "") if file else ""
+        rule = (
+            f"{name}: patient {patient}{where} is not in the site's patient list (no DM record): a mistyped "
+            "patient id, or a patient missing from the patients file or set aside there?"
+        )
+        keys = [k for k in RECORD_KEYS.get(name, []) if k in record.index]
+        findings.append(
+            AdamFinding(
+                site=_text(record.get("SITEID")) or site,
+                file=file,
+                sheet=_text(record.get("SRCSHEET")),
+                row=row,
+                column="USUBJID",
+                value="",
+                rule=rule,
+                category="conformance",
+                dataset=name,
+                record=" ".join(f"{k}={_text(record[k])}" for k in keys),
+            )
+        )
+    return findings
+
+
+def source_rows(data: pd.DataFrame, sources: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per record (same index as ``data``): the SRCFILE, SRCSHEET and SRCROW of its source
+    record: its own, else the record its SRCDOM and SRCSEQ name in ``sources``, else its
+    subject's record in DM."""
+    columns = ["SRCFILE", "SRCSHEET", "SRCROW"]
+    where = pd.DataFrame({c: data[c] if c in data.columns else None for c in columns}, index=data.index).astype(object)
+    missing = where["SRCFILE"].isna() | (where["SRCFILE"] == "")
+    if not missing.any() or "USUBJID" not in data.columns:
+        return where
+    if {"SRCDOM", "SRCSEQ"} <= set(data.columns):
+        for domain, group in data[missing].groupby("SRCDOM"):
+            table = sources.get(domain)
+            seq = f"{domain}SEQ" if table is not None and f"{domain}SEQ" in table.columns else "ASEQ"
+            if table is None or seq not in table.columns or not set(columns) <= set(table.columns):
+                continue
+            lookup = table.dropna(subset=["SRCFILE"]).drop_duplicates(["USUBJID", seq]).set_index(["USUBJID", seq])
+            keys = zip(group["USUBJID"], pd.to_numeric(group["SRCSEQ"], errors="coerce"), strict=True)
+            for index, key in zip(group.index, keys, strict=True):
+                if key in lookup.index:
+                    where.loc[index, columns] = lookup.loc[key, columns].tolist()
+        missing = where["SRCFILE"].isna() | (where["SRCFILE"] == "")
+    dm = sources.get("DM")
+    if missing.any() and dm is not None and set(columns) <= set(dm.columns):
+        lookup = dm.drop_duplicates("USUBJID").set_index("USUBJID")
+        for index in where.index[missing]:
+            subject = data.at[index, "USUBJID"]
+            if subject in lookup.index:
+                where.loc[index, columns] = lookup.loc[subject, columns].tolist()
+    return where
+
+
+def adam_findings(
+    name: str, data: pd.DataFrame, exc: pa.errors.SchemaErrors, where: pd.DataFrame | None = None
+) -> list[AdamFinding]:
+    """One finding per failing record and check (or per dataset-level failure), in record order
+    (``where``: each record's source row, :func:`source_rows`; default the record's own)."""
     findings: list[tuple[int, AdamFinding]] = []
     for error in exc.schema_errors:
         check = error.check
@@ -107,7 +202,10 @@ def adam_findings(name: str, data: pd.DataFrame, exc: pa.errors.SchemaErrors) ->
                 value = _values(record, columns)
             else:
                 value = _text(cases.loc[cases["index"] == index, "failure_case"].iloc[0])
-            findings.append((int(index), _locate(name, record, columns[0] if columns else "", value, rule, category)))
+            source = record if where is None else where.loc[index]
+            findings.append(
+                (int(index), _locate(name, record, source, columns[0] if columns else "", value, rule, category))
+            )
     findings.sort(key=lambda item: (item[0], item[1].column, item[1].rule))
     return [finding for _, finding in findings]
 
@@ -128,13 +226,16 @@ def _dataset_finding(name: str, error, columns: list[str], rule: str, category: 
     return AdamFinding("", "", "", None, column, value, rule, category, name, "")
 
 
-def _locate(name: str, record: pd.Series, column: str, value: str, rule: str, category: str) -> AdamFinding:
+def _locate(
+    name: str, record: pd.Series, source: pd.Series, column: str, value: str, rule: str, category: str
+) -> AdamFinding:
     keys = [k for k in RECORD_KEYS.get(name, []) if k in record.index]
+    row = source.get("SRCROW", pd.NA)
     return AdamFinding(
         site=_text(record.get("SITEID")),
-        file=_text(record.get("SRCFILE")),
-        sheet=_text(record.get("SRCSHEET")),
-        row=None if pd.isna(record.get("SRCROW", pd.NA)) else int(record["SRCROW"]),
+        file=_text(source.get("SRCFILE")),
+        sheet=_text(source.get("SRCSHEET")),
+        row=None if row is None or pd.isna(row) else int(row),
         column=column,
         value=value,
         rule=rule,
