@@ -38,8 +38,8 @@ class Project:
         self.root = root
         self.results = root / "results"
         self.env = {**os.environ, "PYTHONPATH": f"{root / 'src'}{os.pathsep}{root}"}
-        # the dry runs read Snakemake's own description of each job (rule, wildcards, whether it
-        # is restored from the cache): the project's profile without its terminal logger
+        # the dry runs read Snakemake's own description of each job (rule, wildcards): the
+        # project's profile without its terminal logger
         self.plain = plain_profile(root)
 
     def snakemake(self, *args: str, results: Path | None = None, cut: str = CUT) -> subprocess.CompletedProcess:
@@ -55,9 +55,10 @@ class Project:
         assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
         return proc
 
-    def planned(self, cut: str = CUT, restored: bool = False) -> set[str]:
-        """The jobs a dry run plans to compute, as 'rule' or 'rule[wildcard values]' (study and
-        cut left out); with ``restored``, the jobs it plans to restore from the output cache."""
+    def planned(self, cut: str = CUT) -> set[str]:
+        """The jobs a dry run plans, as 'rule' or 'rule[wildcard values]' (study and cut left
+        out). A cached step (inoflow.cache) is planned like any other: whether it is restored
+        from the output cache is decided when it runs (see :meth:`restored`)."""
         out = self.snakemake("-n", "--workflow-profile", str(self.plain), cut=cut).stdout
         jobs = set()
         for block in re.split(r"\n(?=(?:local)?rule \w+:)", out):
@@ -70,8 +71,24 @@ class Project:
                 for kv in (found.group(1).split(", ") if found else [])
                 if kv.split("=", 1)[0] not in ("study", "cut")
             ]
-            if ("obtained from global between-workflow cache" in block) == restored:
-                jobs.add(head.group(1) + (f"[{','.join(values)}]" if values else ""))
+            jobs.add(head.group(1) + (f"[{','.join(values)}]" if values else ""))
+        return jobs
+
+    def restored(self, cut: str = CUT) -> set[str]:
+        """The jobs of the last run of a cut that were restored from the output cache, named as
+        by :meth:`planned`: their logs say "restored from cache entry <key>"."""
+        logs = self.results / "india" / cut / "logs"
+        jobs = set()
+        for log in logs.glob("*/**/*.log"):
+            if "restored from cache entry" not in log.read_text(encoding="utf-8"):
+                continue
+            rule, *where = log.relative_to(logs).with_suffix("").parts
+            if rule == "pool_sdtm":
+                jobs.add(f"pool_sdtm_{where[0]}")
+            elif where[-1] == "workbook":  # logs/ingest_validate_harmonise/<site>/workbook.log
+                jobs.add(f"{rule}_workbook[{where[0]}]")
+            else:
+                jobs.add(f"{rule}[{','.join(where)}]")
         return jobs
 
     def edit(self, relative: str, old: str, new: str):
@@ -92,7 +109,7 @@ def project(tmp_path_factory):
     for folder in ("sdtm", "adam", "ard"):
         (copy.clean / folder).mkdir()
         for path in (copy.results / "india" / CUT / folder).glob("*.parquet"):
-            (copy.clean / folder / path.name).write_bytes(path.read_bytes())  # the content, not the cache link
+            (copy.clean / folder / path.name).write_bytes(path.read_bytes())
     return copy
 
 
@@ -142,13 +159,16 @@ RESENT = {
 
 def test_interim_to_locked_processes_only_the_resent_files_and_equals_a_clean_run(project, tmp_path):
     """After the interim cut, the locked cut's files sent unchanged are restored from the
-    output cache; the resent ones, the pooling and everything at the level of the cut (its
-    cut-off differs) are computed. The results equal those of a clean run. (Runs before the
-    scenarios below: a resent interim file equal to the locked one would be in the cache.)"""
+    output cache (inoflow.cache: the jobs run, find their verified entry and copy it); the
+    resent ones, the pooling and everything at the level of the cut (its cut-off differs) are
+    computed. The results equal those of a clean run. (Runs before the scenarios below: a
+    resent interim file equal to the locked one would be in the cache.)"""
     extract_jobs = {f"ingest_validate_harmonise[{s},{d}]" for s in ("IN02", "IN03", "IN05") for d in INDIA_DOMAINS}
     extract_jobs |= {"ingest_validate_harmonise_workbook[IN01]", "ingest_validate_harmonise_workbook[IN04]"}
-    restored = project.planned(cut=LOCKED, restored=True)
-    computed = project.planned(cut=LOCKED)
+    planned = project.planned(cut=LOCKED)
+    project.snakemake(cut=LOCKED)
+    restored = project.restored(cut=LOCKED)
+    computed = planned - restored
     families, unsent = set(), set()  # the families the Indian sites send, and those they do not (HO)
     for family, (raws, _) in load_contract().sdtm_families().items():
         (families if set(raws) & set(INDIA_DOMAINS) else unsent).add(f"pool_sdtm_{family}")
@@ -159,7 +179,7 @@ def test_interim_to_locked_processes_only_the_resent_files_and_equals_a_clean_ru
     cut_level |= {f"derive_adam[{n}]" for n in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE")}
     cut_level |= {f"run_endpoint[{e}]" for e in ENDPOINTS}
     assert computed == RESENT | families | cut_level
-    project.snakemake(cut=LOCKED)
+    assert not any(path.is_symlink() for path in project.results.rglob("*"))  # restored as copies
     clean = tmp_path / "clean"
     project.snakemake(results=clean, cut=LOCKED)
     assert_same_results(project.results / "india" / LOCKED, clean / "india" / LOCKED)

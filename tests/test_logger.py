@@ -92,20 +92,23 @@ def test_one_line_per_finished_job_with_its_wildcards_count_and_time():
     ]
 
 
-def test_a_job_restored_from_the_between_workflow_cache_says_so():
-    """Test 2: Snakemake's per-file cache messages are dropped; a job whose output came from
-    the cache is marked; one whose output was stored in it is "done"."""
+def test_a_job_restored_from_the_output_cache_says_so(tmp_path):
+    """Test 2: a job whose log says its outputs were restored from the project's output cache
+    (inoflow.cache) is marked; one that computed and stored them is "done"."""
+    stored, restored = tmp_path / "a.log", tmp_path / "b.log"
+    stored.write_text("INFO inoflow.cache: stored in cache entry 33958868e331 (1 files)\n", encoding="utf-8")
+    restored.write_text("INFO inoflow.cache: restored from cache entry 33958868e331 (1 files, SHA-256 verified)\n")
     handler, out = make_handler()
-    job_info(handler, 1, "pool_sdtm_dosing", {"study": "india", "cut": "2022-09-30"}, 0.0, output=["r/EX.parquet"])
-    job_info(handler, 2, "pool_sdtm_dosing", {"study": "india", "cut": "2023-04-30"}, 0.0, output=["s/EX.parquet"])
-    emit(handler, "Moving output file r/EX.parquet to cache.", 1.0)
-    emit(handler, "Symlinking output file r/EX.parquet from cache.", 1.0)
-    emit(handler, "Symlinking output file s/EX.parquet from cache.", 1.0)
-    finished(handler, 1, 1, 2, 1.0)
-    finished(handler, 2, 2, 2, 1.5)
+    job_info(handler, 1, "pool_sdtm_dosing", {"study": "india", "cut": "2022-09-30"}, 0.0, log=[str(stored)])
+    job_info(handler, 2, "pool_sdtm_dosing", {"study": "india", "cut": "2023-04-30"}, 0.0, log=[str(restored)])
+    job_info(handler, 3, "pool_sdtm_dosing", {"study": "italy", "cut": "2022-12-31"}, 0.0, log=[str(tmp_path / "no")])
+    finished(handler, 1, 1, 3, 1.0)
+    finished(handler, 2, 2, 3, 1.5)
+    finished(handler, 3, 3, 3, 2.0)
     assert out.getvalue().splitlines() == [
-        "[1/2] pool_sdtm_dosing india/2022-09-30  done in 1.0 s",
-        "[2/2] pool_sdtm_dosing india/2023-04-30  restored from the cache in 1.5 s",
+        "[1/3] pool_sdtm_dosing india/2022-09-30  done in 1.0 s",
+        "[2/3] pool_sdtm_dosing india/2023-04-30  restored from the cache in 1.5 s",
+        "[3/3] pool_sdtm_dosing italy/2022-12-31  done in 2.0 s",
     ]
 
 

@@ -30,7 +30,7 @@ def copy_project(to: Path, root: Path) -> Path:
 def plain_profile(project: Path) -> Path:
     """A copy of the project's profile without its terminal logger, in ``<project>/profiles/plain``,
     for tools that read Snakemake's own description of each planned job (``--workflow-profile``):
-    its rule, wildcards and whether it is restored from the output cache."""
+    its rule and wildcards."""
     import yaml
 
     profile = yaml.safe_load((project / "profiles" / "default" / "config.yaml").read_text(encoding="utf-8"))

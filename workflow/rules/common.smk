@@ -98,11 +98,13 @@ for lock in clear_stale_lock():
     )
 CUT_DIR = os.path.join(RESULTS, "{study}", "{cut}")
 
-# Snakemake's between-workflow output cache (rules marked `cache: "omit-software"`, used with
-# --cache, set in the profile): a job whose inputs' content, script, params and code hash were
-# seen before, in any cut, is restored (a symlink into the cache) instead of run.
+# The between-cut output cache of the extract and pooling steps (inoflow.cache, used by
+# their scripts): a step whose rule, script, wildcards but the cut, params (code hash
+# included) and inputs' content were seen before, in any cut, is restored from a read-only
+# entry verified against its SHA-256s (copies, no links into the cache) instead of run. The
+# jobs find the folder in INOFLOW_OUTPUT_CACHE (set beforehand to share one elsewhere).
 OUTPUT_CACHE = os.environ.setdefault(
-    "SNAKEMAKE_OUTPUT_CACHE", os.path.abspath(os.path.join(RESULTS, ".output-cache"))
+    "INOFLOW_OUTPUT_CACHE", os.path.abspath(os.path.join(RESULTS, ".output-cache"))
 )
 os.makedirs(OUTPUT_CACHE, exist_ok=True)
 SHARED_CONFIG = [config["contract"], config["units"]]

@@ -5,9 +5,11 @@
 # run in one process, each its own module writing its own output, because a job's start-up
 # costs more than the stages; a changed file or site mapping reruns only its own chain.
 #
-# Cached between cuts (see common.smk, OUTPUT_CACHE): a file sent unchanged in a new cut is
-# not processed again. Nothing cut-specific may enter these jobs' params or outputs (the
-# cache key is the inputs' content, the script, the params and the code hash).
+# Cached between cuts by the script itself (inoflow.cache; the folder: common.smk,
+# OUTPUT_CACHE): a file sent unchanged in a new cut is restored from a verified, read-only
+# entry, not processed again. Nothing cut-specific may enter these jobs' params or outputs
+# (the key is the rule, the script, the wildcards but the cut, the params with the code hash
+# and the inputs' content).
 
 
 rule ingest_validate_harmonise:
@@ -20,7 +22,6 @@ rule ingest_validate_harmonise:
         cut_path("logs", "ingest_validate_harmonise", "{site}", "{domain}.log"),
     wildcard_constraints:
         site=sites_pattern(FILE_PER_DOMAIN_SITES),
-    cache: "omit-software"
     conda:
         "../../envs/inoflow.yaml"
     params:
@@ -47,7 +48,6 @@ for workbook_rule, (workbook_domains, workbook_sites) in WORKBOOK_RULES.items():
             cut_path("logs", "ingest_validate_harmonise", "{site}", "workbook.log"),
         wildcard_constraints:
             site=sites_pattern(workbook_sites),
-        cache: "omit-software"
         priority: PRIORITY["workbook"]
         conda:
             "../../envs/inoflow.yaml"

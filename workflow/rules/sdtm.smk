@@ -15,7 +15,6 @@ for family, (raw_domains, sdtm_domains) in CONTRACT.sdtm_families().items():
             **{name: cut_path("sdtm", f"{name}.parquet") for name in sdtm_domains},
         log:
             cut_path("logs", "pool_sdtm", f"{family}.log"),
-        cache: "omit-software"
         priority: PRIORITY["pool"]
         conda:
             "../../envs/inoflow.yaml"

@@ -6,7 +6,9 @@ terminal each finished job is one line::
 
     [ 12/210] ingest_validate_harmonise india/2023-04-30/IN02/labs  done in 3.1 s
 
-with its rule, its wildcard values, the count of finished jobs and how long it ran; then
+with its rule, its wildcard values, the count of finished jobs and how long it ran ("restored
+from the cache" instead of "done" when the job's log says its outputs were restored from the
+project's output cache, inoflow.cache); then
 warnings, errors (the failed job, its log and the last lines of that log with
 ``--show-failed-logs``) and the path of the complete log. Nothing is lost: every job's own
 log holds what it did, and the complete log of the run (``.snakemake/log/``, written by
@@ -17,7 +19,6 @@ outputs and reason. No line is longer than ``MAX_LINE`` characters.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,19 +30,22 @@ from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
 MAX_LINE = 300
 # messages of Snakemake's that say nothing a reader of the terminal needs
 _NOISE = ("Select jobs to execute...", "Assuming unrestricted shared filesystem usage.")
-
-
-_CACHE_STORE = re.compile(r"^Moving output file (.+) to cache\.$")
-_CACHE_RESTORE = re.compile(r"^(?:Symlinking|Copying) output file (.+) from cache[ .]")
+# what a cached step writes to its log when its outputs were restored (inoflow.cache)
+RESTORED = "restored from cache entry"
 
 
 def is_noise(line: str) -> bool:
     """Said once per job or once per run, and nothing a reader needs (the complete log keeps it)."""
-    return (
-        line in _NOISE
-        or (line.startswith("Output file ") and line.endswith("between-workflow cache."))
-        or bool(_CACHE_STORE.match(line) or _CACHE_RESTORE.match(line))
-    )
+    return line in _NOISE
+
+
+def _says_restored(log: str) -> bool:
+    """Whether a finished job's log says its outputs were restored from the output cache."""
+    try:
+        with open(log, encoding="utf-8", errors="replace") as handle:
+            return RESTORED in handle.read(20000)
+    except OSError:
+        return False
 
 
 def short_reason(reason: str) -> str:
@@ -108,10 +112,8 @@ class LogHandler(LogHandlerBase):
         self.stream = sys.stdout if getattr(self.common_settings, "stdout", False) else sys.stderr
         self.quiet = {str(q).lower() for q in (self.common_settings.quiet or ())}
         self.color = not self.common_settings.nocolor and bool(getattr(self.stream, "isatty", lambda: False)())
-        self.jobs: dict[int, tuple[str, float, list[str]]] = {}  # jobid -> (label, start time, outputs)
+        self.jobs: dict[int, tuple[str, float, list[str]]] = {}  # jobid -> (label, start time, logs)
         self.finished: list[tuple[str, float, list[str]]] = []  # finished, waiting for the progress count
-        self.stored: set[str] = set()  # outputs this run put into the between-workflow cache
-        self.restored: set[str] = set()  # outputs taken from it instead of being computed
 
     # the LogHandlerBase contract: a stream handler with its own filter and formatter
     @property
@@ -180,9 +182,6 @@ class LogHandler(LogHandlerBase):
         if event == LogEvent.RESOURCES_INFO and self.quiet_about("progress"):
             return []
         lines = self.message(record)
-        if len(lines) == 1 and (store := _CACHE_STORE.match(lines[0]) or _CACHE_RESTORE.match(lines[0])):
-            path = store.group(1)
-            (self.stored if lines[0].startswith("Moving") else self.restored).add(path)
         return [] if len(lines) == 1 and is_noise(lines[0]) else lines
 
     @staticmethod
@@ -192,8 +191,8 @@ class LogHandler(LogHandlerBase):
 
     def job_info(self, record: logging.LogRecord) -> list[str]:
         label = job_label(record.rule_name, getattr(record, "wildcards", None))
-        outputs = [str(path) for path in getattr(record, "output", None) or []]
-        self.jobs[record.jobid] = (label, record.created, outputs)
+        logs = [str(path) for path in getattr(record, "log", None) or []]
+        self.jobs[record.jobid] = (label, record.created, logs)
         if not self.common_settings.dryrun or self.quiet_about("rules"):
             return []
         reason = "" if self.quiet_about("reason") else f"  ({short_reason(str(record.reason))})"
@@ -207,9 +206,8 @@ class LogHandler(LogHandlerBase):
         width = len(str(total))
         first = done - len(finished) + 1
         lines = []
-        for k, (label, started, outputs) in enumerate(finished, start=first):
-            restored = any(path in self.restored and path not in self.stored for path in outputs)
-            how = "restored from the cache" if restored else "done"
+        for k, (label, started, logs) in enumerate(finished, start=first):
+            how = "restored from the cache" if any(_says_restored(path) for path in logs) else "done"
             lines.append(f"[{k:>{width}}/{total}] {label}  {how} in {duration(record.created - started)}")
         return lines
 

@@ -1,0 +1,307 @@
+"""The between-cut output cache of the extract and pooling steps: a file a new cut sends
+unchanged is not processed again, and nothing can poison what is restored.
+
+A cached step (``cached_step``, used by scripts/process_extract.py and scripts/pool_sdtm.py)
+computes a key from what determines its outputs (:func:`cache_key`): the rule, its script,
+the step's wildcards but the cut, its params as JSON (the code hash among them), the
+SHA-256 of the content of each input file and anything else it reads (``reads``). The
+output paths and the cut are not in the key, so the cuts of a study share entries. With an
+entry under that key the outputs are restored from it, otherwise the step runs and its
+outputs are stored as a new entry.
+
+An entry is a folder ``<cache>/<key>/``, written whole or not at all (a temporary folder
+renamed into place: a killed job leaves no half entry), read-only (files 0444, the folder
+0555), holding a copy of each output and ``entry.json`` with the SHA-256 and size of each
+file and the key's material (no data values, no paths of a cut). Before anything is
+restored, every file of the entry is checked against its recorded SHA-256 and the material
+against the key; an entry that fails is reported in the step's log as a warning naming the
+entry and the file, discarded, and the step recomputes. Restored outputs are plain copies
+(written beside the output and renamed into place): nothing under results/ links into the
+cache, so editing or truncating a result never changes an entry. The same holds for a user
+with every permission (root ignores the read-only modes; the hashes do not).
+
+The cache folder is ``INOFLOW_OUTPUT_CACHE`` (set by workflow/rules/common.smk to
+``<results>/.output-cache``); without it the step runs uncached.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from inoflow.runner import step
+
+ENV = "INOFLOW_OUTPUT_CACHE"
+# the layout of an entry and of its key; a new layout ignores every older entry
+FORMAT = "inoflow-output-cache/1"
+ENTRY_FILE = "entry.json"
+FILE_MODE = 0o444
+DIR_MODE = 0o555
+_CHUNK = 1 << 20
+_TEMP = ".tmp-"  # <cache>/.tmp-<pid>-<random>: an entry being written
+_DISCARDED = ".discarded-"  # <cache>/.discarded-<pid>-<random>: an entry being removed
+
+
+class CorruptEntryError(Exception):
+    """An entry whose content does not match what it recorded (the message names no value)."""
+
+
+def sha256_of(path: str | Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _copy_hashing(source: str | Path, target: str | Path) -> str:
+    """Copy ``source`` to a new file ``target``; the SHA-256 of the bytes copied."""
+    digest = hashlib.sha256()
+    with open(source, "rb") as src, open(target, "xb") as dst:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+    return digest.hexdigest()
+
+
+def key_material(
+    *,
+    rule: str,
+    script: str | Path,
+    wildcards: Mapping[str, str],
+    params: Mapping[str, Any],
+    inputs: Iterable[tuple[str, str | Path]],
+    outputs: Iterable[str],
+    reads: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """What determines a step's outputs, as Snakemake's own cache keyed them (script, params,
+    input content) plus the rule, the output names and the wildcards: ``inputs`` are (name,
+    path) pairs in the rule's order, of which only the content counts; ``outputs`` are the
+    rule's output names (not their paths); the ``cut`` wildcard is left out."""
+    try:
+        params = json.loads(json.dumps(dict(params), sort_keys=True))
+        reads = json.loads(json.dumps(dict(reads or {}), sort_keys=True))
+    except TypeError as exc:
+        raise TypeError(f"rule {rule}: a param of a cached step is not JSON ({exc})") from None
+    return {
+        "format": FORMAT,
+        "rule": rule,
+        "script": sha256_of(script),
+        "wildcards": {k: str(v) for k, v in sorted(wildcards.items()) if k != "cut"},
+        "params": params,
+        "inputs": [[name, sha256_of(path)] for name, path in inputs],
+        "outputs": sorted(outputs),
+        "reads": reads,
+    }
+
+
+def key_of(material: Mapping[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(material, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+
+
+def _files(n: int) -> str:
+    return f"{n} file" if n == 1 else f"{n} files"
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder written read-only (its folders made writable first)."""
+    for folder, _, _ in os.walk(path):
+        with contextlib.suppress(OSError):
+            os.chmod(folder, 0o755)
+    shutil.rmtree(path, ignore_errors=True)
+
+
+class OutputCache:
+    """The entries under one folder (see the module docstring)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def entry(self, key: str) -> Path:
+        return self.root / key
+
+    def read_entry(self, key: str) -> dict[str, Any]:
+        """The entry's record, checked: its format, its key (recomputed from its material) and,
+        for each file, the SHA-256 of the content now; raises :class:`CorruptEntryError`."""
+        folder = self.entry(key)
+        try:
+            record = json.loads((folder / ENTRY_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raise CorruptEntryError(f"its {ENTRY_FILE} cannot be read") from None
+        if not isinstance(record, dict) or record.get("format") != FORMAT or record.get("key") != key:
+            raise CorruptEntryError(f"its {ENTRY_FILE} does not describe this entry")
+        if key_of(record.get("material", {})) != key:
+            raise CorruptEntryError(f"the key material in its {ENTRY_FILE} does not give its key")
+        for name, file in sorted(record.get("files", {}).items()):
+            try:
+                actual = sha256_of(folder / file["file"])
+            except OSError:
+                raise CorruptEntryError(f"file {file['file']} (output {name}) is missing") from None
+            if actual != file["sha256"]:
+                raise CorruptEntryError(f"file {file['file']} (output {name}) does not match its recorded SHA-256")
+        return record
+
+    def discard(self, key: str) -> None:
+        """Take an entry out of use at once (renamed aside), then remove it."""
+        aside = Path(tempfile.mkdtemp(prefix=f"{_DISCARDED}{os.getpid()}-", dir=self.root))
+        try:
+            os.rename(self.entry(key), aside / key)
+        except OSError:
+            pass  # already gone (another job discarded it)
+        remove_tree(aside)
+
+    def restore(self, key: str, outputs: Mapping[str, str | Path], log: logging.Logger) -> bool:
+        """Copy the entry's files to ``outputs`` (name -> path) if the entry exists and is
+        intact; False when there is none or it was corrupt (then it is discarded)."""
+        folder = self.entry(key)
+        if not folder.is_dir():
+            return False
+        written: list[tuple[Path, Path]] = []
+        try:
+            record = self.read_entry(key)
+            if set(record["files"]) != set(outputs):
+                raise CorruptEntryError("its files are not the step's outputs")
+            for name, path in outputs.items():
+                file = record["files"][name]
+                target = Path(path)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                temporary = target.with_name(f".{target.name}.restoring-{os.getpid()}")
+                temporary.unlink(missing_ok=True)
+                written.append((temporary, target))
+                # checked again as copied: the bytes written are the bytes recorded
+                if _copy_hashing(folder / file["file"], temporary) != file["sha256"]:
+                    raise CorruptEntryError(f"file {file['file']} (output {name}) does not match its recorded SHA-256")
+        except CorruptEntryError as exc:
+            for temporary, _ in written:
+                temporary.unlink(missing_ok=True)
+            if not folder.exists():  # discarded by another job meanwhile: compute
+                return False
+            log.warning(
+                "cache entry %s (%s) is corrupt: %s; the entry is discarded and the step recomputes",
+                key[:12],
+                folder,
+                exc,
+            )
+            self.discard(key)
+            return False
+        except OSError as exc:  # e.g. discarded by another job meanwhile: compute instead
+            for temporary, _ in written:
+                temporary.unlink(missing_ok=True)
+            log.warning("cache entry %s could not be read (%s); the step recomputes", key[:12], exc.strerror)
+            return False
+        for temporary, target in written:
+            os.replace(temporary, target)
+        log.info("restored from cache entry %s (%s, SHA-256 verified)", key[:12], _files(len(written)))
+        return True
+
+    def store(
+        self,
+        key: str,
+        material: Mapping[str, Any],
+        outputs: Mapping[str, str | Path],
+        log: logging.Logger,
+    ) -> bool:
+        """Store copies of ``outputs`` as the entry ``key``, atomically; False (with a
+        warning, the step's outputs untouched) when the cache cannot be written."""
+        self.prune()
+        if self.entry(key).exists():
+            return False  # stored meanwhile by another job with the same key
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            temporary = Path(tempfile.mkdtemp(prefix=f"{_TEMP}{os.getpid()}-", dir=self.root))
+        except OSError as exc:
+            log.warning("the output cache %s cannot be written (%s): nothing stored", self.root, exc.strerror)
+            return False
+        try:
+            files = {}
+            for name, path in sorted(outputs.items()):
+                if not Path(path).is_file():
+                    raise OSError(0, f"output {name} is not a file")
+                file = f"{name}{Path(path).suffix}"
+                digest = _copy_hashing(path, temporary / file)
+                files[name] = {"file": file, "sha256": digest, "size": (temporary / file).stat().st_size}
+                os.chmod(temporary / file, FILE_MODE)
+            record = {"format": FORMAT, "key": key, "files": files, "material": dict(material)}
+            (temporary / ENTRY_FILE).write_text(json.dumps(record, indent=1, sort_keys=True), encoding="utf-8")
+            os.chmod(temporary / ENTRY_FILE, FILE_MODE)
+            os.chmod(temporary, DIR_MODE)
+            os.rename(temporary, self.entry(key))  # a folder appears whole, or not at all
+        except OSError as exc:
+            remove_tree(temporary)
+            if not self.entry(key).exists():
+                log.warning("cache entry %s not stored (%s)", key[:12], exc.strerror or exc)
+            return False
+        log.info("stored in cache entry %s (%s)", key[:12], _files(len(files)))
+        return True
+
+    def prune(self) -> None:
+        """Remove what killed jobs left: temporary and discarded folders of dead processes."""
+        if not self.root.is_dir():
+            return
+        for path in self.root.iterdir():
+            for prefix in (_TEMP, _DISCARDED):
+                if path.name.startswith(prefix):
+                    pid = path.name[len(prefix) :].split("-", 1)[0]
+                    if pid.isdigit() and not _pid_alive(int(pid)):
+                        remove_tree(path)
+
+
+def _inputs(smk) -> list[tuple[str, str]]:
+    """The job's input files in the rule's order, each with its input name ('' if unnamed)."""
+    named: dict[str, str] = {}
+    for name, value in smk.input.items():
+        for path in [value] if isinstance(value, str) else list(value):
+            named.setdefault(str(path), name)
+    return [(named.get(str(path), ""), str(path)) for path in smk.input]
+
+
+def cached_step(
+    smk,
+    work: Callable[[logging.Logger], None],
+    *,
+    script: str | Path,
+    reads: Callable[[], Mapping[str, Any]] | None = None,
+) -> None:
+    """Run a Snakemake script's ``work(log)`` in :func:`inoflow.runner.step`, through the
+    cache: restored from an intact entry, or computed and stored. ``script`` is the script's
+    own file (``__file__``: Snakemake points it at the real script); ``reads`` returns what
+    the step reads besides its inputs and params (JSON), so that it is in the key."""
+    with step(smk) as log:
+        root = os.environ.get(ENV)
+        outputs = dict(smk.output.items())
+        if not root:
+            work(log)
+            return
+        cache = OutputCache(root)
+        material = key_material(
+            rule=smk.rule,
+            script=script,
+            wildcards=dict(smk.wildcards.items()),
+            params=dict(smk.params.items()),
+            inputs=_inputs(smk),
+            outputs=outputs,
+            reads=reads() if reads else None,
+        )
+        key = key_of(material)
+        if cache.restore(key, outputs, log):
+            return
+        work(log)
+        cache.store(key, material, outputs, log)
