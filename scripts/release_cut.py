@@ -3,8 +3,9 @@
     python scripts/release_cut.py --study india --cut 2023-04-30
     python scripts/release_cut.py --study india --cut 2023-04-30 --reason "corrected AE coding (query 23)"
 
-Run it after a successful run of the workflow. The cut's extracts are checked against its
-manifest first. A release is never overwritten: a new one (v2, v3, ...) needs --reason.
+Run it after a successful run of the workflow. The cut is checked against its lock first
+(extracts, configuration and code, inoflow.audit.lock.check_lock), and the lock's manifests
+are released with the results. A release is never overwritten: a new one (v2, v3, ...) needs --reason.
 Check a release later with inoflow.audit.release.verify_release, or
 ``cd releases/<study>/<cut>/v<N> && sha256sum --check --strict RELEASE.sha256``.
 """
@@ -21,7 +22,7 @@ from pathlib import Path
 sys.modules.setdefault("rfc3987_syntax", None)
 
 from inoflow.audit.lock import (  # noqa: E402
-    check_locked_cut,
+    check_lock,
     cut_command_line,
     locked_cut_of,
     run_command,
@@ -29,6 +30,8 @@ from inoflow.audit.lock import (  # noqa: E402
 )
 from inoflow.audit.release import RELEASE_JSON, make_release  # noqa: E402
 from inoflow.config import read_yaml  # noqa: E402
+
+WORKFLOW_DIR = Path(__file__).resolve().parents[1]  # the workflow this command belongs to
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -43,7 +46,7 @@ def release(args: argparse.Namespace) -> str:
     root, config, study, cut, manifest = locked_cut_of(
         args, "only a locked cut is released (set status: locked in {config} and run scripts/lock_cut.py)"
     )
-    check_locked_cut(study.study, cut.cut, cut.extracts, manifest)
+    check_lock(study, cut, manifest.parents[1], root, (args.workflow or WORKFLOW_DIR).resolve())
     results = args.results or root / read_yaml(config)["results"]
     target = make_release(
         results / study.study / cut.cut, args.releases or root / "releases", study.study, cut.cut, manifest, args.reason

@@ -15,6 +15,7 @@ import ast
 import functools
 import hashlib
 import importlib.util
+import re
 from pathlib import Path
 
 PACKAGE_ROOTS = {"inoflow": Path(__file__).resolve().parent}
@@ -80,3 +81,81 @@ def code_hash(modules: list[str], files: list[str | Path] = (), opaque: tuple[st
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# --- the code version of a locked cut (inoflow.audit.lock) ---------------------------------
+# The lock records every file of code a number can depend on, one sha256 each: every module
+# of the engine, and the workflow's own files. Keys do not depend on where the code is
+# installed: a module is named by its path in the package layout (``inoflow/adam/adsl.py``,
+# ``inoflow/schemas/sdtm.py``), a workflow file by its path in the workflow's folder.
+
+# The workflow's own files (relative to its folder, the Snakefile's), as the audit bundle
+# gathers them (inoflow.audit.crate.WORKFLOW_FILES); of scripts/, the ones a rule runs.
+WORKFLOW_PATTERNS = (
+    "Snakefile",
+    "workflow/rules/*.smk",
+    "workflow/schemas/*.yaml",
+    "workflow/schemas/*.py",
+    "notebooks/*.ipynb",
+    "requirements.lock",  # the exact versions of every package the code runs with
+)
+_RULE_SCRIPT = re.compile(r"""\bscript:\s*["']([^"']+\.py)["']""")
+
+
+def sha256_of(path: str | Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def engine_files() -> dict[str, Path]:
+    """Every module of the installed engine (the ``inoflow`` package, with ``inoflow.schemas``),
+    keyed by its path in the package layout (``inoflow/adam/adsl.py``), sorted."""
+    found: dict[str, Path] = {}
+    for prefix, root in PACKAGE_ROOTS.items():
+        for path in root.rglob("*.py"):
+            relative = path.relative_to(root)
+            if any(part.startswith((".", "__pycache__")) for part in relative.parts):
+                continue
+            found["/".join([*prefix.split("."), *relative.parts])] = path
+    return dict(sorted(found.items()))
+
+
+def module_name(key: str) -> str:
+    """``inoflow/adam/adsl.py`` -> ``inoflow.adam.adsl`` (a package's ``__init__.py`` -> the package)."""
+    parts = key.removesuffix(".py").split("/")
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def rule_scripts(workflow_dir: str | Path) -> list[Path]:
+    """The scripts the workflow's rules run (``script:`` of workflow/rules/*.smk and the Snakefile)."""
+    root = Path(workflow_dir)
+    scripts = set()
+    for rules in [root / "Snakefile", *sorted((root / "workflow" / "rules").glob("*.smk"))]:
+        if rules.is_file():
+            for match in _RULE_SCRIPT.finditer(rules.read_text(encoding="utf-8")):
+                script = (rules.parent / match.group(1)).resolve()
+                if script.is_file():
+                    scripts.add(script)
+    return sorted(scripts)
+
+
+def workflow_files(workflow_dir: str | Path) -> dict[str, Path]:
+    """The workflow's own files (Snakefile, rules, configuration schemas, the scripts the rules
+    run, notebooks, requirements.lock), keyed by their POSIX path relative to its folder, sorted."""
+    root = Path(workflow_dir).resolve()
+    paths = [p for pattern in WORKFLOW_PATTERNS for p in root.glob(pattern) if p.is_file()]
+    paths += [p for p in rule_scripts(root) if p.is_relative_to(root)]
+    return dict(sorted((p.relative_to(root).as_posix(), p) for p in set(paths)))
+
+
+def default_workflow_dir() -> Path | None:
+    """The workflow folder of the checkout the engine is imported from (editable install or
+    PYTHONPATH=src), None for an engine installed without its checkout."""
+    folder = PACKAGE_ROOTS["inoflow"].parents[1]
+    return folder if (folder / "Snakefile").is_file() else None
+
+
+def code_sums(workflow_dir: str | Path) -> dict[str, str]:
+    """sha256 of every file of code: the workflow's own files, then the engine's modules."""
+    files = {**workflow_files(workflow_dir), **engine_files()}
+    return {key: sha256_of(path) for key, path in files.items()}

@@ -40,8 +40,6 @@ try:
     STUDIES = load_studies(
         config, workflow.configfiles[0] if workflow.configfiles else "--config"
     )
-    # A locked cut runs only on the files its manifest lists (scripts/lock_cut.py wrote it).
-    check_locked_cuts(STUDIES, locks_dir=Path("config/locks"))
 except InoflowError as exc:
     stop(exc)
 CONTRACT = load_contract(config["contract"])
@@ -88,6 +86,37 @@ def check_targets(argv):
 
 
 check_targets(sys.argv[1:])
+
+
+def targeted_cuts(argv):
+    """The (study, cut) pairs the targets on the command line build, or None when a target is
+    not a cut's file (no targets: the default target builds every cut)."""
+    from snakemake.cli import get_argument_parser
+
+    targets = get_argument_parser().parse_known_args(argv)[0].targets or []
+    cuts = set()
+    for target in targets:
+        parts = os.path.relpath(os.path.normpath(target), RESULTS).split(os.sep)
+        if len(parts) < 2 or parts[0] not in STUDIES:
+            return None
+        if parts[1] == "compare" and len(parts) > 2:
+            cuts |= {(parts[0], c) for c in parts[2].split("_vs_")}
+        else:
+            cuts.add((parts[0], parts[1]))
+    return cuts or None
+
+
+# A locked cut runs only on the extracts, configuration and code its lock lists
+# (scripts/lock_cut.py wrote it); a run that builds no locked cut checks none.
+try:
+    check_locked_cuts(
+        STUDIES,
+        locks_dir=Path("config/locks"),
+        workflow_dir=WORKFLOW_DIR,
+        only=targeted_cuts(sys.argv[1:]),
+    )
+except InoflowError as exc:
+    stop(exc)
 
 # A run killed before it released its lock (kill -9) left it behind: cleared when no other
 # Snakemake run works in this folder, so that the same command recovers (inoflow.runlock).
@@ -348,15 +377,43 @@ def previous_cut(wildcards):
     ]
 
 
+def previous_cut_of(wildcards):
+    """The cut before this one in order of cut-off ('' for a study's first cut)."""
+    return study_of(wildcards).previous_cut(wildcards.cut) or ""
+
+
+# What the cross-cut checks read of the previous cut (inoflow.model.quality): its patients
+# (DM, with MH, SC and EX for the facts that recognise a patient) and its rows per file.
+PREVIOUS_CUT_DOMAINS = ("DM", "MH", "SC", "EX")
+
+
 def get_data_quality_inputs(wildcards):
-    """The common model, every extract's findings and the row accounting."""
+    """The common model, every extract's findings, the row accounting, the patient-list rows
+    set aside, the study's configuration (its data_quality: settings) and, from the second cut
+    on, the previous cut's patients and row accounting: only this job of a cut depends on the
+    cut before it."""
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    keys = site_domains(wildcards)
+    previous = previous_cut_of(wildcards)
+    before = CUT_DIR.format(study=wildcards.study, cut=previous) if previous else ""
     return {
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
-        "findings": [
-            f"{base}/validated/{s}/{d}.findings.csv" for s, d in site_domains(wildcards)
-        ],
+        "findings": [f"{base}/validated/{s}/{d}.findings.csv" for s, d in keys],
         "reconciliation": f"{base}/reconciliation/reconciliation.csv",
+        "set_aside": [
+            f"{base}/validated/{s}/{d}.rejected.parquet"
+            for s, d in keys
+            if d == "patients"
+        ],
+        "study": study_config(wildcards),
+        "previous_sdtm": (
+            [f"{before}/sdtm/{name}.parquet" for name in PREVIOUS_CUT_DOMAINS]
+            if previous
+            else []
+        ),
+        "previous_reconciliation": (
+            [f"{before}/reconciliation/reconciliation.csv"] if previous else []
+        ),
     }
 
 

@@ -4,11 +4,13 @@
 the publication, SDTM, ADaM, ARD, tables, figures, notebooks, data-quality, reconciliation
 and listings; not the logs nor the intermediate ingest/validated/harmonised files) from
 ``results/<study>/<cut>/`` into ``releases/<study>/<cut>/v<N>/``, with a copy of the cut's
-extract manifest (``extracts.sha256``) and:
+lock (:mod:`inoflow.audit.lock`: the extract manifest ``extracts.sha256``, and
+``config.sha256`` and ``code.sha256``, the manifests of its configuration and code) and:
 
 - ``RELEASE.json``: study, cut, version, creation time (UTC), who made it, the reason (required
   from v2 on), the git commit of the code and whether its working tree had uncommitted
-  changes, the extract manifest's path and sha256, and the sha256 of every released file;
+  changes, the extract manifest's path and sha256, the lock (each manifest's path and sha256,
+  and the line of ``lock-log.tsv`` that records them), and the sha256 of every released file;
 - ``RELEASE.sha256``: the same checksums in ``sha256sum`` format, so that
   ``cd releases/<study>/<cut>/v<N> && sha256sum --check --strict RELEASE.sha256`` checks it.
 
@@ -27,7 +29,7 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-from inoflow.audit.lock import current_user, sha256_file, shown
+from inoflow.audit.lock import CODE_SUFFIX, CONFIG_SUFFIX, LOCK_LOG, current_user, last_lock, sha256_file, shown
 from inoflow.audit.provenance import git_state
 from inoflow.errors import InoflowError
 
@@ -49,6 +51,7 @@ REQUIRED = ("book.html",)  # the last product of a successful run
 RELEASE_JSON = "RELEASE.json"
 RELEASE_SUMS = "RELEASE.sha256"
 MANIFEST_COPY = "extracts.sha256"
+LOCK_COPIES = {"extracts": MANIFEST_COPY, "config": "config.sha256", "code": "code.sha256"}
 METADATA = (RELEASE_JSON, RELEASE_SUMS)
 _VERSION = re.compile(r"^v([1-9][0-9]*)$")
 READ_ONLY_FILE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -126,12 +129,14 @@ def make_release(
         )
     target = cut_releases / f"v{version}"
     files = released_files(results_cut_dir)
+    lock = lock_manifests(manifest_path, cut)
     cut_releases.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".v{version}.partial-", dir=cut_releases))
     try:
         sums: dict[str, str] = {}
-        for rel in [*files, MANIFEST_COPY]:
-            source = manifest_path if rel == MANIFEST_COPY else results_cut_dir / rel
+        copies = {LOCK_COPIES[name]: path for name, path in lock.items()}
+        for rel in [*files, *copies]:
+            source = copies.get(rel, results_cut_dir / rel)
             dest = staging / rel
             dest.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(source, dest)
@@ -149,6 +154,13 @@ def make_release(
                 "path": shown(manifest_path),
                 "sha256": sha256_file(manifest_path),
                 "copy": MANIFEST_COPY,
+            },
+            "lock": {
+                **{
+                    name: {"path": shown(path), "sha256": sha256_file(path), "copy": LOCK_COPIES[name]}
+                    for name, path in lock.items()
+                },
+                "log": last_lock(manifest_path.parent / LOCK_LOG, study, cut),
             },
             "results": shown(results_cut_dir),
             "files": sums,
@@ -168,6 +180,14 @@ def make_release(
         folder.chmod(READ_ONLY_DIR)
     target.chmod(READ_ONLY_DIR)
     return target
+
+
+def lock_manifests(manifest_path: Path, cut: str) -> dict[str, Path]:
+    """The manifests of a cut's lock that exist beside its extract manifest (extracts first)."""
+    siblings = {"config": f"{cut}{CONFIG_SUFFIX}", "code": f"{cut}{CODE_SUFFIX}"}
+    found = {"extracts": manifest_path}
+    found |= {name: manifest_path.with_name(n) for name, n in siblings.items() if manifest_path.with_name(n).is_file()}
+    return found
 
 
 def verify_release(release_dir: str | Path) -> list[str]:
