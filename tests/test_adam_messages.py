@@ -81,3 +81,10 @@ def test_a_record_with_srcdom_and_srcseq_names_its_source_record(demo_sdtm, adam
     from_adsl = adtte.index[adtte["SRCDOM"] == "ADSL"][0]  # no row of its own, no SRCSEQ: the patients row
     dm = demo_sdtm["DM"].set_index("USUBJID").loc[adtte.loc[from_adsl, "USUBJID"]]
     assert where.loc[from_adsl].tolist() == [dm["SRCFILE"], dm["SRCSHEET"], dm["SRCROW"]]
+
+
+def test_patients_screened_and_not_enrolled_are_not_orphans(demo_sdtm, definitions):
+    """ADELIG holds every screened patient: those not enrolled have no DM record, by design."""
+    adelig = derive_datasets(["ADELIG"], demo_sdtm, definitions, CUTOFF)["ADELIG"]
+    assert (~adelig["USUBJID"].isin(demo_sdtm["DM"]["USUBJID"])).sum() > 0
+    assert validate_adam("ADELIG", adelig, sources=demo_sdtm) is None

@@ -183,9 +183,14 @@ def set_aside(
 
 
 def after_failure(
-    snakemake_log: str | Path | None, results: str | Path, cuts: dict[str, Iterable[str]], started: float
+    snakemake_log: str | Path | list | None, results: str | Path, cuts: dict[str, Iterable[str]], started: float
 ) -> list[str]:
-    """The workflow's ``onerror:``: set aside each failed cut's results; one line per cut."""
+    """The workflow's ``onerror:``: set aside each failed cut's results; one line per cut.
+
+    ``snakemake_log``: the log of the run, as Snakemake hands it over (a path, or a list of
+    them: Snakemake 9 gives the list of its log files)."""
+    if isinstance(snakemake_log, (list, tuple)):
+        snakemake_log = next((str(p) for p in snakemake_log if str(p).endswith(".snakemake.log")), None)
     if not snakemake_log or not Path(snakemake_log).is_file():
         return []
     steps = failed_steps(Path(snakemake_log).read_text(encoding="utf-8", errors="replace"), results, cuts)

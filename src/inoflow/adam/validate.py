@@ -32,6 +32,10 @@ __all__ = ["ADAM_MODELS", "AdamError", "AdamFinding", "adam_findings", "validate
 
 log = logging.getLogger(__name__)
 
+# the datasets whose every subject is a subject of DM (ADELIG also holds patients screened
+# and not enrolled, who have a screening record only)
+OF_DM_SUBJECTS = frozenset({"ADSL", "ADRS", "ADAE", "ADTTE", "ADRU"})
+
 RANGE_WORDS = {
     "greater_than_or_equal_to": (">=", "min_value"),
     "greater_than": (">", "min_value"),
@@ -90,7 +94,7 @@ def validate_adam(name: str, dataset: pd.DataFrame, sources: dict[str, pd.DataFr
         raise ValueError(f"no ADaM model for {name}; known: {sorted(ADAM_MODELS)}")
     data = dataset.reset_index(drop=True)
     sources = sources or {}
-    orphans = orphan_findings(name, data, sources["DM"]) if "DM" in sources else []
+    orphans = orphan_findings(name, data, sources["DM"]) if "DM" in sources and name in OF_DM_SUBJECTS else []
     if orphans:
         raise AdamError(name, orphans)
     try:
