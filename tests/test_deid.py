@@ -10,20 +10,30 @@ import pyarrow as pa
 import pytest
 
 from inoflow.config import load_study
-from inoflow.errors import ConfigError, ExtractError
+from inoflow.errors import ConfigError, ExtractError, Finding
 from inoflow.extract.deid import (
     check_deidentified,
     compile_rules,
+    display_form,
     find_identifiers,
     finding_kind,
+    free_text_columns,
     load_deid_rules,
+    load_name_list,
+    looks_like_a_name,
+    mask_text,
     normalise_header,
+    quarantine_identifiers,
+    safe_words,
+    site_name_list,
 )
 from inoflow.extract.ingest import PROVENANCE, read_extract
 
 STUDY = load_study("config/studies/india.yaml", check=False)
 DEMO = STUDY.cuts["2023-04-30"].extracts
 DEMO_EXTRACTS = [(site_id, domain) for site_id, site in STUDY.sites.items() for domain in site.domains]
+ITALY = load_study("config/studies/italy.yaml", check=False)
+ITALY_DEMO = ITALY.cuts["2022-12-31"].extracts
 
 
 def extract(**columns: list) -> pd.DataFrame:
@@ -58,9 +68,30 @@ def assert_not_disclosed(secrets: list[str], error: ExtractError, log_text: str 
 
 @pytest.mark.parametrize(("site_id", "domain"), DEMO_EXTRACTS)
 def test_every_demo_extract_passes(site_id, domain):
-    table = read_extract(STUDY.sites[site_id], domain, DEMO)
-    assert find_identifiers(table, site_id, "demo", "") == []
-    check_deidentified(table, site_id)  # file and sheet from the table's provenance
+    """Every value pattern, the free-text name scan of the declared free-text columns and the
+    site's name list: zero findings on the demo."""
+    site = STUDY.sites[site_id]
+    table = read_extract(site, domain, DEMO)
+    free_text, names = free_text_columns(site, domain), site_name_list(site)
+    assert find_identifiers(table, site_id, "demo", "", free_text=free_text, names=names) == []
+    check_deidentified(table, site_id, free_text=free_text, names=names)  # file and sheet from the provenance
+    assert quarantine_identifiers(table, site_id, "quarantine", free_text=free_text, names=names) == (table, [])
+
+
+def test_every_italian_demo_extract_passes():
+    for site_id, site in ITALY.sites.items():
+        for domain in site.domains:
+            table = read_extract(site, domain, ITALY_DEMO)
+            found = find_identifiers(
+                table, site_id, "demo", "", free_text=free_text_columns(site, domain), names=site_name_list(site)
+            )
+            assert found == [], (site_id, domain, [f.describe() for f in found])
+
+
+def test_the_demo_declares_free_text_and_a_name_list():
+    assert free_text_columns(STUDY.sites["IN02"], "patients") == ("Remarks",)
+    names = site_name_list(STUDY.sites["IN02"])
+    assert names is not None and names.count == 6
 
 
 def test_demo_extracts_cover_every_dialect():
@@ -271,7 +302,8 @@ def test_finding_counts_cells_and_names_the_pattern():
     frame = extract(Contact=["9845012345", "9845012345", "+39 347 123 4567", "Self"])
     (finding,) = find_identifiers(frame, "IT01", "f.csv", "Sheet1")
     assert finding.rule.startswith(
-        "column looks like a phone number (3 cells match: Indian mobile number, Italian number with +39)"
+        "column looks like a phone number (3 cells match: Indian mobile number, Italian number with +39, "
+        "Italian mobile number)"
     )
     assert finding.sheet == "Sheet1" and finding.row == 2
 
@@ -379,3 +411,111 @@ def test_provenance_columns_are_not_checked():
     frame["SRCFILE"] = "IN01/ravi.kumar@example.org.csv"  # provenance is the workflow's own text
     assert find_identifiers(frame, "IN01", "f.csv", "") == []
     assert set(PROVENANCE) <= set(frame.columns)
+
+
+# --- free text: names, the site's name list, masking -----------------------------------------------
+
+
+def test_capitalised_words_that_are_not_clinical_words_are_a_name():
+    allowed = safe_words()
+    assert looks_like_a_name("brother Ramesh Kumar informed", allowed)
+    assert looks_like_a_name("Kumar, Ramesh", allowed)
+    assert looks_like_a_name("Mario Rossi ricoverato", allowed)
+    for text in [
+        "synthetic demo record",
+        "Febrile Neutropenia",
+        "Lost To Follow Up",
+        "Complete Remission after Cycle 2",
+        "Seen. Ramesh",  # one capitalised word after a full stop
+        "Veno Occlusive Disease",
+        "Tab Pantoprazole",
+    ]:
+        assert not looks_like_a_name(text, allowed), text
+
+
+def test_a_name_in_a_declared_free_text_column_is_refused_without_showing_it():
+    frame = extract(Remarks=["synthetic demo record", "brother Ramesh Kumar informed"], Other=["Ramesh Kumar", None])
+    error = refused_free_text(frame)
+    (finding,) = error.findings  # the undeclared-as-free-text column is not scanned for names
+    assert (finding.column, finding.row, finding_kind(finding)) == ("Remarks", 3, "person_name")
+    assert "capitalised words that are not clinical words" in finding.rule
+    assert_not_disclosed(["Ramesh", "Kumar"], error)
+
+
+def refused_free_text(frame: pd.DataFrame, names=None) -> ExtractError:
+    with pytest.raises(ExtractError) as caught:
+        check_deidentified(frame, "IT01", "IT01/IT01_patients.csv", "", free_text=["Remarks"], names=names)
+    return caught.value
+
+
+def test_the_site_name_list_is_matched_in_every_column_as_whole_words(tmp_path):
+    path = tmp_path / "names.txt"
+    path.write_text("# staff\nEkambaram\nFarzana Qureshi\nAl\n", encoding="utf-8")
+    names = load_name_list(path)
+    assert names.count == 2  # 'Al' is too short to match safely
+    frame = extract(
+        Remarks=["reviewed by ekambaram", "Ekambarampuram camp"], Term=["farzana  QURESHI", "Qureshi alone"]
+    )
+    error = refused_free_text(frame, names)
+    assert [(f.column, f.row) for f in error.findings] == [("Remarks", 2), ("Term", 2)]
+    assert all("a name on the site's name list" in f.rule for f in error.findings)
+    assert_not_disclosed(["ekambaram", "Ekambaram", "farzana", "QURESHI"], error)
+
+
+def test_quarantine_masks_the_cells_and_names_each_row(tmp_path):
+    frame = extract(Remarks=["synthetic demo record", "son on 98450.12345", "brother Ramesh Kumar informed"])
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    masked, findings = quarantine_identifiers(table, "IT01", "quarantine", free_text=["Remarks"])
+    assert masked.column("Remarks").to_pylist() == [
+        "synthetic demo record",
+        "s** o* *****.*****",  # a number after the first word is masked whole
+        "b****** R***** K**** i*******",
+    ]
+    assert [(f.row, f.column, f.value, finding_kind(f)) for f in findings] == [
+        (3, "Remarks", "", "phone"),
+        (4, "Remarks", "", "person_name"),
+    ]
+    assert all("the cell is masked, the rest of the row kept" in f.rule for f in findings)
+    with pytest.raises(ExtractError):
+        quarantine_identifiers(table, "IT01", "fail", free_text=["Remarks"])
+
+
+def test_a_column_named_for_an_identifier_is_refused_under_quarantine_too():
+    table = pa.Table.from_pandas(extract(**{"Patient name": ["Ravi Kumar"]}), preserve_index=False)
+    with pytest.raises(ExtractError, match=r"column 'Patient name': column name says a person's name"):
+        quarantine_identifiers(table, "IT01", "quarantine")
+
+
+def test_mask_keeps_the_first_character_of_each_word():
+    assert mask_text("John Smith") == "J*** S****"
+    assert mask_text("+39 06 6859 1234") == "+3* ** **** ****"
+    assert mask_text("RSSMRA85T10A562S") == "R***************"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("Ramesh Kumar", "R***** K****"),  # a name typed into a coded column
+        ("Felt odd", "F*** o**"),
+        ("98450.12345", "9****.*****"),  # an identifier pattern: masked whole
+        ("RSSMRA85T10A562S", "R***************"),
+        ("31/02/2019", "31/02/2019"),  # dates, numbers, ids, units, codes, vocabulary terms are shown
+        ("-2.16", "-2.16"),
+        ("02-0001 | UTI | 2017-08-11", "02-0001 | UTI | 2017-08-11"),
+        ("0.92 mg", "0.92 mg"),
+        ("mmol/L", "mmol/L"),
+        ("Possibly", "Possibly"),
+        ("Dead", "Dead"),
+        ("KMC/ALL/001", "K**/ALL/001"),  # a word that is not a clinical word or code keeps its first letter
+    ],
+)
+def test_a_finding_shows_a_cell_by_one_rule(value, shown):
+    assert display_form(value) == shown
+    assert Finding("IN02", "f.csv", "", 2, "Cause of death", value, "rule").value == shown
+
+
+def test_free_text_rules_are_checked():
+    with pytest.raises(ConfigError, match=r"free_text/min_words"):
+        compile_rules({"kinds": {"phone": {"label": "a phone"}}, "free_text": {"min_words": 0}})
+    rules = load_deid_rules()
+    assert rules.name_min_words == 2 and {"remission", "cycle", "possibly"} <= rules.allowed_words

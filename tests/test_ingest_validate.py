@@ -89,11 +89,17 @@ def test_required_cell_left_empty(india, tmp_path):
         validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
 
 
-def test_unmapped_free_text_term(india, tmp_path):
+def test_unmapped_free_text_term_is_named_and_shown_masked(india, tmp_path):
+    """A verbatim term outside the vocabulary could be anything typed (a name): the finding
+    shows each word by its first letter (inoflow.errors.shown_value)."""
     write(tmp_path, "IN02", "IN02_adverse_events.csv", AE_HEADER + "02-0001,Felt a bit odd,05/03/2019,,1,No,No\r\n")
     table = ingest(india, tmp_path, "IN02", "adverse_events")
-    with pytest.raises(ExtractError, match="value 'Felt a bit odd': AE_TERM must be a term of the ae_terms vocabulary"):
+    with pytest.raises(ExtractError) as error:
         validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
+    assert "row 2, column 'AE term', value 'F*** a b** o**': AE_TERM must be a term of the ae_terms vocabulary" in str(
+        error.value
+    )
+    assert "Felt" not in str(error.value) and error.value.findings[0].value == "F*** a b** o**"
 
 
 def test_quarantine_rejects_the_bad_row_with_its_reason_and_keeps_the_rest(india, tmp_path):
@@ -121,7 +127,7 @@ def test_blank_line_is_set_aside_not_lost(india, tmp_path):
 def test_wrong_encoding_names_the_line(india, tmp_path):
     text = "Study no,Event,From,To,Gr,Related,SAE\r\nKMC/ALL/001,Fi\u00e8vre,05-Mar-2019,,1,0,0\r\n"
     write(tmp_path, "IN02", "IN02_adverse_events.csv", text, encoding="cp1252")
-    with pytest.raises(ExtractError, match=r"row 2, value 'byte 0xe8': text is not valid utf-8"):
+    with pytest.raises(ExtractError, match=r"row 2: text is not valid utf-8 .*: byte 0xe8 cannot be read"):
         ingest(india, tmp_path, "IN02", "adverse_events")
 
 
@@ -219,3 +225,108 @@ def test_each_value_is_parsed_once_from_read_to_harmonised(india, demo_extracts,
     monkeypatch.setattr(dialect_module, "parse_column", parse)
     again = harmonise_extract(stages.validation.accepted, india.sites[site], domain)  # parsed afresh
     pd.testing.assert_frame_equal(stages.harmonised, again)
+
+
+# --- row numbers as a spreadsheet shows them; a quote left open; formulas; dropped columns -------
+
+
+def test_rows_after_a_multi_line_cell_are_numbered_as_a_spreadsheet_shows_them(india, tmp_path):
+    write(
+        tmp_path,
+        "IN02",
+        "IN02_adverse_events.csv",
+        AE_HEADER
+        + '02-0001,"Nausea\r\nand vomiting",05/03/2019,,1,No,No\r\n'
+        + "02-0001,FN,07/03/2019,10/03/2019,3,Yes,Yes\r\n\r\n02-0002,FN,31/02/2019,,3,Yes,Yes\r\n",
+    )
+    table = ingest(india, tmp_path, "IN02", "adverse_events")
+    assert table["SRCROW"].tolist() == [2, 3, 4, 5]  # physical lines 2-3, 4, 5 (blank), 6
+    assert table["AE term"].iloc[0] == "Nausea\r\nand vomiting"
+    with pytest.raises(ExtractError, match=r"row 5, column 'Start date', value '31/02/2019'"):
+        validate_extract(table, india.sites["IN02"], "adverse_events", "fail")
+
+
+def test_a_quote_left_open_is_reported_where_it_opens(india, tmp_path):
+    rows = "".join(f"02-000{i},Nausea,05/03/2019,,1,No,No\r\n" for i in range(1, 8))
+    broken = rows.replace("02-0003,Nausea", '02-0003,"Nausea', 1)
+    write(tmp_path, "IN02", "IN02_adverse_events.csv", AE_HEADER + broken)
+    with pytest.raises(ExtractError) as error:
+        ingest(india, tmp_path, "IN02", "adverse_events")
+    (finding,) = error.value.findings
+    assert finding.row == 4
+    assert finding.rule == (
+        "a quote opened in this row is not closed: the cell runs from line 4 to line 8 of the file and the row "
+        "has 2 fields but the header has 7 (close the quote, or remove it)"
+    )
+
+
+def _workbook_with_formula(demo_extracts, tmp_path, cached: str | None) -> Path:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    shutil.copytree(demo_extracts / "IN04", tmp_path / "IN04")
+    path = tmp_path / "IN04" / "IN04_ino_database.xlsx"
+    workbook = load_workbook(path)
+    workbook["baseline"]["F5"] = "=F4+1"
+    workbook.save(path)
+    if cached is not None:  # as Excel saves it: the formula and its calculated value
+        with zipfile.ZipFile(path) as source:
+            parts = {name: source.read(name) for name in source.namelist()}
+        for name, data in parts.items():
+            parts[name] = data.replace(b"<f>F4+1</f><v />", f"<f>F4+1</f><v>{cached}</v>".encode())
+        with zipfile.ZipFile(path, "w") as target:
+            for name, data in parts.items():
+                target.writestr(name, data)
+    return path
+
+
+def test_a_formula_without_its_calculated_value_is_refused(india, demo_extracts, tmp_path):
+    _workbook_with_formula(demo_extracts, tmp_path, None)
+    with pytest.raises(ExtractError) as error:
+        ingest(india, tmp_path, "IN04", "patients")
+    (finding,) = error.value.findings
+    assert (finding.sheet, finding.row, finding.column, finding.category) == ("baseline", 5, "cd22_pct", "completeness")
+    assert finding.rule.startswith("formula without a calculated value")
+
+
+def test_a_formula_with_its_calculated_value_reads_the_value(india, demo_extracts, tmp_path):
+    _workbook_with_formula(demo_extracts, tmp_path, "68.6")
+    table = ingest(india, tmp_path, "IN04", "patients")
+    assert table.loc[table["SRCROW"] == 5, "cd22_pct"].tolist() == ["68.6"]
+
+
+def test_a_column_the_dialect_does_not_declare_is_dropped_not_written(india, demo_extracts, tmp_path, caplog):
+    from inoflow.extract.process import process_extract
+
+    shutil.copytree(demo_extracts / "IN02", tmp_path / "IN02")
+    path = tmp_path / "IN02" / "IN02_adverse_events.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line + (",Ward note" if i == 0 else ",bed 4 Anand Venkat") for i, line in enumerate(lines)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    as_sent = process_extract(india.sites["IN02"], "adverse_events", demo_extracts)
+    stages = process_extract(india.sites["IN02"], "adverse_events", tmp_path)
+    assert "Ward note" not in stages.read.column_names
+    assert "Ward note" not in stages.validation.accepted.columns
+    assert stages.harmonised.drop(columns="SRCSHA256").equals(as_sent.harmonised.drop(columns="SRCSHA256"))
+    assert (
+        "column 'Ward note' is not declared in IN02.yaml" in caplog.text and "dropped, 26 filled cell(s)" in caplog.text
+    )
+    assert "Anand" not in caplog.text
+
+
+def test_rejected_rows_and_the_rows_as_read_carry_a_name_typed_into_a_coded_column_masked(
+    india, demo_extracts, tmp_path
+):
+    from inoflow.extract.process import process_extract
+
+    shutil.copytree(demo_extracts / "IN02", tmp_path / "IN02")
+    path = tmp_path / "IN02" / "IN02_followup.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Progression of leukaemia", "Suresh Babu", 1), "utf-8")
+    stages = process_extract(india.sites["IN02"], "followup", tmp_path, "quarantine")
+    rejected = stages.validation.rejected
+    assert rejected[["SRCROW", "Cause of death"]].values.tolist() == [[4, "S***** B***"]]
+    assert stages.validation.findings["value"].tolist() == ["S***** B***"]
+    read = stages.read.to_pandas()
+    assert read.loc[read["SRCROW"] == 4, "Cause of death"].tolist() == ["S***** B***"]
+    assert not any("Suresh" in str(v) for v in read.to_numpy().ravel())

@@ -190,6 +190,31 @@ class Cut:
     sites: tuple[str, ...] = ()  # the sites that sent data for this cut (the study's config: default all)
 
 
+# A file whose rows fall by more than this share against the previous cut is a finding
+# (config/studies/<study>.yaml, data_quality: row_count_fall).
+DEFAULT_ROW_COUNT_FALL = 0.5
+
+
+@dataclass(frozen=True)
+class QualitySettings:
+    """A study's settings of the common-model checks (``data_quality:`` of its configuration)."""
+
+    window_start: str | None = None  # the study window (ISO dates); None: not checked
+    window_end: str | None = None
+    row_count_fall: float = DEFAULT_ROW_COUNT_FALL
+    severity: dict[str, str] = field(default_factory=dict)  # check name -> error | warning
+
+    @classmethod
+    def of(cls, spec: dict[str, Any]) -> QualitySettings:
+        window = spec.get("study_window", {})
+        return cls(
+            window_start=window.get("start"),
+            window_end=window.get("end"),
+            row_count_fall=float(spec.get("row_count_fall", DEFAULT_ROW_COUNT_FALL)),
+            severity=dict(spec.get("severity", {})),
+        )
+
+
 @dataclass(frozen=True)
 class Study:
     """A study: its sites' dialects, data cuts and policies."""
@@ -207,6 +232,19 @@ class Study:
     def sites_of(self, cut: str) -> dict[str, Site]:
         """The dialects of the sites that sent data for one cut, in the study's order."""
         return {s: self.sites[s] for s in self.cuts[cut].sites}
+
+    @property
+    def quality(self) -> QualitySettings:
+        """The settings of the common-model checks (``data_quality:``; defaults where absent)."""
+        return QualitySettings.of(self.spec.get("data_quality", {}))
+
+    def previous_cut(self, cut: str) -> str | None:
+        """The cut before ``cut`` in order of cut-off date (None for the first): the one its
+        cross-cut checks compare with."""
+        ordered = sorted(self.cuts.values(), key=lambda c: (c.cutoff, c.cut))
+        names = [c.cut for c in ordered]
+        index = names.index(cut)
+        return names[index - 1] if index else None
 
 
 def load_contract(path: str | Path = CONTRACT_FILE) -> Contract:

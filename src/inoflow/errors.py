@@ -18,9 +18,25 @@ class UnknownNameError(ConfigError):
     one line naming the value and the valid ones; command lines exit 2."""
 
 
+def shown_value(value: str, words: bool = True) -> str:
+    """What a finding may show of a cell: numbers, dates, ids, codes, units and clinical words
+    as written; any other word masked but its first letter (``J*** S****``), and text that
+    looks like an identifier masked whole (:func:`inoflow.extract.deid.display_form`). A
+    finding, its message, a log, a report never carry a name typed into a cell. ``words=False``
+    for values derived from validated data (the ADaM stage): only identifier patterns masked."""
+    if not value:
+        return value
+    from inoflow.extract.deid import display_form  # imported late: deid reads the working folder's rules
+
+    return display_form(value, words)
+
+
 @dataclass(frozen=True)
 class Finding:
-    """One failed check on one cell (or row, or file) of an extract."""
+    """One failed check on one cell (or row, or file) of an extract.
+
+    ``value`` is stored as :func:`shown_value` shows it, whoever builds the finding: no path
+    can forget to mask a cell's text."""
 
     site: str
     file: str
@@ -30,6 +46,12 @@ class Finding:
     value: str
     rule: str
     category: str = "conformance"  # conformance | completeness | plausibility (OHDSI DQD)
+
+    def __post_init__(self) -> None:
+        value = "" if self.value is None else str(self.value)
+        shown = shown_value(value)
+        if shown != self.value:
+            object.__setattr__(self, "value", shown)
 
     def describe(self) -> str:
         where = f"site {self.site}, file {self.file}"

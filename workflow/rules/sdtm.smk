@@ -56,6 +56,7 @@ rule report_data_quality:
         "../../envs/inoflow.yaml"
     params:
         study_config=study_config,
+        previous_cut=previous_cut_of,
         code=CODE["quality"],
     script:
         "../../scripts/report_data_quality.py"

@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from inoflow.errors import Finding, InoflowError
+from inoflow.errors import Finding, InoflowError, shown_value
 from inoflow.schemas.adam import MODELS as ADAM_MODELS
 from inoflow.schemas.adam import RECORD_KEYS
 
@@ -52,6 +52,12 @@ class AdamFinding(Finding):
 
     dataset: str = ""
     record: str = ""  # the record's key variables, e.g. "USUBJID=INO-IND-RWS-IN01-P001 PARAMCD=OS"
+
+    def __post_init__(self) -> None:
+        # the values of a derived dataset come from validated data (codes, ids, dates, numbers):
+        # only text an identifier pattern matches is masked (inoflow.errors.shown_value)
+        value = "" if self.value is None else str(self.value)
+        object.__setattr__(self, "value", shown_value(value, words=False))
 
     def describe(self) -> str:
         parts = [f"record {self.record}"] if self.record else []

@@ -12,6 +12,13 @@ fields than the header (the field-count check does not apply to them), and valid
 aside as rejected rows with their reason (:mod:`inoflow.extract.validate`): rows read = harmonised +
 rejected.
 
+Row numbers are those a spreadsheet program shows: a CSV record counts as one row even when a
+quoted cell in it spans several lines, and a quote left open is reported at the row where it
+opens. A column the dialect does not declare (mapped, ``free_text:``, ``ignore:`` or a test's
+value column) is dropped after the de-identification gate has seen it
+(:func:`drop_undeclared`): it is never written. An Excel formula whose calculated value the
+workbook does not hold is refused (the cell would read as missing).
+
 Ingest uses pyarrow, not pandas: it runs once per site and domain, and a light import keeps
 a cold run of the workflow quick.
 """
@@ -142,12 +149,38 @@ def _fit(cells: list[str | None], width: int) -> list[str | None]:
 
 
 def declared_columns(site: Site, domain: str) -> set[str]:
-    """Every column name the site's dialect declares for a domain (mapped, tests, ignored)."""
+    """Every column name the site's dialect declares for a domain (mapped, tests, free text,
+    ignored)."""
     spec = site.domain_spec(domain)
-    names = set(spec.get("columns", {})) | set(spec.get("ignore", []))
+    names = set(spec.get("columns", {})) | set(spec.get("ignore", [])) | set(spec.get("free_text", []))
     for test in spec.get("tests", {}).values():
         names |= {test["value"], test.get("uln")} - {None}
+    for target in spec.get("columns", {}).values():
+        if isinstance(target, dict) and target.get("bsa_column"):
+            names.add(target["bsa_column"])
     return names
+
+
+def drop_undeclared(table: pa.Table, site: Site, domain: str) -> pa.Table:
+    """The table without the columns the dialect does not declare: a column the site added
+    (a remark, a local field) is not read further and never written. The log names each dropped
+    column and how many cells it filled, never a value."""
+    declared = declared_columns(site, domain)
+    dropped = [c for c in table.column_names if c not in declared and c not in PROVENANCE]
+    if not dropped:
+        return table
+    for name in dropped:
+        filled = table.num_rows - table.column(name).null_count
+        log.warning(
+            "%s %s: column %r is not declared in %s (map it, or list it under free_text or ignore): "
+            "dropped, %d filled cell(s) not read",
+            site.site,
+            domain,
+            name,
+            site.path.name,
+            filled,
+        )
+    return table.drop_columns(dropped)
 
 
 def _check_header_placement(
@@ -222,8 +255,9 @@ def _read_csv(
                     "",
                     line,
                     "",
-                    f"byte 0x{raw[exc.start]:02x}",
-                    f"text is not valid {encoding} (declared encoding in the site dialect)",
+                    "",
+                    f"text is not valid {encoding} (declared encoding in the site dialect): "
+                    f"byte 0x{raw[exc.start]:02x} cannot be read",
                 )
             ]
         ) from None
@@ -231,8 +265,13 @@ def _read_csv(
     header_row = settings["header_row"]
     header: list[str] | None = None
     records: list[tuple[int, list[str]]] = []
-    for record in reader:
-        line = reader.line_num
+    lines: dict[int, tuple[int, int]] = {}  # row -> (first, last) line of the file, for a row spanning lines
+    last_line = 0
+    # a spreadsheet's row number: one per record, a quoted cell spanning lines counted once
+    for line, record in enumerate(reader, start=1):
+        if reader.line_num - last_line > 1:
+            lines[line] = (last_line + 1, reader.line_num)
+        last_line = reader.line_num
         if line < header_row:
             continue  # above the header: a title or banner, not a row of the table
         if header is None:
@@ -262,7 +301,15 @@ def _read_csv(
     for line, record in records:
         if len(record) != len(header) and any(c.strip() for c in record):
             declared = line in footer or not_data.rejected(header, record)
-            if not declared:
+            if line in lines and any("\n" in c or "\r" in c for c in record):
+                first, last = lines[line]
+                rule = (
+                    f"a quote opened in this row is not closed: the cell runs from line {first} to line {last} "
+                    f"of the file and the row has {len(record)} fields but the header has {len(header)} "
+                    "(close the quote, or remove it)"
+                )
+                problems.append(Finding(site, relative, "", line, "", "", rule))
+            elif not declared:
                 rule = f"row has {len(record)} fields but the header has {len(header)}"
                 problems.append(Finding(site, relative, "", line, "", "", rule))
             # kept (to locate the header, or to be set aside by validation with its reason)
@@ -301,6 +348,42 @@ def _cell_text(value: object) -> str | None:
         return str(int(value))
     text = str(value)
     return text if text.strip() != "" else None
+
+
+FORMULA_RULE = (
+    "formula without a calculated value: the workbook was saved by a program that does not calculate "
+    "formulas, so the cell would read as missing; open the workbook in Excel or LibreOffice, recalculate "
+    "and save it, or send the values"
+)
+
+
+def _formulas_without_value(worksheet) -> list[tuple[int, int]]:
+    """(row, column number) of every formula cell of a sheet that holds no calculated value.
+
+    Read from the sheet's XML in the workbook already open (read-only openpyxl gives such a
+    cell as None, the same as an empty cell); a sheet without formulas is passed over at the
+    cost of one byte search."""
+    import xml.etree.ElementTree as ET
+
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    with worksheet._get_source() as source:  # the open workbook's archive, not the file again
+        data = source.read()
+    if b"<f" not in data and b":f" not in data:
+        return []
+    found = []
+    for _, element in ET.iterparse(io.BytesIO(data)):
+        if element.tag.rsplit("}", 1)[-1] != "c":
+            continue
+        children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
+        value = children.get("v")
+        # no calculated value: no <v>, or an empty one in a cell that is not a text result
+        missing = value is None or (not (value.text or "") and element.get("t") != "str")
+        if "f" in children and missing and element.get("r"):
+            letters, row = coordinate_from_string(element.get("r"))
+            found.append((row, column_index_from_string(letters)))
+        element.clear()
+    return found
 
 
 def _read_xlsx(
@@ -356,6 +439,12 @@ def _read_xlsx(
         footer = footer_rows(records, not_data.footer)
         rows: list[tuple[int, list[str | None]]] = []
         problems: list[Finding] = []
+        data_rows = {number for number, _ in records}
+        for number, column in _formulas_without_value(worksheet):
+            if number in data_rows and header and column <= len(header):
+                problems.append(
+                    Finding(site, relative, sheet, number, header[column - 1], "", FORMULA_RULE, "completeness")
+                )
         for number, cells in records:
             if any(c is not None for c in cells[len(header or []) :]):
                 if number in footer or not_data.rejected(header or [], cells):

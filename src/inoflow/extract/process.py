@@ -1,6 +1,11 @@
 """One file a site sent, through the extract stages in one process: ingest, the
 de-identification gate, validation against the site's layout, harmonisation, and the
-plausibility and uniqueness of each row. What the ``ingest_validate_harmonise`` jobs run."""
+plausibility and uniqueness of each row. What the ``ingest_validate_harmonise`` jobs run.
+
+Nothing identifying is written: under policy quarantine the gate masks each identifying cell
+before anything else sees it, the columns the dialect does not declare are dropped, and a cell a
+finding names is written (as read and as rejected) in the form the finding shows it
+(:func:`inoflow.errors.shown_value`): a name typed into a coded column never reaches a file."""
 
 from __future__ import annotations
 
@@ -14,11 +19,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from inoflow.config import Site
-from inoflow.errors import ExtractError, Finding, findings_frame
-from inoflow.extract.deid import check_deidentified
+from inoflow.errors import ExtractError, Finding, findings_frame, shown_value
+from inoflow.extract.deid import free_text_columns, quarantine_identifiers, site_name_list
 from inoflow.extract.dialect import DomainDialect
 from inoflow.extract.harmonise import harmonise_extract
-from inoflow.extract.ingest import read_extract
+from inoflow.extract.ingest import drop_undeclared, read_extract
 from inoflow.extract.plausibility import check_duplicates, check_plausibility
 from inoflow.extract.validate import ValidationResult, validate_extract
 
@@ -56,7 +61,12 @@ def process_extract(
     ``quarantine``: a row with a finding moves to the rejected rows with its reasons.
     """
     read = read_extract(site, domain, extracts)
-    check_deidentified(read, site.site)  # before anything is validated, logged or written; under any policy
+    # before anything is validated, logged or written: fail refuses; quarantine masks the cells, and
+    # validation then sets aside a row whose masked cell a rule needs (a name typed into a coded column)
+    read, identifiers = quarantine_identifiers(
+        read, site.site, policy, free_text=free_text_columns(site, domain), names=site_name_list(site)
+    )
+    read = drop_undeclared(read, site, domain)  # a column the dialect does not declare is never written
     dialect = DomainDialect.of(site, domain)  # resolved once, shared by the stages
     validation = validate_extract(read.to_pandas(), site, domain, policy, dialect)  # parses each value once
     harmonised = harmonise_extract(validation.accepted, site, domain, validation.parsed)
@@ -66,7 +76,47 @@ def process_extract(
         raise ExtractError(findings)
     if findings:
         validation, harmonised = quarantine_rows(validation, harmonised, findings)
+    if identifiers:  # masked cells: listed; their rows are kept (a masked cell a rule needs fails validation)
+        listed = pd.concat([findings_frame(identifiers), validation.findings], ignore_index=True)
+        validation = ValidationResult(validation.accepted, validation.rejected, listed, validation.parsed)
+    named = validation.findings.to_dict("records") if len(validation.findings) else []
+    read = _mask_named_cells(read, named)
+    rejected = _mask_named_cells(validation.rejected, named)
+    validation = ValidationResult(validation.accepted, rejected, validation.findings, validation.parsed)
     return ExtractStages(read, validation, harmonised)
+
+
+def _mask_named_cells(table, findings: list[dict]):
+    """``table`` (pyarrow or pandas, with SRCROW) with each cell a finding names replaced by the
+    form the finding shows (:func:`shown_value`): a cell whose text a finding masks is written
+    masked too. Cells no finding masks are left as read."""
+    cells: dict[str, set[int]] = {}
+    for finding in findings:
+        if finding["row"] is not None and not pd.isna(finding["row"]) and finding["column"]:
+            cells.setdefault(finding["column"], set()).add(int(finding["row"]))
+    if isinstance(table, pa.Table):
+        names = table.column_names
+        rows = table.column("SRCROW").to_pylist() if "SRCROW" in names else []
+        for column, wanted in cells.items():
+            if column not in names:
+                continue
+            values = table.column(column).to_pylist()
+            new = [
+                shown_value(v) if r in wanted and isinstance(v, str) else v for r, v in zip(rows, values, strict=True)
+            ]
+            if new != values:
+                table = table.set_column(names.index(column), column, pa.array(new, type=pa.string()))
+        return table
+    if table.empty:
+        return table
+    table = table.copy()
+    rows = table["SRCROW"].astype(int)
+    for column, wanted in cells.items():
+        if column not in table.columns:
+            continue
+        hit = rows.isin(wanted).to_numpy()
+        table.loc[hit, column] = [shown_value(v) if isinstance(v, str) else v for v in table.loc[hit, column]]
+    return table
 
 
 def quarantine_rows(
@@ -76,7 +126,8 @@ def quarantine_rows(
     and drop the harmonised records built from them (a wide laboratory row is one source row)."""
     reasons: dict[int, list[str]] = {}
     for finding in findings:
-        reasons.setdefault(int(finding.row), []).append(f"{finding.column}: {finding.rule}")
+        if finding.row is not None:
+            reasons.setdefault(int(finding.row), []).append(f"{finding.column}: {finding.rule}")
     bad = validation.accepted["SRCROW"].astype(int).isin(reasons)
     moved = validation.accepted.loc[bad]
     moved = moved.assign(REJECT_REASON=[" ; ".join(reasons[int(r)]) for r in moved["SRCROW"]])

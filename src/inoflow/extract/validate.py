@@ -47,6 +47,8 @@ def build_raw_schema(parsed: ParsedExtract) -> pa.DataFrameSchema:
         )
     for name in dspec.get("ignore", []):
         columns[name] = pa.Column("string", nullable=True, required=False, description="declared, not used")
+    for name in dspec.get("free_text", []):
+        columns[name] = pa.Column("string", nullable=True, required=False, description="free text, not used")
     frame_checks = []
     if domain == "labs" and dspec.get("layout", "records") == "records":
         frame_checks.append(_lab_unit_check(parsed))
@@ -216,7 +218,7 @@ def _findings_from_failure_cases(
                     None,
                     value,
                     "",
-                    "column is not declared in the site dialect (map it or list it under ignore)",
+                    "column is not declared in the site dialect (map it, or list it under free_text or ignore)",
                 )
             )
             continue

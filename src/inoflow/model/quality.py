@@ -19,6 +19,18 @@ the file the site sent: site, file, sheet, row (as in the file, header rows coun
 as the site named it (looked up in the record's SRCCOLS), and the value as harmonised (ISO
 dates, numbers in the common model's standard unit).
 
+Some checks need more than the cut's common model, and run when it is given (else they are
+listed as not run): the study (its sites' dialects name the files and the date formats; its
+``data_quality:`` settings declare the study window, the share of rows a file may lose against
+the previous cut and any check's severity, :class:`inoflow.config.QualitySettings`), the
+previous cut's common model and rows per file (cuts in order of cut-off; the first cut has
+none), and the patient-list rows the quarantine set aside.
+
+Each check has a **severity**, declared with it in :data:`CROSS_DOMAIN_CHECKS` and overridable
+by the study (``data_quality: severity:``): ``error`` stops a cut under policy fail (every locked
+cut) until the site corrects or confirms the data; ``warning`` is listed and stops nothing. An
+extract-stage finding is an error.
+
 A date may be partial (``2019-03``, ``2019``: a site's dialect may declare them). A check of
 dates in order compares the span of days each date may be (:func:`inoflow.extract.parsing.iso_date_bounds`)
 and finds a problem only when the order is broken whatever the unknown day or month is: an
@@ -33,14 +45,16 @@ from __future__ import annotations
 import html
 import json
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 from inspect import signature
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
-from inoflow.config import load_contract, load_units
+from inoflow.config import DEFAULT_ROW_COUNT_FALL, load_contract, load_units
 from inoflow.errors import FINDING_COLUMNS, Finding, findings_frame
 from inoflow.extract.parsing import iso_date_bounds
 
@@ -48,8 +62,10 @@ CONFORMANCE, COMPLETENESS, PLAUSIBILITY = "conformance", "completeness", "plausi
 CATEGORIES = (CONFORMANCE, COMPLETENESS, PLAUSIBILITY)
 STAGE_EXTRACT, STAGE_COMMON_MODEL = "extract", "common model"
 STAGES = (STAGE_EXTRACT, STAGE_COMMON_MODEL)
-REPORT_COLUMNS = [*FINDING_COLUMNS, "stage"]
-CHECK_COLUMNS = ["check", "category", "description", "records_checked", "failures"]
+ERROR, WARNING = "error", "warning"
+SEVERITIES = (ERROR, WARNING)
+REPORT_COLUMNS = [*FINDING_COLUMNS, "stage", "severity"]
+CHECK_COLUMNS = ["check", "category", "severity", "description", "records_checked", "failures"]
 
 # Single values out of range (a dose of 8 mg/m2, blasts of 130 %, platelets of 15000 x10^9/L)
 # are checked once, per extract and before pooling, against the `plausible:` ranges of
@@ -109,18 +125,21 @@ DATE_LABELS = {
 
 
 class Check(NamedTuple):
-    """One cross-domain check: its name, the rule in words, its OHDSI DQD category, the function."""
+    """One cross-domain check: its name, the rule in words, its OHDSI DQD category, the function
+    and its severity (error: stops a cut under policy fail; warning: listed only)."""
 
     name: str
     description: str
     category: str
     function: Callable[[dict[str, pd.DataFrame]], list[Finding]]
+    severity: str = ERROR
 
 
 class Checked(list):
-    """What a check returns: its findings (a list of Finding) and how many records it examined."""
+    """What a check returns: its findings (a list of Finding) and how many records it examined
+    (None: not run, what it needs was not given, e.g. a previous cut for the first cut)."""
 
-    def __init__(self, findings: Iterable[Finding] = (), records_checked: int = 0):
+    def __init__(self, findings: Iterable[Finding] = (), records_checked: int | None = 0):
         super().__init__(findings)
         self.records_checked = records_checked
 
@@ -400,23 +419,102 @@ def one_subject_one_site(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
 # --- Conformance: records belong to a listed patient ------------------------------------------
 
 
-def records_of_listed_subjects(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
+def _at(record: pd.Series) -> str:
+    """Where a record is, as in a sentence: 'IN02/IN02_adverse_events.csv row 12' (a workbook's
+    sheet named)."""
+    sheet = record.get("SRCSHEET")
+    sheet = f", sheet {sheet!r}," if isinstance(sheet, str) and sheet else ""
+    return f"{record['SRCFILE']}{sheet} row {int(record['SRCROW'])}"
+
+
+def patient_list_file(study, site: str) -> str:
+    """The file (and sheet) a site sends its patient list in, as its records name it (SRCFILE),
+    from its dialect; empty without the study."""
+    if study is None or site not in study.sites or "patients" not in study.sites[site].domains:
+        return ""
+    spec = study.sites[site].domain_spec("patients")
+    sheet = f", sheet {spec['sheet']!r}" if spec.get("sheet") else ""
+    return f"{site}/{spec['file']}{sheet}"
+
+
+def set_aside_patients(study, paths: Iterable[str | Path]) -> pd.DataFrame:
+    """The patient-list rows the quarantine set aside (``validated/<site>/patients.rejected.parquet``
+    of each site): SITEID, SUBJID (read from the column the site's dialect maps to it), SRCFILE,
+    SRCSHEET, SRCROW. Nothing else of the rows is read."""
+    parts = []
+    for path in paths:
+        site = Path(path).parent.name
+        rejected = pd.read_parquet(path)
+        columns = study.sites[site].domain_spec("patients").get("columns", {})
+        source = next((c for c, t in columns.items() if (t if isinstance(t, str) else t["to"]) == "SUBJID"), None)
+        if rejected.empty or source not in rejected.columns:
+            continue
+        parts.append(
+            pd.DataFrame(
+                {
+                    "SITEID": site,
+                    "SUBJID": rejected[source].astype(str).str.strip(),
+                    "SRCFILE": rejected["SRCFILE"],
+                    "SRCSHEET": rejected["SRCSHEET"],
+                    "SRCROW": rejected["SRCROW"].astype(int),
+                }
+            )
+        )
+    columns = ["SITEID", "SUBJID", "SRCFILE", "SRCSHEET", "SRCROW"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def records_of_listed_subjects(
+    sdtm: dict[str, pd.DataFrame], study=None, set_aside: pd.DataFrame | None = None
+) -> list[Finding]:
     """Every record of every domain (the screening log IE aside, which also lists cases never
     enrolled) belongs to a subject of the site's patient list (DM): a subject id not in the list
-    is a typing slip or a patient missing from the list."""
+    is a typing slip, a patient missing from the list, or a patient whose row of the list the
+    quarantine set aside (``set_aside``, :func:`set_aside_patients`). One finding per source row,
+    naming the patient, the file and the row; a site whose patient list is empty gets one finding
+    per file instead (every record of the site is then without a patient)."""
     dm = _domain(sdtm, "DM")
     listed = set(dm["USUBJID"])
+    sites_listing = set(dm["SITEID"])
+    aside = {}
+    if set_aside is not None:
+        for _, row in set_aside.iterrows():
+            aside.setdefault((row["SITEID"], row["SUBJID"]), row)
     findings, checked = [], 0
+    unlisted_files: dict[tuple, list[pd.Series]] = {}
     for name, frame in sdtm.items():
         if name in ("DM", "IE") or frame.empty:
             continue
         checked += len(frame)
-        for _, record in frame[~frame["USUBJID"].isin(listed)].iterrows():
-            rule = (
-                f"subject {record['SUBJID']} appears in the {DOMAIN_LABELS.get(name, name)} but not in the patient "
-                f"list of site {record['SITEID']}: a mistyped subject id, or a patient missing from the list?"
-            )
-            findings.append(_finding(name, record, "SUBJID", rule, CONFORMANCE))
+        orphans = frame[~frame["USUBJID"].isin(listed)]
+        orphans = orphans.drop_duplicates(["SITEID", "SRCFILE", "SRCSHEET", "SRCROW"])
+        for _, record in orphans.iterrows():
+            site = record["SITEID"]
+            if site not in sites_listing:
+                unlisted_files.setdefault((site, record["SRCFILE"], record["SRCSHEET"] or ""), []).append(record)
+                continue
+            text = f"patient {record['SUBJID']} in {_at(record)} is not in the site's patient list"
+            listing = patient_list_file(study, site)
+            held = aside.get((site, record["SUBJID"]))
+            if held is not None:
+                text += (
+                    f": the patient's row {int(held['SRCROW'])} of {held['SRCFILE']} was set aside by the "
+                    "quarantine (see its finding); correct that row at the site"
+                )
+            else:
+                text += (f" ({listing})" if listing else "") + (
+                    ": a mistyped subject id, or a patient missing from the list?"
+                )
+            findings.append(_finding(name, record, "SUBJID", text, CONFORMANCE))
+    for (site, file, sheet), records in sorted(unlisted_files.items()):
+        listing = patient_list_file(study, site) or "the site's patient list"
+        patients = len({r["SUBJID"] for r in records})
+        where = f"{file}, sheet {sheet!r}" if sheet else file
+        rule = (
+            f"{_plural(len(records), 'row')} of {_plural(patients, 'patient')} in {where} belong to no listed "
+            f"patient: {listing} lists no patients (a file sent with its header only, or every row set aside?)"
+        )
+        findings.append(Finding(site, file, sheet, None, "", "", rule, CONFORMANCE))
     return Checked(findings, checked)
 
 
@@ -460,7 +558,7 @@ def every_subject_followed_up(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
 
 
 def every_site_sends_required_domains(
-    sdtm: dict[str, pd.DataFrame], expected_sites: Iterable[str] = ()
+    sdtm: dict[str, pd.DataFrame], expected_sites: Iterable[str] = (), study=None
 ) -> list[Finding]:
     """Every site (of any domain, or expected by the study) has records in each of
     REQUIRED_DOMAINS: patient list (DM), InO doses (EX), disease assessments (RS) and follow-up
@@ -475,15 +573,338 @@ def every_site_sends_required_domains(
             frame = _domain(sdtm, name)
             if not (frame["SITEID"] == site).any():
                 required = ", ".join(DOMAIN_LABELS[d] for d in REQUIRED_DOMAINS)
-                rule = f"site {site} sent no {DOMAIN_LABELS[name]} ({name}): every site must send {required}"
-                findings.append(Finding(site, "", "", None, "", "", rule, COMPLETENESS))
+                files = _files_of(study, site, name)
+                sent = f" ({', '.join(files)} has no rows)" if files else ""
+                rule = f"site {site} sent no {DOMAIN_LABELS[name]} ({name}){sent}: every site must send {required}"
+                findings.append(Finding(site, files[0] if files else "", "", None, "", "", rule, COMPLETENESS))
     return Checked(findings, len(sites) * len(REQUIRED_DOMAINS))
+
+
+def _files_of(study, site: str, name: str) -> list[str]:
+    """The files a site's dialect sends the records of a common-model domain in."""
+    if study is None or site not in study.sites:
+        return []
+    contract = load_contract()
+    dialect = study.sites[site]
+    return sorted(
+        {f"{site}/{dialect.domain_spec(raw)['file']}" for raw in contract.sources_of(name) if raw in dialect.domains}
+    )
+
+
+# --- Plausibility: each record within the patient's time and the study's -----------------------
+
+# Domains whose dates are the patient's own history, not a record of the study period: the
+# patient list (birth) and the diagnosis; the characteristics (SC) carry no date.
+HISTORY_DOMAINS = ("DM", "MH", "SC")
+
+
+def _birth_bounds(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per subject the earliest day the patient can have been born (BORN) and how the data say it
+    (BORNTEXT): from the year of birth (DM BRTHDTC), else from the age at the first InO dose
+    (DM AGE, or SC AGEYRS in years with decimals): a patient aged A on the first dose was born
+    after the same day A + 1 years earlier."""
+    dm = _domain(sdtm, "DM", "AGE", "BRTHDTC").drop_duplicates("USUBJID").set_index("USUBJID")
+    sc = _domain(sdtm, "SC", "SCTESTCD", "SCSTRESN")
+    years = sc[sc["SCTESTCD"] == "AGEYRS"].drop_duplicates("USUBJID").set_index("USUBJID")["SCSTRESN"]
+    first = _first_doses(sdtm)
+    rows = {}
+    for usubjid, record in dm.iterrows():
+        birth = record["BRTHDTC"]
+        if isinstance(birth, str) and birth:
+            low, _ = iso_date_bounds(pd.Series([birth]))
+            rows[usubjid] = (low.iloc[0], f"born in {birth[:4]} ({_where(record)})")
+            continue
+        age = record["AGE"]
+        if (age is None or pd.isna(age)) and usubjid in years.index and pd.notna(years[usubjid]):
+            age = int(float(years[usubjid]))
+        if age is None or pd.isna(age) or usubjid not in first.index:
+            continue
+        dose = first.loc[usubjid]
+        born = dose["FIRSTDT"] - pd.DateOffset(years=int(age) + 1)
+        rows[usubjid] = (
+            born,
+            f"aged {int(age)} at the first InO dose on {_shown(dose['EXSTDTC'])}, so born after "
+            f"{born.date().isoformat()} ({_where(record)})",
+        )
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["BORN", "BORNTEXT"])
+
+
+def dates_within_the_patients_time(sdtm: dict[str, pd.DataFrame], study=None) -> list[Finding]:
+    """Every dated record of the study period (screening, doses, assessments, laboratory values,
+    events, medications, transplants, stays, follow-up, death) is dated after the patient's birth
+    (:func:`_birth_bounds`), not before the diagnosis (MH MHSTDTC), and within the study window
+    (``data_quality: study_window`` of the study's configuration). A date that is not is a slip in
+    the year (1917 for 2017) or the day and month exchanged; it would move a record across the
+    first dose (an adverse event no longer treatment-emergent). One finding per record: the first
+    of birth, diagnosis, window it breaks. A partial date breaks a bound whatever its unknown day."""
+    births = _birth_bounds(sdtm)
+    mh = _dates(_domain(sdtm, "MH", "MHSTDTC"), "MHSTDTC", "DIAGDT").dropna(subset=["DIAGDT"])
+    diagnoses = mh.sort_values(["USUBJID", "DIAGDT"]).drop_duplicates("USUBJID").set_index("USUBJID")
+    # a diagnosis not before the first dose is itself the finding (diagnosis_before_first_dose):
+    # the records are not compared with it
+    first = _first_doses(sdtm)["FIRSTDTHI"].reindex(diagnoses.index)
+    diagnoses = diagnoses[first.isna() | (diagnoses["DIAGDT"] < first)]
+    settings = study.quality if study is not None else None
+    start = pd.Timestamp(settings.window_start) if settings and settings.window_start else None
+    end = pd.Timestamp(settings.window_end) if settings and settings.window_end else None
+    window = f"{settings.window_start} to {settings.window_end or 'the day of the run'}" if start is not None else ""
+    findings, checked = [], 0
+    for name, variable, records in _dated_records(sdtm):
+        if name in HISTORY_DOMAINS:
+            continue
+        checked += len(records)
+        for _, record in records.iterrows():
+            usubjid, low, high = record["USUBJID"], record["ADT"], record["ADTHI"]
+            label = f"{DATE_LABELS[variable]} {_shown(record[variable])}"
+            rule = None
+            if usubjid in births.index and high < births.at[usubjid, "BORN"]:
+                rule = f"{label} is before the patient's birth ({births.at[usubjid, 'BORNTEXT']}): a slip in the year?"
+            elif name != "IE" and usubjid in diagnoses.index and high < diagnoses.at[usubjid, "DIAGDT"]:
+                diagnosis = diagnoses.loc[usubjid]
+                rule = (
+                    f"{label} is before the diagnosis on {_shown(diagnosis['MHSTDTC'])} ({_where(diagnosis)}): "
+                    "every record of the study follows the diagnosis; a slip in the year?"
+                )
+            elif (start is not None and high < start) or (end is not None and low > end):
+                rule = (
+                    f"{label} is outside the study window {window} (data_quality: study_window of the study's "
+                    "configuration): a slip in the year?"
+                )
+            if rule:
+                findings.append(_finding(name, record, variable, rule, PLAUSIBILITY))
+    return Checked(findings, checked)
+
+
+# Records that follow the first InO dose by what they are (the contract's adverse events, transplants
+# and stays are those after InO): a date of one of them is checked against the patient's time on
+# study when its day and month can be read either way.
+ON_STUDY_DATES = {"AE": ("AESTDTC", "AEENDTC"), "PR": ("PRSTDTC",), "HO": ("HOSTDTC", "HOENDTC")}
+
+
+def ambiguous_date_columns(study) -> set[tuple[str, str]]:
+    """(site, source column) of every date column whose declared format writes the day and the
+    month in numbers, day or month first (``%d/%m/%Y``, ``%m/%d/%Y``, ``%d.%m.%Y``): there 05/07
+    reads two ways, and only the format says which. ISO (year first) and month names are not."""
+    from inoflow.extract.dialect import column_rules
+
+    found = set()
+    for site_id, site in study.sites.items():
+        for domain in site.domains:
+            for rule in column_rules(site, domain):
+                fmt = rule.date_format or ""
+                if "%d" in fmt and "%m" in fmt and not fmt.startswith("%Y"):
+                    found.add((site_id, rule.source))
+    return found
+
+
+def day_and_month_in_order(sdtm: dict[str, pd.DataFrame], study=None) -> list[Finding]:
+    """A date of a record that follows the first dose (ON_STUDY_DATES), written in a file whose
+    format puts day and month in numbers, lies within the patient's time on study (first InO dose
+    to last contact or death) when it is read as the format declares, if read with its day and
+    month exchanged it does. When the reading as declared falls outside and the exchanged one
+    inside, the site typed this date the other way round (05/07 for 7 May in a dd/mm file): the
+    rest of the patient's timeline, read from the same files in the same format, says which reading
+    fits. Only full dates with a day of 12 or less, different from the month, read two ways."""
+    from inoflow.extract.plausibility import swap_day_and_month
+
+    if study is None:
+        return Checked([], None)
+    ambiguous = ambiguous_date_columns(study)
+    first = _first_doses(sdtm)
+    ds = _domain(sdtm, "DS", "DSSTDTC", "DSDTHDTC")
+    _, contact = iso_date_bounds(ds["DSSTDTC"])
+    _, death = iso_date_bounds(ds["DSDTHDTC"])
+    last = pd.concat([contact, death], axis=1).max(axis=1).groupby(ds["USUBJID"]).max()
+    findings, checked = [], 0
+    for name, variables in ON_STUDY_DATES.items():
+        frame = _domain(sdtm, name, *variables)
+        for variable in variables:
+            records = frame.loc[frame[variable].map(lambda v: isinstance(v, str) and len(v) == 10).astype(bool)]
+            records = records[records["USUBJID"].isin(first.index) & records["USUBJID"].isin(last.index)]
+            checked += len(records)
+            for _, record in records.iterrows():
+                if (record["SITEID"], source_column(name, record, variable)) not in ambiguous:
+                    continue
+                read = pd.Timestamp(record[variable])
+                other = swap_day_and_month(read) if read.day <= 12 and read.day != read.month else None
+                if other is None:
+                    continue
+                begin, end = first.at[record["USUBJID"], "FIRSTDT"], last[record["USUBJID"]]
+                if begin <= read <= end or not begin <= other <= end:
+                    continue
+                side = (
+                    f"before the first InO dose on {begin.date().isoformat()}"
+                    if read < begin
+                    else f"after the last contact on {end.date().isoformat()}"
+                )
+                rule = (
+                    f"{DATE_LABELS[variable]} {_shown(record[variable])} is {side}, outside the patient's time on "
+                    f"study, but {other.date().isoformat()} with day and month exchanged is within it: the file "
+                    "writes day and month in numbers; was this date typed the other way round?"
+                )
+                findings.append(_finding(name, record, variable, rule, PLAUSIBILITY))
+    return Checked(findings, checked)
+
+
+# --- Against the previous cut --------------------------------------------------------------------
+
+
+def _subject_facts(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Per subject of the patient list: site, subject id, sex, year of birth, age, diagnosis and
+    first InO dose (as harmonised), the DM record's provenance."""
+    dm = _domain(sdtm, "DM", "SEX", "AGE", "BRTHDTC").drop_duplicates("USUBJID").set_index("USUBJID")
+    sc = _domain(sdtm, "SC", "SCTESTCD", "SCSTRESN")
+    years = sc[sc["SCTESTCD"] == "AGEYRS"].drop_duplicates("USUBJID").set_index("USUBJID")["SCSTRESN"]
+    mh = _domain(sdtm, "MH", "MHSTDTC").drop_duplicates("USUBJID").set_index("USUBJID")["MHSTDTC"]
+    first = _first_doses(sdtm)["EXSTDTC"]
+    age = pd.to_numeric(dm["AGE"], errors="coerce").astype("float64")
+    age = age.fillna(np.floor(pd.to_numeric(years, errors="coerce").reindex(dm.index)))
+    return dm.assign(
+        BIRTHYEAR=dm["BRTHDTC"].map(lambda v: v[:4] if isinstance(v, str) and v else None),
+        AGEN=age,
+        DIAG=dm.index.map(mh).map(_shown),
+        FIRST=dm.index.map(first).map(_shown),
+    )
+
+
+def _same_patient(a: pd.Series, b: pd.Series) -> str | None:
+    """What two subjects share if they can be one patient: the same site, sex and first InO dose,
+    and the same year of birth (or ages at most a year apart) and diagnosis where both are known;
+    the shared facts in words, else None."""
+    if a["SITEID"] != b["SITEID"] or a["SEX"] != b["SEX"] or not a["FIRST"] or a["FIRST"] != b["FIRST"]:
+        return None
+    facts = [f"site {a['SITEID']}", f"sex ({a['SEX']})"]
+    if a["BIRTHYEAR"] and b["BIRTHYEAR"]:
+        if a["BIRTHYEAR"] != b["BIRTHYEAR"]:
+            return None
+        facts.append(f"year of birth ({a['BIRTHYEAR']})")
+    elif pd.notna(a["AGEN"]) and pd.notna(b["AGEN"]):
+        if abs(a["AGEN"] - b["AGEN"]) > 1:
+            return None
+        facts.append(f"age ({int(a['AGEN'])})")
+    if a["DIAG"] and b["DIAG"]:
+        if a["DIAG"] != b["DIAG"]:
+            return None
+        facts.append(f"diagnosis date ({a['DIAG']})")
+    facts.append(f"first InO dose ({a['FIRST']})")
+    return ", ".join(facts[:-1]) + " and " + facts[-1]
+
+
+def no_patient_registered_twice(
+    sdtm: dict[str, pd.DataFrame], previous: dict[str, pd.DataFrame] | None = None, previous_cut: str | None = None
+) -> list[Finding]:
+    """No patient is in the patient list twice under two ids: two subjects of one site with the
+    same sex, year of birth (or age), diagnosis date and first InO dose are one patient registered
+    again (a patient resent under a new id adds one to every denominator). Against the previous cut
+    (``previous``), a subject new in this cut is compared with every subject of the previous cut;
+    in the cut alone, each pair of its subjects. The finding is on the newer id."""
+    now = _subject_facts(sdtm)
+    before = _subject_facts(previous) if previous is not None else None
+    findings = []
+    new = now[~now.index.isin(before.index)] if before is not None else now
+    for position, (usubjid, record) in enumerate(new.iterrows()):
+        candidates = before if before is not None else now.iloc[:position]
+        for other_id, other in candidates.iterrows():
+            if other_id == usubjid:
+                continue
+            shared = _same_patient(record, other)
+            if shared is None:
+                continue
+            if before is not None:
+                state = "still listed" if other_id in now.index else "no longer listed"
+                rule = (
+                    f"patient {record['SUBJID']} is new in this cut and has the {shared} of patient "
+                    f"{other['SUBJID']} of the previous cut {previous_cut} ({state}): the same patient registered "
+                    "again under a new id?"
+                )
+            else:
+                rule = (
+                    f"patient {record['SUBJID']} has the {shared} of patient {other['SUBJID']} ({_where(other)}): "
+                    "the same patient registered twice under two ids?"
+                )
+            findings.append(_finding("DM", record, "SUBJID", rule, PLAUSIBILITY))
+            break
+    return Checked(findings, len(now))
+
+
+def patients_kept_from_previous_cut(
+    sdtm: dict[str, pd.DataFrame],
+    previous: dict[str, pd.DataFrame] | None = None,
+    previous_cut: str | None = None,
+    study=None,
+) -> list[Finding]:
+    """Every patient of the previous cut's patient list is in this cut's: a patient is not
+    withdrawn from a study by leaving them out of an export (a shorter patient list changes every
+    denominator). The finding names the patient, the site's patient list and the row the patient
+    had in the previous cut."""
+    if previous is None:
+        return Checked([], None)
+    now = set(_domain(sdtm, "DM")["USUBJID"])
+    before = _domain(previous, "DM").drop_duplicates("USUBJID")
+    findings = []
+    for _, record in before[~before["USUBJID"].isin(now)].iterrows():
+        listing = patient_list_file(study, record["SITEID"]) or str(record["SRCFILE"])
+        rule = (
+            f"patient {record['SUBJID']} of the previous cut {previous_cut} ({_at(record)} then) is not in this "
+            f"cut's patient list ({listing}): withdrawn, left out of the export, or registered again under a new id?"
+        )
+        # the row is the previous cut's: this cut's file has none for the patient
+        findings.append(replace(_finding("DM", record, "SUBJID", rule, COMPLETENESS), file=listing, row=None))
+    return Checked(findings, len(before))
+
+
+def rows_per_file(reconciliation: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Rows read per site and raw domain (site, domain, file, rows) from a cut's reconciliation."""
+    if reconciliation is None:
+        return None
+    frame = reconciliation.rename(columns={"rows_read": "rows"})
+    return frame[["site", "domain", "file", "rows"]].astype({"rows": int})
+
+
+def row_counts_against_previous_cut(
+    sdtm: dict[str, pd.DataFrame],
+    file_rows: pd.DataFrame | None = None,
+    previous_file_rows: pd.DataFrame | None = None,
+    previous_cut: str | None = None,
+    study=None,
+) -> list[Finding]:
+    """No file a site sends loses its rows against the previous cut: a file that had rows and has
+    none (sent with its header only) or fell by more than the study's share (``data_quality:
+    row_count_fall``, default 0.5) would take records out of the analysis while every row read is
+    accounted for. Rows are those read, per site and raw domain (the reconciliation's rows_read)."""
+    if file_rows is None or previous_file_rows is None:
+        return Checked([], None)
+    share = study.quality.row_count_fall if study is not None else DEFAULT_ROW_COUNT_FALL
+    now = file_rows.set_index(["site", "domain"])
+    findings = []
+    for _, before in previous_file_rows.iterrows():
+        key = (before["site"], before["domain"])
+        rows_before = int(before["rows"])
+        rows = int(now.at[key, "rows"]) if key in now.index else 0
+        file = str(now.at[key, "file"]) if key in now.index and now.at[key, "file"] else str(before["file"])
+        if rows_before == 0 or rows >= rows_before * (1 - share):
+            continue
+        if rows == 0:
+            rule = (
+                f"{file} has no rows in this cut and had {rows_before} in the previous cut {previous_cut}: "
+                "a file sent with its header only? Its records would leave the analysis"
+            )
+        else:
+            fell = round(100 * (rows_before - rows) / rows_before)
+            rule = (
+                f"{file} has {rows} rows in this cut and had {rows_before} in the previous cut {previous_cut}: "
+                f"{fell}% fewer, more than the {round(100 * share)}% the study allows (data_quality: "
+                "row_count_fall); a file sent incomplete?"
+            )
+        findings.append(Finding(before["site"], file, "", None, "", str(rows), rule, COMPLETENESS))
+    return Checked(findings, len(previous_file_rows))
 
 
 CROSS_DOMAIN_CHECKS: list[Check] = [
     Check(
         "records_of_listed_subjects",
-        "Every record (screening log aside) belongs to a subject of the site's patient list.",
+        "Every record (screening log aside) belongs to a subject of the site's patient list; a patient-list "
+        "row set aside by the quarantine, or an empty patient list, is named.",
         CONFORMANCE,
         records_of_listed_subjects,
     ),
@@ -544,6 +965,39 @@ CROSS_DOMAIN_CHECKS: list[Check] = [
         no_records_after_last_contact,
     ),
     Check(
+        "dates_within_the_patients_time",
+        "Every record of the study period is dated after the patient's birth, not before the diagnosis, "
+        "and within the study window.",
+        PLAUSIBILITY,
+        dates_within_the_patients_time,
+    ),
+    Check(
+        "day_and_month_in_order",
+        "A date of an adverse event, transplant or stay written with day and month in numbers lies within the "
+        "patient's time on study as read, unless only its day-month exchanged reading does.",
+        PLAUSIBILITY,
+        day_and_month_in_order,
+    ),
+    Check(
+        "no_patient_registered_twice",
+        "No patient is listed twice under two ids (same site, sex, year of birth or age, diagnosis and first "
+        "dose), in the cut or against the previous cut.",
+        PLAUSIBILITY,
+        no_patient_registered_twice,
+    ),
+    Check(
+        "patients_kept_from_previous_cut",
+        "Every patient of the previous cut's patient list is in this cut's.",
+        COMPLETENESS,
+        patients_kept_from_previous_cut,
+    ),
+    Check(
+        "row_counts_against_previous_cut",
+        "No file has lost its rows, or more than the study's share of them, against the previous cut.",
+        COMPLETENESS,
+        row_counts_against_previous_cut,
+    ),
+    Check(
         "one_subject_one_site",
         "Each patient is listed once, by one site only (no two sites share a patient's sex, diagnosis "
         "date and first dose date).",
@@ -554,24 +1008,33 @@ CROSS_DOMAIN_CHECKS: list[Check] = [
 
 
 def check_common_model(
-    sdtm: dict[str, pd.DataFrame], expected_sites: Iterable[str] = ()
+    sdtm: dict[str, pd.DataFrame], expected_sites: Iterable[str] = (), **context
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Run every check of CROSS_DOMAIN_CHECKS on the common model.
 
     Returns ``(findings, checks)``: the findings (columns REPORT_COLUMNS, ``stage`` 'common
-    model', one row each, ordered by site, file, sheet and row) and one row per check run
-    (CHECK_COLUMNS), failed or not. ``expected_sites`` (e.g. the study's site ids) lets a site
-    that sent nothing at all be found.
+    model', ``severity`` that of their check, one row each, ordered by site, file, sheet and row)
+    and one row per check run (CHECK_COLUMNS), failed or not. ``expected_sites`` (e.g. the study's
+    site ids) lets a site that sent nothing at all be found. ``context`` gives what some checks
+    need, each passed to the checks that name it: ``study`` (the :class:`~inoflow.config.Study`:
+    dialects, ``data_quality:`` settings and severities), ``previous`` and ``previous_cut`` (the
+    previous cut's common model and name), ``file_rows`` and ``previous_file_rows`` (rows read per
+    file, :func:`rows_per_file`), ``set_aside`` (:func:`set_aside_patients`).
     """
-    findings: list[Finding] = []
+    available = {"expected_sites": expected_sites, **context}
+    study = context.get("study")
+    overrides = study.quality.severity if study is not None else {}
+    findings, severities = [], []
     rows = []
     for check in CROSS_DOMAIN_CHECKS:
-        context = {"expected_sites": expected_sites} if "expected_sites" in signature(check.function).parameters else {}
-        found = check.function(sdtm, **context)
+        wanted = signature(check.function).parameters
+        found = check.function(sdtm, **{k: v for k, v in available.items() if k in wanted})
+        severity = overrides.get(check.name, check.severity)
         findings += found
+        severities += [severity] * len(found)
         records = getattr(found, "records_checked", None)
-        rows.append([check.name, check.category, check.description, records, len(found)])
-    frame = findings_frame(findings).assign(stage=STAGE_COMMON_MODEL)
+        rows.append([check.name, check.category, severity, check.description, records, len(found)])
+    frame = findings_frame(findings).assign(stage=STAGE_COMMON_MODEL, severity=severities)
     frame["row"] = frame["row"].astype("Int64")
     frame = frame.sort_values(["site", "file", "sheet", "row", "column"], kind="stable", na_position="first")
     checks = pd.DataFrame(rows, columns=CHECK_COLUMNS).astype({"records_checked": "Int64", "failures": "int64"})
@@ -593,7 +1056,7 @@ def collect_findings(
     parts = []
     for item in extract_findings:
         frame = item if isinstance(item, pd.DataFrame) else pd.read_csv(item, dtype=str, keep_default_na=False)
-        parts.append(frame.reindex(columns=FINDING_COLUMNS).assign(stage=STAGE_EXTRACT))
+        parts.append(frame.reindex(columns=FINDING_COLUMNS).assign(stage=STAGE_EXTRACT, severity=ERROR))
     if common_model is not None:
         parts.append(common_model.reindex(columns=REPORT_COLUMNS))
     parts = [p for p in parts if len(p)]
@@ -812,17 +1275,22 @@ def _checks_section(checks: pd.DataFrame) -> str:
     rows, classes = [], []
     for c in checks.itertuples(index=False):
         failures = int(c.failures)
-        records = "" if pd.isna(c.records_checked) else str(int(c.records_checked))
-        rows.append([c.check, c.category, c.description, records, str(failures), "FAIL" if failures else "pass"])
+        not_run = pd.isna(c.records_checked)
+        records = "" if not_run else str(int(c.records_checked))
+        result = "not run" if not_run else "FAIL" if failures else "pass"
+        severity = getattr(c, "severity", ERROR)
+        rows.append([c.check, c.category, severity, c.description, records, str(failures), result])
         classes.append("")
-    header = ["check", "category", "rule", "records checked", "findings", "result"]
-    body = _table(header, rows, numeric=(3, 4))
+    header = ["check", "category", "severity", "rule", "records checked", "findings", "result"]
+    body = _table(header, rows, numeric=(4, 5))
     body = body.replace("<td>FAIL</td>", '<td class="fail">FAIL</td>').replace(
         "<td>pass</td>", '<td class="pass">pass</td>'
     )
     return (
         "<h2>Checks run on the common model</h2>"
-        "<p>Every check that needs several tables or all sites, passed or failed. The extract-stage "
+        "<p>Every check that needs several tables or all sites, passed or failed (not run: what it "
+        "compares with was not given, e.g. a previous cut for a study's first cut). A finding of severity "
+        "error stops a cut under policy fail; a warning asks the site to confirm. The extract-stage "
         "checks are one per column and rule of each site's layout; their failures are listed below.</p>"
         f"{body}"
     )
@@ -834,7 +1302,7 @@ def _findings_section(table: pd.DataFrame) -> str:
         parts.append("<p>There are no findings: every value of every file passed every check.</p>")
         return "".join(parts)
     categories = list(CATEGORIES) + sorted(set(table["category"]) - set(CATEGORIES))
-    header = ["site", "file", "sheet", "row", "column", "value", "rule", "stage"]
+    header = ["site", "file", "sheet", "row", "column", "value", "rule", "stage", "severity"]
     for category in categories:
         part = table[table["category"] == category]
         name = category.capitalize() if category else "Uncategorised"
@@ -859,22 +1327,48 @@ def write_data_quality_report(
     out_checks: str | Path | None = None,
     title: str = "",
     expected_sites: Iterable[str] = (),
+    study=None,
+    previous_sdtm: dict[str, pd.DataFrame] | Iterable[str | Path] | None = None,
+    previous_reconciliation: pd.DataFrame | str | Path | None = None,
+    previous_cut: str | None = None,
+    set_aside: Iterable[str | Path] = (),
 ) -> pd.DataFrame:
     """Check the common model, merge its findings with the extract stage's, write the report.
 
     ``sdtm`` is the common model, or its parquet files (one per domain, named ``<DOMAIN>.parquet``);
     ``extract_findings`` the extract stage's findings CSVs; ``reconciliation`` its table or CSV.
+    ``study`` (its dialects and ``data_quality:`` settings), the previous cut's common model,
+    reconciliation and name (none for a study's first cut) and the set-aside patient-list rows
+    (``validated/<site>/patients.rejected.parquet``) let the checks that need them run.
     Writes the findings table (``out_csv``), the HTML page (``out_html``) and, if asked, the
     checks-run table (``out_checks``); returns the findings table.
     """
-    if not isinstance(sdtm, dict):
-        sdtm = {Path(path).stem: pd.read_parquet(path) for path in sdtm}
-    common, checks = check_common_model(sdtm, expected_sites)
+    sdtm = _read_model(sdtm)
     if reconciliation is not None and not isinstance(reconciliation, pd.DataFrame):
-        reconciliation = pd.read_csv(reconciliation)
+        reconciliation = pd.read_csv(reconciliation, dtype={"site": str, "domain": str, "file": str})
+    if previous_reconciliation is not None and not isinstance(previous_reconciliation, pd.DataFrame):
+        previous_reconciliation = pd.read_csv(
+            previous_reconciliation, dtype={"site": str, "domain": str, "file": str}, keep_default_na=False
+        )
+    context = {"study": study, "set_aside": set_aside_patients(study, set_aside) if study is not None else None}
+    if previous_sdtm is not None:
+        context.update(
+            previous=_read_model(previous_sdtm),
+            previous_cut=previous_cut,
+            file_rows=rows_per_file(reconciliation),
+            previous_file_rows=rows_per_file(previous_reconciliation),
+        )
+    common, checks = check_common_model(sdtm, expected_sites, **context)
     table, page = data_quality_report(collect_findings(extract_findings, common), checks, reconciliation, title)
     table.to_csv(out_csv, index=False)
     Path(out_html).write_text(page, encoding="utf-8")
     if out_checks is not None:
         checks.to_csv(out_checks, index=False)
     return table
+
+
+def _read_model(sdtm: dict[str, pd.DataFrame] | Iterable[str | Path]) -> dict[str, pd.DataFrame]:
+    """A common model, or its parquet files (one per domain, named ``<DOMAIN>.parquet``)."""
+    if isinstance(sdtm, dict):
+        return sdtm
+    return {Path(path).stem: pd.read_parquet(path) for path in sdtm}

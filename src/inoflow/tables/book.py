@@ -55,9 +55,15 @@ class DataQualityError(InoflowError):
 
 
 def check_data_quality_gate(findings: pd.DataFrame, policy: str, report_path: str) -> None:
-    """Under policy fail, refuse to assemble the book while the data-quality report lists
-    findings (each listed with site, file, row, column, value and rule)."""
+    """Under policy fail (every locked cut), refuse to assemble the book while the data-quality
+    report lists findings of severity error (each listed with site, file, row, column, value and
+    rule). A warning (a check the study declared so, ``data_quality: severity:``) is listed in the
+    report and stops nothing; a finding without a severity is an error."""
     if policy != "fail" or findings.empty:
+        return
+    severity = findings["severity"] if "severity" in findings.columns else pd.Series("", index=findings.index)
+    errors = findings[severity.fillna("").replace("", quality.ERROR) == quality.ERROR]
+    if errors.empty:
         return
     lines = [
         f"  - [{r.category}] site {r.site}, file {r.file}"
@@ -66,12 +72,14 @@ def check_data_quality_gate(findings: pd.DataFrame, policy: str, report_path: st
         + (f", column {r.column!r}" if r.column else "")
         + (f", value {r.value!r}" if r.value else "")
         + f": {r.rule}"
-        for r in findings.fillna({"sheet": "", "column": "", "value": ""}).itertuples()
+        for r in errors.fillna({"sheet": "", "column": "", "value": ""}).itertuples()
     ]
+    warnings = len(findings) - len(errors)
+    listed = f" (and {warnings} warning(s), listed in the report)" if warnings else ""
     raise DataQualityError(
-        f"{len(findings)} data-quality finding(s) in a cut under policy fail (see {report_path}); "
-        "the book is not assembled until they are resolved at the site or the cut is run as interim "
-        "with policy quarantine:\n" + "\n".join(lines)
+        f"{len(errors)} data-quality finding(s) of severity error in a cut under policy fail{listed} (see "
+        f"{report_path}); the book is not assembled until they are resolved at the site or the cut is run as "
+        "interim with policy quarantine:\n" + "\n".join(lines)
     )
 
 
