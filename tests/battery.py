@@ -3,7 +3,8 @@ extracts is broken, as a hospital export would break it.
 
 ``tests/test_bad_inputs.py`` runs every :class:`Case` of its own list and of the topic modules
 ``tests/battery_*.py`` (each exports ``CASES``) under policy fail and, for a problem confined
-to a row, under policy quarantine.
+to a row, under policy quarantine: the row set aside, or, for an identifier in a column the
+analysis does not use (``masked``), the cell masked and the row kept.
 """
 
 from __future__ import annotations
@@ -60,6 +61,9 @@ class Case:
     expected: list[str]
     row: int | None = None  # the source row a quarantine moves aside (None: the file fails whatever the policy)
     secret: str | None = None  # an identifier that must appear in no message
+    # an identifier in a column the analysis does not use: quarantine masks the cell, lists the
+    # finding at ``row`` and keeps the row (its clinical data are sound)
+    masked: bool = False
 
 
 IN02 = "IN02"

@@ -257,7 +257,14 @@ def get_extract(wildcards):
         "dialect": [
             rel(path) for path in site.dialect_files
         ],  # the site's file and its template
+        "names": name_list_of(site),
     }
+
+
+def name_list_of(site):
+    """The list of names the site gives the de-identification gate (``name_list:``), if any."""
+    names = site.spec.get("name_list")
+    return [rel(names)] if names else []
 
 
 def get_workbook(wildcards):
@@ -269,6 +276,7 @@ def get_workbook(wildcards):
         "dialect": [
             rel(path) for path in site.dialect_files
         ],  # the site's file and its template
+        "names": name_list_of(site),
     }
 
 

@@ -4,7 +4,9 @@
 ``ro-crate-metadata.json``:
 
 - ``extracts/``: the files the sites sent, and ``extracts/manifest.sha256`` (sha256 of each,
-  the format of ``config/locks/``; ``sha256sum --check`` reads it);
+  the format of ``config/locks/``; ``sha256sum --check`` reads it). A file in which the
+  de-identification gate found an identifier (masked under policy quarantine) is withheld: in
+  its place ``<file>.withheld.txt`` gives its sha256 and what was found, never the value;
 - ``ingest/`` (every row as read, with file, sha256, sheet and row), ``sdtm/``, ``adam/``,
   ``ard/`` with the lineage tables, ``data_quality/``, ``reconciliation/``, ``listings/``;
 - ``book.html``, ``comparison_with_publication.csv``, ``tables/``, ``figures/`` and the
@@ -58,6 +60,39 @@ RESULT_FOLDERS = (
 )
 RESULT_FILES = ("book.html", "comparison_with_publication.csv")
 WORKFLOW_FILES = ("Snakefile", "workflow/rules/*.smk", "workflow/schemas/*.yaml", "scripts/*.py", "notebooks/*.ipynb")
+
+
+def files_with_identifiers(cut_dir: Path) -> dict[str, list[str]]:
+    """The extracts (path relative to the cut's extract folder) in which the de-identification
+    gate found an identifier, or a finding had to mask a cell's text (a name typed into a coded
+    column), with what was found, from the extract stage's findings."""
+    import csv
+    import re
+
+    from inoflow.extract.deid import is_masked
+
+    found: dict[str, set[str]] = {}
+    for path in sorted((Path(cut_dir) / "validated").rglob("*.findings.csv")):
+        with open(path, encoding="utf-8", newline="") as handle:
+            for finding in csv.DictReader(handle):
+                if not finding.get("file"):
+                    continue
+                kind = re.search(r"\[identifier kind: (\w+)\]", finding.get("rule") or "")
+                if kind:
+                    found.setdefault(finding["file"], set()).add(kind.group(1))
+                elif is_masked(finding.get("value") or ""):
+                    found.setdefault(finding["file"], set()).add("text masked in a finding")
+    return {name: sorted(kinds) for name, kinds in found.items()}
+
+
+def _withheld_note(name: str, digest: str, kinds: list[str]) -> str:
+    return (
+        f"{name} is withheld from this bundle: the de-identification gate found identifiers in it "
+        f"({', '.join(kinds)}); the workflow masked those cells (policy quarantine) and read the rest.\n"
+        f"sha256 of the file as received: {digest} (also in manifest.sha256).\n"
+        "The site should send it again without the identifiers; the findings name each cell "
+        "(validated/<site>/<domain>.findings.csv), never its value.\n"
+    )
 
 
 @dataclass
@@ -159,7 +194,16 @@ def write_audit_bundle(
         sums = checksums(extracts_dir)
         manifest.write_text("".join(f"{digest}  {name}\n" for name, digest in sums.items()), encoding="utf-8")
         add(manifest, "extracts/manifest.sha256", "sha256 of every extract of the cut")
-        extracts = [add(extracts_dir / name, f"extracts/{name}") for name in sums]
+        withheld = files_with_identifiers(cut_dir)
+        extracts = []
+        for name, digest in sums.items():
+            if name in withheld:
+                note = Path(tmp) / "withheld" / f"{name}.withheld.txt"
+                note.parent.mkdir(parents=True, exist_ok=True)
+                note.write_text(_withheld_note(name, digest, withheld[name]), encoding="utf-8")
+                extracts.append(add(note, f"extracts/{name}.withheld.txt", f"{name}: withheld, carries identifiers"))
+            else:
+                extracts.append(add(extracts_dir / name, f"extracts/{name}"))
 
         results = []
         for folder in RESULT_FOLDERS:

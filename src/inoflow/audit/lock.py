@@ -296,8 +296,9 @@ def config_key(path: str | Path, root: str | Path) -> str:
 def config_files(study, cut, root: str | Path) -> dict[str, Path]:
     """The configuration files a cut's numbers depend on (key: :func:`config_key`), sorted: the
     contract, units, de-identification rules and vocabularies of the study folder, the dialect
-    of each site of the cut (and the template it extends), the definitions and the cost table
-    they name. The study file is recorded by its part (:func:`study_part_sha256`)."""
+    of each site of the cut (and the template it extends) and the list of names it gives the
+    de-identification gate, the definitions and the cost table they name. The study file is
+    recorded by its part (:func:`study_part_sha256`)."""
     from inoflow.config import read_yaml
 
     root = Path(root)
@@ -305,6 +306,9 @@ def config_files(study, cut, root: str | Path) -> dict[str, Path]:
     paths += sorted((root / VOCABULARIES).glob("*.yaml"))
     for site in cut.sites:
         paths += study.sites[site].dialect_files
+        names = (study.sites[site].spec or {}).get("name_list")  # the site's list of names to refuse
+        if names:
+            paths.append(Path(names) if Path(names).is_absolute() else root / names)
     paths.append(study.definitions)
     if study.definitions.is_file():
         cost_table = (read_yaml(study.definitions) or {}).get("cost_table")

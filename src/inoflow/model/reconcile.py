@@ -6,7 +6,10 @@ record of the common model. The reconciliation fails loudly if either does not h
 
 Against the previous cut of the study (its ``reconciliation.csv``), a file that had rows and
 now has none is not balanced either: a file resent with its header only would otherwise take
-its records out of the analysis while every row read is accounted for.
+its records out of the analysis while every row read is accounted for. That is recorded (not
+balanced, with the previous cut's count) and said in the log, not raised: the data-quality
+report, which reads this table, lists it as a finding of its own and stops the cut under policy
+fail (inoflow.model.quality, ``row_counts_against_previous_cut``).
 """
 
 from __future__ import annotations
@@ -98,13 +101,23 @@ def _unbalanced(r) -> str:
     )
 
 
+def emptied(table: pd.DataFrame) -> pd.Series:
+    """The extracts that read no row though the previous cut's read some."""
+    previous = pd.to_numeric(table["rows_read_previous_cut"], errors="coerce")
+    return (table["rows_read"] == 0) & previous.gt(0)
+
+
 def check_balanced(table: pd.DataFrame) -> None:
-    bad = table[~table["balanced"]]
+    """Raise when a row read is not accounted for; a file emptied since the previous cut is
+    said in the log (the data-quality report stops the cut on it)."""
+    for r in table[emptied(table)].itertuples():
+        log.warning("reconciliation: %s", _unbalanced(r))
+    bad = table[~table["balanced"] & ~emptied(table)]
     if not bad.empty:
         lines = [f"  - {_unbalanced(r)}" for r in bad.itertuples()]
         raise ReconciliationError("the reconciliation is not balanced:\n" + "\n".join(lines))
     log.info(
-        "reconciliation: %d extracts, %d rows read, %d harmonised, %d rejected: balanced",
+        "reconciliation: %d extracts, %d rows read, %d harmonised, %d rejected: every row read accounted for",
         len(table),
         table["rows_read"].sum(),
         table["rows_harmonised"].sum(),
