@@ -195,6 +195,10 @@ def raw_domains(contract: Contract) -> list[Dataset]:
             if "plausible" in var:
                 low, high = var["plausible"]
                 rules.append(f"plausible {low} to {high}" + (f" {var['unit']}" if "unit" in var else ""))
+            if "earliest" in var:
+                rules.append(f"not before {var['earliest']}")
+            if "not_before" in var:
+                rules.append(f"not before {var['not_before']}")
             variables.append(
                 {
                     "variable": variable,
