@@ -369,20 +369,13 @@ def get_reconciliation_inputs(wildcards):
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
         # a file that had rows in the previous cut and has none now is not balanced
         "previous": [
-            CUT_DIR.format(study=wildcards.study, cut=before)
-            + "/reconciliation/reconciliation.csv"
-            for before in previous_cut(wildcards)
+            os.path.join(CUT_DIR, "reconciliation", "reconciliation.csv").format(
+                study=wildcards.study, cut=before
+            )
+            for before in [previous_cut_of(wildcards)]
+            if before
         ],
     }
-
-
-def previous_cut(wildcards):
-    """The study's cut before this one in order of cut-off date, as a list (empty for the first)."""
-    return [
-        before
-        for before, after in consecutive_cuts(study_of(wildcards))
-        if after == wildcards.cut
-    ]
 
 
 def previous_cut_of(wildcards):
