@@ -2,7 +2,8 @@
 
 A copy of the project runs the interim Indian cut; then IN02 resends its adverse-event file
 with an empty required cell. Under the study's policy (fail) the rerun stops: the cut's folder
-keeps its extract stages and logs and a RUN_FAILED.txt naming the failed step and its message;
+keeps its extract stages and logs, a data-quality report of the failed run (the refused file's
+findings among the others) and a RUN_FAILED.txt naming the failed step and its message;
 the earlier book, common model, ADaM, ARD, tables and audit zip are moved to
 results/.out-of-date/, the book with an OUT OF DATE banner. The file corrected, the same command
 rebuilds the cut and the notice goes.
@@ -15,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from conftest import PROJECT_ROOT
 
@@ -54,7 +56,21 @@ def test_a_failed_rerun_moves_the_out_of_date_results_aside_and_the_next_run_reb
         f"inoflow: india {CUT}: 1 step(s) failed; nothing downstream is left in place; earlier results moved to "
         in (failed.stderr)
     )
-    assert sorted(p.name for p in cut_dir.iterdir()) == ["RUN_FAILED.txt", "harmonised", "ingest", "logs", "validated"]
+    assert sorted(p.name for p in cut_dir.iterdir()) == [
+        "RUN_FAILED.txt",
+        "data_quality",
+        "harmonised",
+        "ingest",
+        "logs",
+        "validated",
+    ]
+    # the cut's data-quality report of the failed run: the refused file's findings among the rest
+    report = pd.read_csv(cut_dir / "data_quality" / "failed_run.csv", keep_default_na=False)
+    refused = report[report["file"] == "IN02/IN02_adverse_events.csv"]
+    assert refused[["row", "column", "rule"]].values.tolist() == [
+        [2, "AE term", "AE_TERM is required but the cell is empty"]
+    ]
+    assert sorted(p.name for p in (cut_dir / "data_quality").iterdir()) == ["failed_run.csv", "failed_run.html"]
     assert not (cut_dir / "validated" / "IN02" / "adverse_events.parquet").exists()  # the failed step's own
     notice = (cut_dir / "RUN_FAILED.txt").read_text(encoding="utf-8")
     assert "  - ingest_validate_harmonise (log: results/india/2022-09-30/logs/ingest_validate_harmonise/IN02/" in notice
@@ -73,5 +89,6 @@ def test_a_failed_rerun_moves_the_out_of_date_results_aside_and_the_next_run_reb
     assert again.returncode == 0, again.stderr[-3000:]
     assert f"inoflow: india {CUT} is complete again (its RUN_FAILED.txt was removed)" in again.stderr
     assert not (cut_dir / "RUN_FAILED.txt").exists()
+    assert not (cut_dir / "data_quality" / "failed_run.csv").exists()
     assert before <= {p.name for p in cut_dir.iterdir()}
     assert "inoflow-out-of-date" not in (cut_dir / "book.html").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ import os
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from inoflow.runfailure import (
@@ -16,6 +17,7 @@ from inoflow.runfailure import (
     after_failure,
     after_success,
     error_lines,
+    failed_findings_path,
     failed_steps,
     set_aside,
 )
@@ -224,3 +226,43 @@ def test_error_lines_show_the_workflows_message_or_the_last_line(project):
         "... (17 more lines in the log)",
     ]
     assert error_lines(project / "none.log") == []
+
+
+def test_a_cut_failed_at_the_extract_stage_gets_the_findings_of_every_file_with_the_refused_ones(project):
+    """The failed step wrote its findings beside its log; with those of the files read, they are
+    the cut's failure report, laid out as the data-quality report; a later success removes it."""
+    from inoflow.errors import Finding, findings_frame
+
+    results = project / "results"
+    cut_dir = results / "india" / "2023-04-30"
+    started = time.time() - 10
+    _earlier_successful_run(cut_dir, started - 3600)
+    read = Finding(
+        "IN03", "IN03/ALL_InO_marrow.csv", "", 4, "Blasts", "130", "BM_BLASTS is outside 0-100", "plausibility"
+    )
+    findings_frame([read]).to_csv(_write(cut_dir / "validated/IN03/assessments.findings.csv"), index=False)
+    job_log = _write(cut_dir / "logs/ingest_validate_harmonise/IN02/adverse_events.log", "ERROR x: 1 problem(s)\n")
+    refused = Finding("IN02", "IN02/IN02_adverse_events.csv", "", 2, "AE term", "", "AE_TERM is required")
+    findings_frame([refused]).to_csv(failed_findings_path(job_log), index=False)
+    step = FailedStep("ingest_validate_harmonise", ("india", "2023-04-30"), str(job_log.relative_to(project)))
+
+    set_aside(results, "india", "2023-04-30", [step], started)
+
+    table = pd.read_csv(cut_dir / "data_quality" / "failed_run.csv", keep_default_na=False)
+    assert table[["site", "file", "row", "rule", "stage"]].values.tolist() == [
+        ["IN02", "IN02/IN02_adverse_events.csv", 2, "AE_TERM is required", "extract"],
+        ["IN03", "IN03/ALL_InO_marrow.csv", 4, "BM_BLASTS is outside 0-100", "extract"],
+    ]
+    page = (cut_dir / "data_quality" / "failed_run.html").read_text(encoding="utf-8")
+    assert "failed before the common model was checked" in page and "AE_TERM is required" in page
+    notice = (cut_dir / NOTICE).read_text(encoding="utf-8")
+    assert (
+        "The extract stage's 2 finding(s), refused files included: results/india/2023-04-30/data_quality/failed_run.html"
+        in notice
+    )
+    assert not (cut_dir / "data_quality" / "data_quality.csv").exists()  # the earlier report went aside
+
+    _write(cut_dir / "book.html")
+    assert after_success("results", CUTS) == ["india 2023-04-30"]
+    assert not (cut_dir / "data_quality" / "failed_run.csv").exists()
+    assert not (cut_dir / "data_quality" / "failed_run.html").exists()

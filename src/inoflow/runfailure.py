@@ -17,7 +17,10 @@ failed step:
 * the moved book carries a banner naming the failed run;
 * ``results/<study>/<cut>/RUN_FAILED.txt`` names the run, each failed step with its log and
   its error lines (the workflow's messages, which never show an identifying value), and where
-  the earlier results went.
+  the earlier results went;
+* unless this run wrote the cut's data-quality report, ``data_quality/failed_run.csv`` and
+  ``.html`` list the extract stage's findings: those of every file read, and those of each file
+  refused (its step writes them beside its log, :func:`failed_findings_path`).
 
 The extract stages (``ingest/``, ``validated/``, ``harmonised/``) stay: each of their files is
 the result of one extract as it is now (Snakemake removes the outputs of a step that failed),
@@ -39,6 +42,7 @@ from datetime import datetime
 from pathlib import Path
 
 NOTICE = "RUN_FAILED.txt"
+FAILED_RUN_REPORT = ("data_quality/failed_run.csv", "data_quality/failed_run.html")
 OUT_OF_DATE = ".out-of-date"
 KEPT = frozenset({"ingest", "validated", "harmonised", "logs", NOTICE})
 KEPT_IF_WRITTEN_BY_THE_RUN = frozenset({"data_quality", "reconciliation"})
@@ -89,6 +93,34 @@ def failed_steps(log_text: str, results: str | Path, cuts: dict[str, Iterable[st
             log = (fields.get("log") or [""])[0]
             steps.append(FailedStep(block.group("rule"), folder, log))
     return steps
+
+
+def failed_findings_path(job_log: str | Path) -> Path:
+    """Where a refused extract's findings go: beside its job's log (which a failure keeps)."""
+    return Path(job_log).with_suffix(".findings.csv")
+
+
+def write_failure_report(cut_dir: Path, steps: list[FailedStep], started: float, title: str) -> int:
+    """The extract stage's findings of a failed cut (those of the files read, and of the files
+    refused in this run), as the data-quality report lays them out; returns how many."""
+    import pandas as pd
+
+    from inoflow.model.quality import CHECK_COLUMNS, collect_findings, data_quality_report
+
+    tables = sorted((cut_dir / "validated").rglob("*.findings.csv"))
+    for step in steps:
+        refused = failed_findings_path(step.log) if step.log else None
+        if refused and refused.is_file() and refused.stat().st_mtime >= started:
+            tables.append(refused)
+    if not tables:
+        return 0
+    no_checks = pd.DataFrame(columns=CHECK_COLUMNS).astype({"failures": "int64"})  # the model was not checked
+    table, page = data_quality_report(collect_findings(tables), no_checks, None, title)
+    csv_path, html_path = (cut_dir / name for name in FAILED_RUN_REPORT)
+    csv_path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(csv_path, index=False)
+    html_path.write_text(page, encoding="utf-8")
+    return len(table)
 
 
 def error_lines(log_path: str | Path, limit: int = 12) -> list[str]:
@@ -154,6 +186,11 @@ def set_aside(
         shutil.move(str(entry), str(aside / "compare" / entry.name))
     notice = cut_dir / NOTICE
     shown_aside = os.path.relpath(aside) if moved or involved else None
+    report = None
+    if not (cut_dir / "data_quality" / "data_quality.csv").is_file():  # not written by this run
+        title = f"{study}, cut {cut}: the run of {run} failed before the common model was checked"
+        count = write_failure_report(cut_dir, steps, started, title)
+        report = (count, os.path.relpath(cut_dir / FAILED_RUN_REPORT[1])) if count else None
     if (aside / "book.html").is_file():
         _banner(aside / "book.html", run, os.path.relpath(notice))
     lines = [
@@ -166,6 +203,9 @@ def set_aside(
         lines.append(f"  - {step.rule}" + (f" (log: {os.path.relpath(step.log)})" if step.log else ""))
         lines += [f"      {line}" for line in error_lines(step.log)]
     lines.append("")
+    if report:
+        lines.append(f"The extract stage's {report[0]} finding(s), refused files included: {report[1]}")
+        lines.append("")
     if shown_aside:
         lines.append(
             "Nothing downstream of the failure is kept in this folder: the results of earlier runs that are "
@@ -219,6 +259,8 @@ def after_success(results: str | Path, cuts: dict[str, Iterable[str]]) -> list[s
             notice = Path(results) / study / cut / NOTICE
             book = notice.with_name("book.html")
             if notice.is_file() and book.is_file() and book.stat().st_mtime >= notice.stat().st_mtime:
+                for name in FAILED_RUN_REPORT:
+                    (notice.parent / name).unlink(missing_ok=True)
                 notice.unlink()
                 cleared.append(f"{study} {cut}")
     return cleared
