@@ -99,7 +99,7 @@ CASES = [
         _unterminated_quote,
         [
             "site IN02, file IN02/IN02_adverse_events.csv, row 5: a quote opened in this row is not closed: "
-            "the cell runs from line 5 to line 27 of the file"
+            "the file ends inside it (the cell runs from line 5 to the end of the file, line 27)"
         ],
     ),
     Case(

@@ -88,3 +88,18 @@ def test_patients_screened_and_not_enrolled_are_not_orphans(demo_sdtm, definitio
     adelig = derive_datasets(["ADELIG"], demo_sdtm, definitions, CUTOFF)["ADELIG"]
     assert (~adelig["USUBJID"].isin(demo_sdtm["DM"]["USUBJID"])).sum() > 0
     assert validate_adam("ADELIG", adelig, sources=demo_sdtm) is None
+
+
+def test_a_name_typed_into_the_patient_id_is_not_shown(demo_sdtm, definitions):
+    sdtm = dict(demo_sdtm)
+    ae = sdtm["AE"].copy()
+    first = ae.index[(ae["SRCFILE"] == "IN02/IN02_adverse_events.csv") & (ae["SRCROW"] == 12)][0]
+    ae.loc[first, "USUBJID"] = "INO-IND-RWS-IN02-Ramesh Kumar"
+    sdtm["AE"] = ae
+    adae = derive_datasets(["ADAE"], sdtm, definitions, CUTOFF)["ADAE"]
+    with pytest.raises(AdamError) as error:
+        validate_adam("ADAE", adae, sources=sdtm)
+    message = str(error.value)
+    assert "patient R***** K**** in IN02/IN02_adverse_events.csv row 12 is not in the site's patient list" in message
+    assert "record USUBJID=INO-IND-RWS-IN02-R***** K**** ASEQ=1" in message
+    assert "Ramesh" not in message and "Kumar" not in message

@@ -372,6 +372,18 @@ OWN_CASES = [
         row=2,
     ),
     Case(
+        "a quote left open in the last column swallows the rows after it",
+        IN02,
+        "adverse_events",
+        AE,
+        lambda root: edit_line(root / AE, 20, ",Yes,No\r\n", ',Yes,"No\r\n'),
+        [
+            "site IN02, file IN02/IN02_adverse_events.csv, row 20: a quote opened in this row is not closed: the "
+            "file ends inside it (the cell runs from line 20 to the end of the file, line 27), so the rows after it "
+            "cannot be read"
+        ],
+    ),
+    Case(
         "duplicate row",
         IN02,
         "adverse_events",

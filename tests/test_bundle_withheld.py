@@ -58,3 +58,26 @@ def test_the_note_gives_the_files_sha256_and_no_value():
 def test_a_masked_value_is_told_from_a_shown_one():
     assert is_masked("S***** B***") and is_masked("9****.*****")
     assert not any(is_masked(v) for v in ("UTI", "02-0001 | UTI | 2017-08-11", "12200", "a*b", ""))
+
+
+def test_a_job_whose_outputs_ended_at_different_times_is_one_job(tmp_path):
+    """Snakemake keeps one record per output, each with its own times: an endpoint writing its
+    ARD, notebook and tables over several seconds is one job with every output as its result."""
+    import base64
+    import json
+
+    from inoflow.audit.crate import snakemake_jobs
+
+    metadata = tmp_path / "metadata"
+    metadata.mkdir()
+    for output, start, end in (("r/ard/mrd.parquet", 10.0, 14.0), ("r/tables/mrd", 10.5, 15.0)):
+        name = base64.urlsafe_b64encode(output.encode()).decode()
+        record = {"rule": "run_endpoint", "job_hash": 42, "starttime": start, "endtime": end, "input": ["a"]}
+        (metadata / name).write_text(json.dumps(record), encoding="utf-8")
+    (job,) = snakemake_jobs(metadata, "r/")
+    assert (job.rule, job.start, job.end, sorted(job.outputs)) == (
+        "run_endpoint",
+        10.0,
+        15.0,
+        ["r/ard/mrd.parquet", "r/tables/mrd"],
+    )

@@ -196,6 +196,27 @@ def test_a_corrupted_entry_is_detected_discarded_and_the_step_recomputes(tmp_pat
     assert [p.name for p in store.root.iterdir()] == [entry.name]  # nothing left aside
 
 
+def test_a_corrupt_entry_is_taken_out_of_use_within_the_cache_folder(tmp_path, store, monkeypatch):
+    """An entry folder is read-only (0555): moving it to another parent folder would need write
+    permission on it (its '..'), which only root has, so an ordinary user's job could never
+    discard it. It is renamed within the cache folder, which needs none, then removed. (The
+    tests run as root, whom permissions do not stop: the renames are watched instead.)"""
+    run(job(tmp_path, "2022-09-30"), [])
+    [entry] = entries(store.root)
+    renames = []
+    real_rename = os.rename
+
+    def watched(source, target):
+        renames.append((Path(source), Path(target)))
+        return real_rename(source, target)
+
+    monkeypatch.setattr(cache.os, "rename", watched)
+    store.discard(entry.name)
+    assert [(s.name, t.parent) for s, t in renames] == [(entry.name, store.root)]
+    assert renames[0][1].name.startswith(".discarded-")
+    assert list(store.root.iterdir()) == []
+
+
 @pytest.mark.parametrize(
     "damage, what",
     [

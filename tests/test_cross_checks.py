@@ -349,3 +349,35 @@ def test_a_check_the_study_declares_a_warning_is_listed_and_stops_nothing(india,
     check_data_quality_gate(findings, "fail", "data_quality/data_quality.csv")  # listed, not fatal
     with pytest.raises(DataQualityError):
         check_data_quality_gate(findings.assign(severity="error"), "fail", "data_quality/data_quality.csv")
+
+
+def test_site_sex_and_first_dose_alone_do_not_make_one_patient():
+    from inoflow.model.quality import _same_patient
+
+    a = pd.Series({"SITEID": "IN02", "SEX": "M", "FIRST": "2019-03-01", "BIRTHYEAR": "", "AGEN": pd.NA, "DIAG": ""})
+    assert _same_patient(a, a.copy()) is None  # two patients who started the same day
+    b = a.copy()
+    b["DIAG"] = a["DIAG"] = "2018-11-02"
+    assert _same_patient(a, b) == ("site IN02, sex (M), diagnosis date (2018-11-02) and first InO dose (2019-03-01)")
+
+
+def test_two_new_ids_of_one_patient_in_a_later_cut_are_found(india, demo_sdtm, interim):
+    """Against the previous cut, subjects new in this cut are also compared with each other:
+    02-0001 left out of the previous cut, then sent twice more under new ids."""
+    from inoflow.model.quality import no_patient_registered_twice
+
+    sdtm = {name: table.copy() for name, table in demo_sdtm.items()}
+    first = "INO-IND-RWS-IN02-02-0001"
+    for subject in ("02-0901", "02-0902"):
+        for name in ("DM", "MH", "SC", "EX"):
+            rows = sdtm[name][sdtm[name]["USUBJID"] == first].assign(USUBJID=f"INO-IND-RWS-IN02-{subject}")
+            if name == "DM":
+                rows = rows.assign(SUBJID=subject)
+            sdtm[name] = pd.concat([sdtm[name], rows], ignore_index=True)
+    previous = {name: table[table["USUBJID"] != first] for name, table in interim[0].items()}
+    found = no_patient_registered_twice(sdtm, previous, INTERIM)
+    assert [f.rule.split(" has the ")[0] for f in found] == ["patient 02-0901", "patient 02-0902"]
+    assert all(
+        f.rule.endswith("the same patient registered twice under two ids?") and "of patient 02-0001 (" in f.rule
+        for f in found
+    )

@@ -255,8 +255,8 @@ def test_a_quote_left_open_is_reported_where_it_opens(india, tmp_path):
     (finding,) = error.value.findings
     assert finding.row == 4
     assert finding.rule == (
-        "a quote opened in this row is not closed: the cell runs from line 4 to line 8 of the file and the row "
-        "has 2 fields but the header has 7 (close the quote, or remove it)"
+        "a quote opened in this row is not closed: the file ends inside it (the cell runs from line 4 to the end "
+        "of the file, line 8), so the rows after it cannot be read (close the quote, or remove it)"
     )
 
 

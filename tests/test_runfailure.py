@@ -266,3 +266,25 @@ def test_a_cut_failed_at_the_extract_stage_gets_the_findings_of_every_file_with_
     assert after_success("results", CUTS) == ["india 2023-04-30"]
     assert not (cut_dir / "data_quality" / "failed_run.csv").exists()
     assert not (cut_dir / "data_quality" / "failed_run.html").exists()
+
+
+def test_an_earlier_failure_report_does_not_make_this_runs_data_quality_report_look_stale(project):
+    """Run 1 failed at the extract stage (failed_run.* written); run 2 wrote the data-quality
+    report, then its book stopped at the gate: the report stays, the old failure report goes."""
+    results = project / "results"
+    cut_dir = results / "india" / "2023-04-30"
+    started = time.time() - 10
+    _earlier_successful_run(cut_dir, started - 3600)
+    for name in ("failed_run.csv", "failed_run.html"):
+        _write(cut_dir / "data_quality" / name, mtime=started - 600)
+    (cut_dir / "data_quality" / "data_quality.csv").unlink()
+    for name in ("data_quality.csv", "data_quality.html", "checks.csv"):
+        _write(cut_dir / "data_quality" / name)
+    step = FailedStep("assemble_book", ("india", "2023-04-30"), "results/india/2023-04-30/logs/assemble_book/book.log")
+    set_aside(results, "india", "2023-04-30", [step], started)
+    assert sorted(p.name for p in (cut_dir / "data_quality").iterdir()) == [
+        "checks.csv",
+        "data_quality.csv",
+        "data_quality.html",
+    ]
+    assert "refused files included" not in (cut_dir / NOTICE).read_text(encoding="utf-8")

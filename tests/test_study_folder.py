@@ -71,6 +71,9 @@ def test_the_demo_in_a_study_folder_outside_the_checkout_gives_the_same_results(
     assert install.returncode == 0, install.stderr[-3000:]
     study, extracts, results = tmp_path / "ino-india", tmp_path / "extracts", tmp_path / "results"
     shutil.copytree(PROJECT_ROOT / "config", study / "config")
+    # the sites' name lists for the de-identification gate, kept by the study team (IN02's dialect
+    # names data/india/site_names/IN02.txt, relative to the study folder)
+    shutil.copytree(PROJECT_ROOT / "data" / "india" / "site_names", study / "data" / "india" / "site_names")
     shutil.copytree(PROJECT_ROOT / "data" / "india" / LOCKED, extracts / "india" / LOCKED)
     edit_yaml(study / "config" / "config.yaml", lambda doc: only_india(doc, results))
 
@@ -171,6 +174,8 @@ def test_a_sixth_site_joins_at_the_locked_cut(tmp_path):
         (folder / "IN06" / source.name.replace("IN02", "IN06")).write_text(text, encoding="utf-8")
     dialect = (copy / "config" / "sites" / "india" / "IN02.yaml").read_text(encoding="utf-8")
     (copy / "config" / "sites" / "india" / "IN06.yaml").write_text(dialect.replace("IN02", "IN06"), encoding="utf-8")
+    names = copy / "data" / "india" / "site_names"  # the new site's list of names, which its dialect names
+    shutil.copy(names / "IN02.txt", names / "IN06.txt")
 
     def add_site(doc):
         doc["sites"]["IN06"] = "config/sites/india/IN06.yaml"
@@ -244,7 +249,7 @@ def test_a_typo_on_the_command_line_stops_before_any_job_with_one_line(arguments
 def test_a_config_override_is_honoured():
     """--config studies=[...] runs the studies it names, not those of config/config.yaml."""
     done = subprocess.run(
-        [*SNAKEMAKE, "-n", "--cores", "2", "--config", 'studies=["config/studies/italy.yaml"]'],
+        [*SNAKEMAKE, "-n", "--forceall", "--cores", "2", "--config", 'studies=["config/studies/italy.yaml"]'],
         capture_output=True,
         text=True,
         cwd=PROJECT_ROOT,

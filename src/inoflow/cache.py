@@ -31,7 +31,9 @@ import hashlib
 import json
 import logging
 import os
+import secrets
 import shutil
+import socket
 import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -46,8 +48,14 @@ ENTRY_FILE = "entry.json"
 FILE_MODE = 0o444
 DIR_MODE = 0o555
 _CHUNK = 1 << 20
-_TEMP = ".tmp-"  # <cache>/.tmp-<pid>-<random>: an entry being written
-_DISCARDED = ".discarded-"  # <cache>/.discarded-<pid>-<random>: an entry being removed
+_TEMP = ".tmp-"  # <cache>/.tmp-<pid>@<host>-<random>: an entry being written
+_DISCARDED = ".discarded-"  # <cache>/.discarded-<pid>@<host>-<random>: an entry being removed
+_HOST = socket.gethostname().replace("-", "_")  # a cache folder may be shared by a cluster's nodes
+
+
+def _owner() -> str:
+    """The ``<pid>@<host>`` a temporary or discarded folder is named by."""
+    return f"{os.getpid()}@{_HOST}"
 
 
 class CorruptEntryError(Exception):
@@ -161,11 +169,13 @@ class OutputCache:
 
     def discard(self, key: str) -> None:
         """Take an entry out of use at once (renamed aside), then remove it."""
-        aside = Path(tempfile.mkdtemp(prefix=f"{_DISCARDED}{os.getpid()}-", dir=self.root))
+        # renamed within its own folder: moving a read-only folder to another parent would need
+        # write permission on it (its '..'), which only root has
+        aside = self.root / f"{_DISCARDED}{_owner()}-{secrets.token_hex(4)}"
         try:
-            os.rename(self.entry(key), aside / key)
-        except OSError:
-            pass  # already gone (another job discarded it)
+            os.rename(self.entry(key), aside)
+        except FileNotFoundError:
+            return  # already gone (another job discarded it)
         remove_tree(aside)
 
     def restore(self, key: str, outputs: Mapping[str, str | Path], log: logging.Logger) -> bool:
@@ -226,7 +236,7 @@ class OutputCache:
             return False  # stored meanwhile by another job with the same key
         try:
             self.root.mkdir(parents=True, exist_ok=True)
-            temporary = Path(tempfile.mkdtemp(prefix=f"{_TEMP}{os.getpid()}-", dir=self.root))
+            temporary = Path(tempfile.mkdtemp(prefix=f"{_TEMP}{_owner()}-", dir=self.root))
         except OSError as exc:
             log.warning("the output cache %s cannot be written (%s): nothing stored", self.root, exc.strerror)
             return False
@@ -259,8 +269,9 @@ class OutputCache:
         for path in self.root.iterdir():
             for prefix in (_TEMP, _DISCARDED):
                 if path.name.startswith(prefix):
-                    pid = path.name[len(prefix) :].split("-", 1)[0]
-                    if pid.isdigit() and not _pid_alive(int(pid)):
+                    pid, _, host = path.name[len(prefix) :].split("-", 1)[0].partition("@")
+                    # another node's folder is left to that node (its process cannot be seen here)
+                    if pid.isdigit() and host == _HOST and not _pid_alive(int(pid)):
                         remove_tree(path)
 
 

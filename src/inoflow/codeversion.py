@@ -116,6 +116,8 @@ def engine_files() -> dict[str, Path]:
             relative = path.relative_to(root)
             if any(part.startswith((".", "__pycache__")) for part in relative.parts):
                 continue
+            if prefix == "inoflow" and relative.parts[0] == "config_schemas":
+                continue  # workflow/schemas/ installed with the engine: hashed as the workflow's files
             found["/".join([*prefix.split("."), *relative.parts])] = path
     return dict(sorted(found.items()))
 

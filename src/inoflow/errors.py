@@ -31,6 +31,16 @@ def shown_value(value: str, words: bool = True) -> str:
     return display_form(value, words)
 
 
+def shown_id(value: str) -> str:
+    """A patient id as a message may name it: as sent when it reads as an id (one token with a
+    digit: ``02-0031``, ``SCR-01-004``, ``KMC/ALL/001``), else as :func:`shown_value` shows
+    text (a name typed into the id column: ``R***** K****``)."""
+    value = str(value)
+    if value and not any(c.isspace() for c in value) and any(c.isdigit() for c in value):
+        return shown_value(value, words=False)
+    return shown_value(value)
+
+
 @dataclass(frozen=True)
 class Finding:
     """One failed check on one cell (or row, or file) of an extract.

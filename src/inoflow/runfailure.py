@@ -164,6 +164,8 @@ def set_aside(
     cut_dir = results / study / cut
     run = datetime.fromtimestamp(started).strftime("%Y-%m-%d %H:%M:%S")
     aside = results / OUT_OF_DATE / study / cut / datetime.fromtimestamp(started).strftime("%Y-%m-%dT%H%M%S")
+    for name in FAILED_RUN_REPORT:  # an earlier failure's report: this run's replaces it
+        (cut_dir / name).unlink(missing_ok=True)
     moved = []
     entries = sorted(cut_dir.iterdir()) if cut_dir.is_dir() else []
     for entry in entries:
@@ -189,7 +191,11 @@ def set_aside(
     report = None
     if not (cut_dir / "data_quality" / "data_quality.csv").is_file():  # not written by this run
         title = f"{study}, cut {cut}: the run of {run} failed before the common model was checked"
-        count = write_failure_report(cut_dir, steps, started, title)
+        try:
+            count = write_failure_report(cut_dir, steps, started, title)
+        except Exception as exc:  # the notice must be written whatever happens here  # noqa: BLE001
+            count, report = 0, None
+            print(f"inoflow: the failure report of {study} {cut} could not be written ({exc})")
         report = (count, os.path.relpath(cut_dir / FAILED_RUN_REPORT[1])) if count else None
     if (aside / "book.html").is_file():
         _banner(aside / "book.html", run, os.path.relpath(notice))

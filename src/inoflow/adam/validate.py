@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import pandera.pandas as pa
 
-from inoflow.errors import Finding, InoflowError, shown_value
+from inoflow.errors import Finding, InoflowError, shown_id, shown_value
 from inoflow.schemas.adam import MODELS as ADAM_MODELS
 from inoflow.schemas.adam import RECORD_KEYS
 
@@ -130,7 +130,8 @@ def orphan_findings(name: str, data: pd.DataFrame, dm: pd.DataFrame) -> list[Ada
     known = set(dm["USUBJID"].dropna())
     findings = []
     for _, record in data[data["USUBJID"].notna() & ~data["USUBJID"].isin(known)].iterrows():
-        site, patient = _subject_id(str(record["USUBJID"]), dm)
+        site, raw = _subject_id(str(record["USUBJID"]), dm)
+        patient = shown_id(raw)  # a name typed into the id column is masked
         file, row = _text(record.get("SRCFILE")), record.get("SRCROW")
         row = None if row is None or pd.isna(row) else int(row)
         where = f" in {file}" + (f" row {row}" if row is not None else "") if file else ""
@@ -150,7 +151,7 @@ def orphan_findings(name: str, data: pd.DataFrame, dm: pd.DataFrame) -> list[Ada
                 rule=rule,
                 category="conformance",
                 dataset=name,
-                record=" ".join(f"{k}={_text(record[k])}" for k in keys),
+                record=" ".join(f"{k}={_text(record[k])}" for k in keys).replace(raw, patient),
             )
         )
     return findings

@@ -128,9 +128,13 @@ def snakemake_jobs(metadata_dir: Path, prefix: str) -> list[Job]:
         if record.get("incomplete") or record.get("starttime") is None:
             continue
         end = record.get("endtime") or record["starttime"]
-        key = (record["rule"], record.get("job_hash"), end)  # each output records its own start
+        # one record per output, each with its own start and end (a job writing its outputs over
+        # several seconds gives them different times): a job is its rule and job hash (the
+        # metadata keep only the last run of each output, and a job writes all its outputs)
+        key = (record["rule"], record.get("job_hash"))
         job = jobs.setdefault(key, Job(record["rule"], record["starttime"], end, list(record.get("input") or [])))
         job.start = min(job.start, record["starttime"])
+        job.end = max(job.end, end)
         job.outputs.append(path)
     return sorted(jobs.values(), key=lambda j: (j.start, j.rule))
 

@@ -320,8 +320,11 @@ def config_files(study, cut, root: str | Path) -> dict[str, Path]:
 
 def study_part_sha256(study, cut) -> str:
     """sha256 of the part of the study file a cut reads: every key, of ``cuts`` only this cut's
-    (canonical JSON), so that adding or changing another cut leaves the lock as it is."""
-    part = {**study.spec, "cuts": {cut.cut: study.spec.get("cuts", {}).get(cut.cut)}}
+    (canonical JSON), so that adding or changing another cut leaves the lock as it is; and of the
+    cut, not where its extracts lie (their own manifest covers them: a study folder moved to
+    another disk keeps its lock)."""
+    this = {k: v for k, v in (study.spec.get("cuts", {}).get(cut.cut) or {}).items() if k != "extracts"}
+    part = {**study.spec, "cuts": {cut.cut: this}}
     text = json.dumps(part, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -279,6 +279,7 @@ def _read_csv(
             _check_delimiter(header, settings["delimiter"], site, relative, line)
             continue
         records.append((line, record))
+    _check_the_last_quote(text, records, lines, last_line, site, relative)
     if header is None:
         raise ExtractError(
             [
@@ -319,6 +320,32 @@ def _read_csv(
             record = [""] * len(header)
         rows.append((line, _fit(record, len(header))))
     return header, rows, problems
+
+
+def _check_the_last_quote(
+    text: str,
+    records: list[tuple[int, list[str]]],
+    lines: dict[int, tuple[int, int]],
+    last_line: int,
+    site: str,
+    file: str,
+) -> None:
+    """A quote opened in the last record and never closed: the csv reader puts the rest of the
+    file into that one cell, whatever its field count, so the rows after it would vanish. In a
+    well-quoted record quotes come in pairs (an escaped quote is two); an odd count in the last
+    record's lines means the file ends inside a quoted cell."""
+    if not records:
+        return
+    row, _ = records[-1]
+    first = lines.get(row, (last_line, last_line))[0]
+    physical = re.split(r"\r\n|\r|\n", text)
+    if "".join(physical[first - 1 :]).count('"') % 2:
+        rule = (
+            f"a quote opened in this row is not closed: the file ends inside it (the cell runs from line "
+            f"{first} to the end of the file, line {last_line}), so the rows after it cannot be read "
+            "(close the quote, or remove it)"
+        )
+        raise ExtractError([Finding(site, file, "", row, "", "", rule)])
 
 
 def _check_delimiter(header: list[str], declared: str, site: str, file: str, line: int) -> None:

@@ -55,7 +55,7 @@ import numpy as np
 import pandas as pd
 
 from inoflow.config import DEFAULT_ROW_COUNT_FALL, load_contract, load_units
-from inoflow.errors import FINDING_COLUMNS, Finding, findings_frame
+from inoflow.errors import FINDING_COLUMNS, Finding, findings_frame, shown_id
 from inoflow.extract.parsing import iso_date_bounds
 
 CONFORMANCE, COMPLETENESS, PLAUSIBILITY = "conformance", "completeness", "plausibility"
@@ -122,6 +122,12 @@ DATE_LABELS = {
     "DSSTDTC": "last contact date",
     "DDDTC": "death date (cause of death record)",
 }
+
+
+def _id(subject: object) -> str:
+    """A patient id as a rule may name it (:func:`inoflow.errors.shown_id`): a name typed into
+    the id column is masked."""
+    return shown_id(str(subject))
 
 
 class Check(NamedTuple):
@@ -395,7 +401,9 @@ def one_subject_one_site(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
     dm = _domain(sdtm, "DM", "SEX")
     findings = []
     for _, record in dm[dm.duplicated("USUBJID", keep=False)].iterrows():
-        rule = f"subject {record['SUBJID']} is listed more than once in the patient list of site {record['SITEID']}"
+        rule = (
+            f"subject {_id(record['SUBJID'])} is listed more than once in the patient list of site {record['SITEID']}"
+        )
         findings.append(_finding("DM", record, "SUBJID", rule, PLAUSIBILITY))
     mh = _domain(sdtm, "MH", "MHSTDTC").drop_duplicates("USUBJID").set_index("USUBJID")["MHSTDTC"]
     first = _first_doses(sdtm)["EXSTDTC"]
@@ -407,9 +415,9 @@ def one_subject_one_site(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
             continue
         for _, record in same.iterrows():
             others = same[same["SITEID"] != record["SITEID"]]
-            named = ", ".join(f"subject {o['SUBJID']} of site {o['SITEID']}" for _, o in others.iterrows())
+            named = ", ".join(f"subject {_id(o['SUBJID'])} of site {o['SITEID']}" for _, o in others.iterrows())
             rule = (
-                f"subject {record['SUBJID']} has the same sex ({record['SEX']}), diagnosis date ({record['DIAG']}) "
+                f"subject {_id(record['SUBJID'])} has the same sex ({record['SEX']}), diagnosis date ({record['DIAG']}) "
                 f"and first InO dose ({record['FIRST']}) as {named}: the same patient sent by two sites?"
             )
             findings.append(_finding("DM", record, "SUBJID", rule, PLAUSIBILITY))
@@ -493,7 +501,7 @@ def records_of_listed_subjects(
             if site not in sites_listing:
                 unlisted_files.setdefault((site, record["SRCFILE"], record["SRCSHEET"] or ""), []).append(record)
                 continue
-            text = f"patient {record['SUBJID']} in {_at(record)} is not in the site's patient list"
+            text = f"patient {_id(record['SUBJID'])} in {_at(record)} is not in the site's patient list"
             listing = patient_list_file(study, site)
             held = aside.get((site, record["SUBJID"]))
             if held is not None:
@@ -531,7 +539,7 @@ def every_subject_dosed(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
             "DM",
             record,
             "SUBJID",
-            f"subject {record['SUBJID']} of site {record['SITEID']} has no InO dose in the dosing data",
+            f"subject {_id(record['SUBJID'])} of site {record['SITEID']} has no InO dose in the dosing data",
             COMPLETENESS,
         )
         for _, record in dm[~dm["USUBJID"].isin(dosed)].iterrows()
@@ -549,7 +557,7 @@ def every_subject_followed_up(sdtm: dict[str, pd.DataFrame]) -> list[Finding]:
             "DM",
             record,
             "SUBJID",
-            f"subject {record['SUBJID']} of site {record['SITEID']} has no follow-up record (last contact, vital status)",
+            f"subject {_id(record['SUBJID'])} of site {record['SITEID']} has no follow-up record (last contact, vital status)",
             COMPLETENESS,
         )
         for _, record in dm[~dm["USUBJID"].isin(followed)].iterrows()
@@ -596,6 +604,9 @@ def _files_of(study, site: str, name: str) -> list[str]:
 # Domains whose dates are the patient's own history, not a record of the study period: the
 # patient list (birth) and the diagnosis; the characteristics (SC) carry no date.
 HISTORY_DOMAINS = ("DM", "MH", "SC")
+# and dates that may lie in it: a concomitant medication may have been started years before the
+# diagnosis (levothyroxine since 1998)
+HISTORY_DATES = (("CM", "CMSTDTC"),)
 
 
 def _birth_bounds(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -650,7 +661,7 @@ def dates_within_the_patients_time(sdtm: dict[str, pd.DataFrame], study=None) ->
     window = f"{settings.window_start} to {settings.window_end or 'the day of the run'}" if start is not None else ""
     findings, checked = [], 0
     for name, variable, records in _dated_records(sdtm):
-        if name in HISTORY_DOMAINS:
+        if name in HISTORY_DOMAINS or (name, variable) in HISTORY_DATES:
             continue
         checked += len(records)
         for _, record in records.iterrows():
@@ -769,23 +780,29 @@ def _subject_facts(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _same_patient(a: pd.Series, b: pd.Series) -> str | None:
     """What two subjects share if they can be one patient: the same site, sex and first InO dose,
-    and the same year of birth (or ages at most a year apart) and diagnosis where both are known;
-    the shared facts in words, else None."""
+    and the same year of birth (or ages at most a year apart) and diagnosis where both are known,
+    one of these at least; the shared facts in words, else None."""
     if a["SITEID"] != b["SITEID"] or a["SEX"] != b["SEX"] or not a["FIRST"] or a["FIRST"] != b["FIRST"]:
         return None
     facts = [f"site {a['SITEID']}", f"sex ({a['SEX']})"]
+    known = 0  # site, sex and a first dose alone are shared by patients who started the same day
     if a["BIRTHYEAR"] and b["BIRTHYEAR"]:
         if a["BIRTHYEAR"] != b["BIRTHYEAR"]:
             return None
         facts.append(f"year of birth ({a['BIRTHYEAR']})")
+        known += 1
     elif pd.notna(a["AGEN"]) and pd.notna(b["AGEN"]):
         if abs(a["AGEN"] - b["AGEN"]) > 1:
             return None
         facts.append(f"age ({int(a['AGEN'])})")
+        known += 1
     if a["DIAG"] and b["DIAG"]:
         if a["DIAG"] != b["DIAG"]:
             return None
         facts.append(f"diagnosis date ({a['DIAG']})")
+        known += 1
+    if not known:
+        return None
     facts.append(f"first InO dose ({a['FIRST']})")
     return ", ".join(facts[:-1]) + " and " + facts[-1]
 
@@ -797,33 +814,38 @@ def no_patient_registered_twice(
     same sex, year of birth (or age), diagnosis date and first InO dose are one patient registered
     again (a patient resent under a new id adds one to every denominator). Against the previous cut
     (``previous``), a subject new in this cut is compared with every subject of the previous cut;
-    in the cut alone, each pair of its subjects. The finding is on the newer id."""
+    in the cut alone, each pair of its subjects; new subjects also with each other. Only subjects
+    of one site, sex and first dose are compared. The finding is on the newer id."""
     now = _subject_facts(sdtm)
     before = _subject_facts(previous) if previous is not None else None
-    findings = []
     new = now[~now.index.isin(before.index)] if before is not None else now
-    for position, (usubjid, record) in enumerate(new.iterrows()):
-        candidates = before if before is not None else now.iloc[:position]
-        for other_id, other in candidates.iterrows():
-            if other_id == usubjid:
-                continue
-            shared = _same_patient(record, other)
-            if shared is None:
-                continue
-            if before is not None:
-                state = "still listed" if other_id in now.index else "no longer listed"
-                rule = (
-                    f"patient {record['SUBJID']} is new in this cut and has the {shared} of patient "
-                    f"{other['SUBJID']} of the previous cut {previous_cut} ({state}): the same patient registered "
-                    "again under a new id?"
-                )
-            else:
-                rule = (
-                    f"patient {record['SUBJID']} has the {shared} of patient {other['SUBJID']} ({_where(other)}): "
-                    "the same patient registered twice under two ids?"
-                )
-            findings.append(_finding("DM", record, "SUBJID", rule, PLAUSIBILITY))
-            break
+    pool = pd.concat([before, new]) if before is not None else new  # the earlier subjects first
+    earlier: dict[tuple, list[tuple[str, pd.Series]]] = {}
+    findings = []
+    for usubjid, record in pool.iterrows():
+        key = (record["SITEID"], record["SEX"], record["FIRST"])
+        candidates = earlier.setdefault(key, [])
+        is_new = usubjid in new.index and (before is None or usubjid not in before.index)
+        if is_new and record["FIRST"]:
+            for other_id, other in candidates:
+                shared = _same_patient(record, other)
+                if shared is None:
+                    continue
+                if before is not None and other_id in before.index:
+                    state = "still listed" if other_id in now.index else "no longer listed"
+                    rule = (
+                        f"patient {_id(record['SUBJID'])} is new in this cut and has the {shared} of patient "
+                        f"{_id(other['SUBJID'])} of the previous cut {previous_cut} ({state}): the same patient "
+                        "registered again under a new id?"
+                    )
+                else:
+                    rule = (
+                        f"patient {_id(record['SUBJID'])} has the {shared} of patient {_id(other['SUBJID'])} "
+                        f"({_where(other)}): the same patient registered twice under two ids?"
+                    )
+                findings.append(_finding("DM", record, "SUBJID", rule, PLAUSIBILITY))
+                break
+        candidates.append((usubjid, record))
     return Checked(findings, len(now))
 
 
@@ -832,20 +854,24 @@ def patients_kept_from_previous_cut(
     previous: dict[str, pd.DataFrame] | None = None,
     previous_cut: str | None = None,
     study=None,
+    expected_sites: Iterable[str] = (),
 ) -> list[Finding]:
     """Every patient of the previous cut's patient list is in this cut's: a patient is not
     withdrawn from a study by leaving them out of an export (a shorter patient list changes every
     denominator). The finding names the patient, the site's patient list and the row the patient
-    had in the previous cut."""
+    had in the previous cut. Only the sites of this cut (``expected_sites``, when given) count: a
+    site the cut leaves out (its ``sites:``) takes its patients with it by design."""
     if previous is None:
         return Checked([], None)
     now = set(_domain(sdtm, "DM")["USUBJID"])
     before = _domain(previous, "DM").drop_duplicates("USUBJID")
+    if expected_sites:
+        before = before[before["SITEID"].isin(set(expected_sites))]
     findings = []
     for _, record in before[~before["USUBJID"].isin(now)].iterrows():
         listing = patient_list_file(study, record["SITEID"]) or str(record["SRCFILE"])
         rule = (
-            f"patient {record['SUBJID']} of the previous cut {previous_cut} ({_at(record)} then) is not in this "
+            f"patient {_id(record['SUBJID'])} of the previous cut {previous_cut} ({_at(record)} then) is not in this "
             f"cut's patient list ({listing}): withdrawn, left out of the export, or registered again under a new id?"
         )
         # the row is the previous cut's: this cut's file has none for the patient
@@ -867,13 +893,17 @@ def row_counts_against_previous_cut(
     previous_file_rows: pd.DataFrame | None = None,
     previous_cut: str | None = None,
     study=None,
+    expected_sites: Iterable[str] = (),
 ) -> list[Finding]:
     """No file a site sends loses its rows against the previous cut: a file that had rows and has
     none (sent with its header only) or fell by more than the study's share (``data_quality:
     row_count_fall``, default 0.5) would take records out of the analysis while every row read is
-    accounted for. Rows are those read, per site and raw domain (the reconciliation's rows_read)."""
+    accounted for. Rows are those read, per site and raw domain (the reconciliation's rows_read).
+    Only the sites of this cut (``expected_sites``, when given) count."""
     if file_rows is None or previous_file_rows is None:
         return Checked([], None)
+    if expected_sites:
+        previous_file_rows = previous_file_rows[previous_file_rows["site"].isin(set(expected_sites))]
     share = study.quality.row_count_fall if study is not None else DEFAULT_ROW_COUNT_FALL
     now = file_rows.set_index(["site", "domain"])
     findings = []
