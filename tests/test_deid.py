@@ -519,3 +519,15 @@ def test_free_text_rules_are_checked():
         compile_rules({"kinds": {"phone": {"label": "a phone"}}, "free_text": {"min_words": 0}})
     rules = load_deid_rules()
     assert rules.name_min_words == 2 and {"remission", "cycle", "possibly"} <= rules.allowed_words
+
+
+@pytest.mark.parametrize("text", ["seen by Dr. Kumar", "visita Dott.ssa Bianchi", "Prof Rao advised", "per Dott. Verdi"])
+def test_a_doctors_name_with_a_title_is_a_person_name(text):
+    import pandas as pd
+
+    from inoflow.extract.deid import find_identifiers
+
+    table = pd.DataFrame({"Remarks": [text], "SRCROW": [2]})
+    (finding,) = find_identifiers(table, "IN02", "IN02/IN02_patients.csv", "")
+    assert "[identifier kind: person_name]" in finding.rule and "honorific and name" in finding.rule
+    assert finding.row == 2 and finding.value == ""

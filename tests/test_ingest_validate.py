@@ -302,7 +302,7 @@ def test_a_column_the_dialect_does_not_declare_is_dropped_not_written(india, dem
     shutil.copytree(demo_extracts / "IN02", tmp_path / "IN02")
     path = tmp_path / "IN02" / "IN02_adverse_events.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
-    lines = [line + (",Ward note" if i == 0 else ",bed 4 Anand Venkat") for i, line in enumerate(lines)]
+    lines = [line + (",Ward note" if i == 0 else ",bed 4 east wing") for i, line in enumerate(lines)]
     path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
     as_sent = process_extract(india.sites["IN02"], "adverse_events", demo_extracts)
     stages = process_extract(india.sites["IN02"], "adverse_events", tmp_path)
@@ -312,7 +312,26 @@ def test_a_column_the_dialect_does_not_declare_is_dropped_not_written(india, dem
     assert (
         "column 'Ward note' is not declared in IN02.yaml" in caplog.text and "dropped, 26 filled cell(s)" in caplog.text
     )
-    assert "Anand" not in caplog.text
+    assert "east wing" not in caplog.text
+
+
+def test_a_name_in_a_column_the_dialect_does_not_declare_is_found_before_it_is_dropped(india, demo_extracts, tmp_path):
+    """An undeclared column is scanned as free text (the file as sent still holds it)."""
+    from inoflow.extract.process import process_extract
+
+    shutil.copytree(demo_extracts / "IN02", tmp_path / "IN02")
+    path = tmp_path / "IN02" / "IN02_adverse_events.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = [line + (",Ward note" if i == 0 else ",bed 4 Anand Venkat") for i, line in enumerate(lines)]
+    path.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
+    with pytest.raises(ExtractError) as error:
+        process_extract(india.sites["IN02"], "adverse_events", tmp_path)
+    assert str(error.value).startswith(
+        "1 problem(s) in the extract:\n  - site IN02, file IN02/IN02_adverse_events.csv, row 2, column 'Ward note': "
+        "column looks like a person's name (26 cells match: capitalised words that are not clinical words) "
+        "[identifier kind: person_name]"
+    )
+    assert "Anand" not in str(error.value)
 
 
 def test_rejected_rows_and_the_rows_as_read_carry_a_name_typed_into_a_coded_column_masked(

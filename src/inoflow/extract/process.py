@@ -23,7 +23,7 @@ from inoflow.errors import ExtractError, Finding, findings_frame, shown_value
 from inoflow.extract.deid import free_text_columns, quarantine_identifiers, site_name_list
 from inoflow.extract.dialect import DomainDialect
 from inoflow.extract.harmonise import harmonise_extract
-from inoflow.extract.ingest import drop_undeclared, read_extract
+from inoflow.extract.ingest import PROVENANCE, declared_columns, drop_undeclared, read_extract
 from inoflow.extract.plausibility import check_duplicates, check_plausibility
 from inoflow.extract.validate import ValidationResult, validate_extract
 
@@ -63,8 +63,12 @@ def process_extract(
     read = read_extract(site, domain, extracts)
     # before anything is validated, logged or written: fail refuses; quarantine masks the cells, and
     # validation then sets aside a row whose masked cell a rule needs (a name typed into a coded column)
+    # names are looked for in the declared free text and in every column whose content the
+    # dialect does not describe (ignored, or not declared: dropped below, but in the file as sent)
+    mapped = declared_columns(site, domain) - set(site.domain_spec(domain).get("ignore", []))
+    unknown = tuple(c for c in read.column_names if c not in mapped and c not in PROVENANCE)
     read, identifiers = quarantine_identifiers(
-        read, site.site, policy, free_text=free_text_columns(site, domain), names=site_name_list(site)
+        read, site.site, policy, free_text=free_text_columns(site, domain) + unknown, names=site_name_list(site)
     )
     read = drop_undeclared(read, site, domain)  # a column the dialect does not declare is never written
     dialect = DomainDialect.of(site, domain)  # resolved once, shared by the stages
