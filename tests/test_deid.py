@@ -521,7 +521,9 @@ def test_free_text_rules_are_checked():
     assert rules.name_min_words == 2 and {"remission", "cycle", "possibly"} <= rules.allowed_words
 
 
-@pytest.mark.parametrize("text", ["seen by Dr. Kumar", "visita Dott.ssa Bianchi", "Prof Rao advised", "per Dott. Verdi"])
+@pytest.mark.parametrize(
+    "text", ["seen by Dr. Kumar", "visita Dott.ssa Bianchi", "Prof Rao advised", "per Dott. Verdi"]
+)
 def test_a_doctors_name_with_a_title_is_a_person_name(text):
     import pandas as pd
 
