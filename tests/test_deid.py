@@ -533,3 +533,19 @@ def test_a_doctors_name_with_a_title_is_a_person_name(text):
     (finding,) = find_identifiers(table, "IN02", "IN02/IN02_patients.csv", "")
     assert "[identifier kind: person_name]" in finding.rule and "honorific and name" in finding.rule
     assert finding.row == 2 and finding.value == ""
+
+
+@pytest.mark.parametrize(
+    "value, shown",
+    [
+        ("Supportive", "Supportive"),  # IN02's label of a conmed category
+        ("Total Leucocyte Count", "Total Leucocyte Count"),  # IN02's name of a laboratory test
+        ("Not done", "Not done"),  # IN02's missing-value token
+        ("Neutropenia febbrile", "Neutropenia febbrile"),  # an Italian template's vocabulary synonym
+        ("Suresh Babu", "S***** B***"),
+    ],
+)
+def test_a_sites_own_spellings_are_shown_and_a_name_is_not(value, shown):
+    from inoflow.extract.deid import display_form
+
+    assert display_form(value) == shown

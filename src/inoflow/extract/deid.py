@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -209,6 +210,25 @@ def _variable_names() -> frozenset[str]:
     return frozenset(str(c) for models in (ADAM, SDTM) for m in models.values() for c in m.to_schema().columns)
 
 
+def _site_words(doc: Any, add: Callable[[Any], None], within: str = "") -> None:
+    """Every key and value under a dialect's ``codelists:`` and ``vocabularies:`` and every
+    ``missing:`` token, wherever they stand in it."""
+    if isinstance(doc, dict):
+        for key, value in doc.items():
+            if within:
+                add(key)
+            inside = within or (key if key in ("codelists", "vocabularies") else "")
+            if key == "missing":
+                _site_words(value, add, "missing")
+            else:
+                _site_words(value, add, inside)
+    elif isinstance(doc, list):
+        for item in doc:
+            _site_words(item, add, within)
+    elif within and isinstance(doc, str):
+        add(doc)
+
+
 def _reference_words(root: Path) -> frozenset[str]:
     """Words of the configuration that name things, not people: the vocabularies' terms and
     synonyms, the contract's codes, the SDTM and ADaM variable names and the units
@@ -231,6 +251,11 @@ def _reference_words(root: Path) -> frozenset[str]:
                 add(code)
     for name in _variable_names():
         add(name)
+    # the sites' own spellings: the labels of their codelists, their vocabulary synonyms and
+    # their missing-value tokens (config/sites/**)
+    sites = root / "config" / "sites"
+    for path in sorted(sites.rglob("*.yaml")) if sites.is_dir() else []:
+        _site_words(read_yaml(path), add)
     units = root / "config" / "units.yaml"
     if units.exists():
         doc = read_yaml(units)
