@@ -39,6 +39,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from inoflow.checksum import sha256_file
 from inoflow.runner import step
 
 ENV = "INOFLOW_OUTPUT_CACHE"
@@ -60,14 +61,6 @@ def _owner() -> str:
 
 class CorruptEntryError(Exception):
     """An entry whose content does not match what it recorded (the message names no value)."""
-
-
-def sha256_of(path: str | Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _copy_hashing(source: str | Path, target: str | Path) -> str:
@@ -102,10 +95,10 @@ def key_material(
     return {
         "format": FORMAT,
         "rule": rule,
-        "script": sha256_of(script),
+        "script": sha256_file(script),
         "wildcards": {k: str(v) for k, v in sorted(wildcards.items()) if k != "cut"},
         "params": params,
-        "inputs": [[name, sha256_of(path)] for name, path in inputs],
+        "inputs": [[name, sha256_file(path)] for name, path in inputs],
         "outputs": sorted(outputs),
         "reads": reads,
     }
@@ -160,7 +153,7 @@ class OutputCache:
             raise CorruptEntryError(f"the key material in its {ENTRY_FILE} does not give its key")
         for name, file in sorted(record.get("files", {}).items()):
             try:
-                actual = sha256_of(folder / file["file"])
+                actual = sha256_file(folder / file["file"])
             except OSError:
                 raise CorruptEntryError(f"file {file['file']} (output {name}) is missing") from None
             if actual != file["sha256"]:

@@ -18,6 +18,8 @@ import importlib.util
 import re
 from pathlib import Path
 
+from inoflow.checksum import sha256_file
+
 PACKAGE_ROOTS = {"inoflow": Path(__file__).resolve().parent}
 # inoflow.schemas is schemas/ of the checkout, or inoflow/schemas/ of an installed package
 PACKAGE_ROOTS["inoflow.schemas"] = Path(importlib.util.find_spec("inoflow.schemas").origin).resolve().parent
@@ -102,11 +104,6 @@ WORKFLOW_PATTERNS = (
 _RULE_SCRIPT = re.compile(r"""\bscript:\s*["']([^"']+\.py)["']""")
 
 
-def sha256_of(path: str | Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
 def engine_files() -> dict[str, Path]:
     """Every module of the installed engine (the ``inoflow`` package, with ``inoflow.schemas``),
     keyed by its path in the package layout (``inoflow/adam/adsl.py``), sorted."""
@@ -160,4 +157,4 @@ def default_workflow_dir() -> Path | None:
 def code_sums(workflow_dir: str | Path) -> dict[str, str]:
     """sha256 of every file of code: the workflow's own files, then the engine's modules."""
     files = {**workflow_files(workflow_dir), **engine_files()}
-    return {key: sha256_of(path) for key, path in files.items()}
+    return {key: sha256_file(path) for key, path in files.items()}

@@ -238,11 +238,14 @@ class Study:
         """The settings of the common-model checks (``data_quality:``; defaults where absent)."""
         return QualitySettings.of(self.spec.get("data_quality", {}))
 
+    def ordered_cuts(self) -> list[str]:
+        """The study's cuts in order of cut-off date."""
+        return [c.cut for c in sorted(self.cuts.values(), key=lambda c: (c.cutoff, c.cut))]
+
     def previous_cut(self, cut: str) -> str | None:
         """The cut before ``cut`` in order of cut-off date (None for the first): the one its
         cross-cut checks compare with."""
-        ordered = sorted(self.cuts.values(), key=lambda c: (c.cutoff, c.cut))
-        names = [c.cut for c in ordered]
+        names = self.ordered_cuts()
         index = names.index(cut)
         return names[index - 1] if index else None
 

@@ -50,18 +50,26 @@ STUDY_CUTS = {name: list(study.cuts) for name, study in STUDIES.items()}
 SITE_FOLDERS = ("ingest", "validated", "harmonised")
 
 
-def check_targets(argv):
-    """A target under the results folder names a configured study and cut, else the run stops
-    with one line naming the value and the valid ones (Snakemake would say only that no rule
-    produces it). Reads the command line of the snakemake process (a job re-parsing the
-    workflow has no targets)."""
-    prefix = os.path.normpath(RESULTS) + os.sep
-    if not any(os.path.normpath(a).startswith(prefix) for a in argv):
-        return  # no results path on the command line: nothing to parse
+def command_line_targets(argv):
+    """The targets on the command line of the snakemake process, parsed only when one of its
+    words lies under the results folder (else none of them names a cut: the default target, or
+    rules). A job re-parsing the workflow has none."""
+    results = os.path.abspath(RESULTS) + os.sep
+    if not any(os.path.abspath(a).startswith(results) for a in argv):
+        return []
     from snakemake.cli import get_argument_parser
 
-    targets, _ = get_argument_parser().parse_known_args(argv)
-    for target in targets.targets or []:
+    return get_argument_parser().parse_known_args(argv)[0].targets or []
+
+
+TARGETS = command_line_targets(sys.argv[1:])
+
+
+def check_targets(targets):
+    """A target under the results folder names a configured study and cut, else the run stops
+    with one line naming the value and the valid ones (Snakemake would say only that no rule
+    produces it)."""
+    for target in targets:
         parts = os.path.relpath(os.path.normpath(target), RESULTS).split(os.sep)
         if len(parts) < 2 or parts[0].startswith(".."):
             continue
@@ -85,15 +93,12 @@ def check_targets(argv):
                 )
 
 
-check_targets(sys.argv[1:])
+check_targets(TARGETS)
 
 
-def targeted_cuts(argv):
-    """The (study, cut) pairs the targets on the command line build, or None when a target is
-    not a cut's file (no targets: the default target builds every cut)."""
-    from snakemake.cli import get_argument_parser
-
-    targets = get_argument_parser().parse_known_args(argv)[0].targets or []
+def targeted_cuts(targets):
+    """The (study, cut) pairs the targets build, or None when a target is not a cut's file (no
+    targets: the default target builds every cut)."""
     cuts = set()
     for target in targets:
         parts = os.path.relpath(os.path.normpath(target), RESULTS).split(os.sep)
@@ -113,7 +118,7 @@ try:
         STUDIES,
         locks_dir=Path("config/locks"),
         workflow_dir=WORKFLOW_DIR,
-        only=targeted_cuts(sys.argv[1:]),
+        only=targeted_cuts(TARGETS),
     )
 except InoflowError as exc:
     stop(exc)
@@ -552,8 +557,8 @@ def is_synthetic_demo(wildcards):
 
 def consecutive_cuts(study):
     """Each cut with the one before it, in order of cut-off date: what a rerun changed."""
-    cuts = sorted(study.cuts.values(), key=lambda cut: cut.cutoff)
-    return [(a.cut, b.cut) for a, b in zip(cuts, cuts[1:])]
+    cuts = study.ordered_cuts()
+    return list(zip(cuts, cuts[1:]))
 
 
 def get_cut_comparison_inputs(wildcards):

@@ -67,9 +67,8 @@ def files_with_identifiers(cut_dir: Path) -> dict[str, list[str]]:
     gate found an identifier, or a finding had to mask a cell's text (a name typed into a coded
     column), with what was found, from the extract stage's findings."""
     import csv
-    import re
 
-    from inoflow.extract.deid import is_masked
+    from inoflow.extract.deid import identifier_kind, is_masked
 
     found: dict[str, set[str]] = {}
     for path in sorted((Path(cut_dir) / "validated").rglob("*.findings.csv")):
@@ -77,9 +76,9 @@ def files_with_identifiers(cut_dir: Path) -> dict[str, list[str]]:
             for finding in csv.DictReader(handle):
                 if not finding.get("file"):
                     continue
-                kind = re.search(r"\[identifier kind: (\w+)\]", finding.get("rule") or "")
+                kind = identifier_kind(finding.get("rule"))
                 if kind:
-                    found.setdefault(finding["file"], set()).add(kind.group(1))
+                    found.setdefault(finding["file"], set()).add(kind)
                 elif is_masked(finding.get("value") or ""):
                     found.setdefault(finding["file"], set()).add("text masked in a finding")
     return {name: sorted(kinds) for name, kinds in found.items()}

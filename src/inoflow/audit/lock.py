@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path, PurePosixPath
 
+from inoflow.checksum import sha256_file
 from inoflow.codeversion import code_sums, default_workflow_dir, module_name
 from inoflow.errors import InoflowError, UnknownNameError
 
@@ -104,11 +105,6 @@ def shown(path: str | Path) -> str:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:
         return str(path)
-
-
-def sha256_file(path: str | Path) -> str:
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 def manifest_path(study: str, cut: str, locks_dir: str | Path = LOCKS_DIR) -> Path:

@@ -106,7 +106,12 @@ def normalise_header(name: str) -> str:
 
 def finding_kind(finding: Finding) -> str | None:
     """The identifier kind (``phone``, ``birth_date``, ...) of a finding of this gate, else None."""
-    match = _KIND_TAG.search(finding.rule)
+    return identifier_kind(finding.rule)
+
+
+def identifier_kind(rule: str) -> str | None:
+    """The identifier kind a rule's text names (``[identifier kind: phone]``), else None."""
+    match = _KIND_TAG.search(rule or "")
     return match.group(1) if match else None
 
 
@@ -199,7 +204,6 @@ def load_deid_rules(path: str | Path = DEID_RULES) -> DeidRules:
 # --- the words a finding may show, and the words a name is not made of -------------------------
 
 
-@functools.cache
 @functools.cache
 def _variable_names() -> frozenset[str]:
     """The names of the SDTM and ADaM variables (schemas/sdtm.py, schemas/adam.py): a record-level

@@ -26,7 +26,6 @@ a cold run of the workflow quick.
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import logging
 import re
@@ -35,20 +34,13 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from inoflow.checksum import sha256_file
 from inoflow.config import Site
 from inoflow.errors import ExtractError, Finding
 
 log = logging.getLogger(__name__)
 
 PROVENANCE = ["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"]
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def extract_path(site: Site, domain: str, extracts_dir: Path) -> Path:
@@ -88,7 +80,7 @@ def read_extract(site: Site, domain: str, extracts_dir: Path) -> pa.Table:
     if problems:
         raise ExtractError(problems)
     columns = {name: pa.array([r[i] for _, r in rows], type=pa.string()) for i, name in enumerate(header)}
-    digest = sha256_of(path)
+    digest = sha256_file(path)
     columns["SRCFILE"] = pa.array([relative] * len(rows), type=pa.string())
     columns["SRCSHA256"] = pa.array([digest] * len(rows), type=pa.string())
     columns["SRCSHEET"] = pa.array([sheet] * len(rows), type=pa.string())

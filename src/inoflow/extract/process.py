@@ -61,10 +61,11 @@ def process_extract(
     ``quarantine``: a row with a finding moves to the rejected rows with its reasons.
     """
     read = read_extract(site, domain, extracts)
-    # before anything is validated, logged or written: fail refuses; quarantine masks the cells, and
-    # validation then sets aside a row whose masked cell a rule needs (a name typed into a coded column)
-    # names are looked for in the declared free text and in every column whose content the
-    # dialect does not describe (ignored, or not declared: dropped below, but in the file as sent)
+    # The gate, before anything is validated, logged or written: fail refuses; quarantine masks the
+    # cells, and validation then sets aside a row whose masked cell a rule needs (a name typed into
+    # a coded column). Names are looked for in the declared free text and in every column whose
+    # content the dialect does not describe (ignored, or not declared: dropped below, but in the
+    # file as sent).
     mapped = declared_columns(site, domain) - set(site.domain_spec(domain).get("ignore", []))
     unknown = tuple(c for c in read.column_names if c not in mapped and c not in PROVENANCE)
     read, identifiers = quarantine_identifiers(

@@ -609,14 +609,22 @@ HISTORY_DOMAINS = ("DM", "MH", "SC")
 HISTORY_DATES = (("CM", "CMSTDTC"),)
 
 
+def _whole_ages(sdtm: dict[str, pd.DataFrame], dm: pd.DataFrame) -> pd.Series:
+    """Per subject of ``dm`` (indexed by USUBJID) the age in whole years at the first InO dose:
+    DM AGE, else SC AGEYRS (years with decimals) rounded down; NaN when neither is known."""
+    sc = _domain(sdtm, "SC", "SCTESTCD", "SCSTRESN")
+    years = sc[sc["SCTESTCD"] == "AGEYRS"].drop_duplicates("USUBJID").set_index("USUBJID")["SCSTRESN"]
+    age = pd.to_numeric(dm["AGE"], errors="coerce").astype("float64")
+    return age.fillna(np.floor(pd.to_numeric(years, errors="coerce").reindex(dm.index)))
+
+
 def _birth_bounds(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per subject the earliest day the patient can have been born (BORN) and how the data say it
     (BORNTEXT): from the year of birth (DM BRTHDTC), else from the age at the first InO dose
     (DM AGE, or SC AGEYRS in years with decimals): a patient aged A on the first dose was born
     after the same day A + 1 years earlier."""
     dm = _domain(sdtm, "DM", "AGE", "BRTHDTC").drop_duplicates("USUBJID").set_index("USUBJID")
-    sc = _domain(sdtm, "SC", "SCTESTCD", "SCSTRESN")
-    years = sc[sc["SCTESTCD"] == "AGEYRS"].drop_duplicates("USUBJID").set_index("USUBJID")["SCSTRESN"]
+    ages = _whole_ages(sdtm, dm)
     first = _first_doses(sdtm)
     rows = {}
     for usubjid, record in dm.iterrows():
@@ -625,10 +633,8 @@ def _birth_bounds(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
             low, _ = iso_date_bounds(pd.Series([birth]))
             rows[usubjid] = (low.iloc[0], f"born in {birth[:4]} ({_where(record)})")
             continue
-        age = record["AGE"]
-        if (age is None or pd.isna(age)) and usubjid in years.index and pd.notna(years[usubjid]):
-            age = int(float(years[usubjid]))
-        if age is None or pd.isna(age) or usubjid not in first.index:
+        age = ages[usubjid]
+        if pd.isna(age) or usubjid not in first.index:
             continue
         dose = first.loc[usubjid]
         born = dose["FIRSTDT"] - pd.DateOffset(years=int(age) + 1)
@@ -764,15 +770,11 @@ def _subject_facts(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """Per subject of the patient list: site, subject id, sex, year of birth, age, diagnosis and
     first InO dose (as harmonised), the DM record's provenance."""
     dm = _domain(sdtm, "DM", "SEX", "AGE", "BRTHDTC").drop_duplicates("USUBJID").set_index("USUBJID")
-    sc = _domain(sdtm, "SC", "SCTESTCD", "SCSTRESN")
-    years = sc[sc["SCTESTCD"] == "AGEYRS"].drop_duplicates("USUBJID").set_index("USUBJID")["SCSTRESN"]
     mh = _domain(sdtm, "MH", "MHSTDTC").drop_duplicates("USUBJID").set_index("USUBJID")["MHSTDTC"]
     first = _first_doses(sdtm)["EXSTDTC"]
-    age = pd.to_numeric(dm["AGE"], errors="coerce").astype("float64")
-    age = age.fillna(np.floor(pd.to_numeric(years, errors="coerce").reindex(dm.index)))
     return dm.assign(
         BIRTHYEAR=dm["BRTHDTC"].map(lambda v: v[:4] if isinstance(v, str) and v else None),
-        AGEN=age,
+        AGEN=_whole_ages(sdtm, dm),
         DIAG=dm.index.map(mh).map(_shown),
         FIRST=dm.index.map(first).map(_shown),
     )
