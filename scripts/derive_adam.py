@@ -1,21 +1,54 @@
-"""Snakemake script: derive one ADaM dataset from its declared SDTM and ADaM sources and validate it
-(schemas/adam.py) before writing."""
+"""Snakemake script: derive every ADaM dataset of a cut from its declared SDTM and ADaM sources
+(inoflow.adam.sources), sources first, and validate each (schemas/adam.py) before writing.
 
-import pandas as pd
-import yaml
+One job per cut; each dataset is a part of it in the output cache (inoflow.cache.JobParts): a
+dataset whose sources, definitions, cut-off and code are those of an earlier run or cut is
+restored from its verified entry, and only a dataset with a changed source is derived again.
+"""
 
-from inoflow.adam.derive import derive
-from inoflow.adam.validate import validate_adam
+from inoflow.cache import JobParts
 from inoflow.runner import step
 
-with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
-    smk = snakemake  # noqa: F821
-    sdtm = {name: pd.read_parquet(path) for name, path in zip(smk.params.sdtm_names, smk.input.sdtm, strict=True)}
-    adam = {name: pd.read_parquet(path) for name, path in zip(smk.params.adam_names, smk.input.adam, strict=True)}
-    with open(smk.input.definitions, encoding="utf-8") as handle:
+smk = snakemake  # noqa: F821 (injected by Snakemake)
+
+
+def derive_one(name, sources, definitions_path, cutoff, log):
+    # imported here: a cut whose datasets are all restored needs none of it
+    import pandas as pd
+    import yaml
+
+    from inoflow.adam.derive import derive
+    from inoflow.adam.validate import validate_adam
+
+    sdtm = {d: pd.read_parquet(sdtm_paths[d]) for d in sources["sdtm"]}
+    adam = {a: pd.read_parquet(getattr(smk.output, a)) for a in sources["adam"]}
+    with open(definitions_path, encoding="utf-8") as handle:
         definitions = yaml.safe_load(handle)
-    dataset = derive(smk.wildcards.adam, sdtm, adam, definitions, smk.params.cutoff)
+    dataset = derive(name, sdtm, adam, definitions, cutoff)
     # raises AdamError listing every failure, each naming the file and row of its source record
-    validate_adam(smk.wildcards.adam, dataset, sources={**sdtm, **adam})
-    log.info("%s: %d records, %d subjects", smk.wildcards.adam, len(dataset), dataset["USUBJID"].nunique())
-    dataset.to_parquet(smk.output.dataset, index=False)
+    validate_adam(name, dataset, sources={**sdtm, **adam})
+    log.info("%s: %d records, %d subjects", name, len(dataset), dataset["USUBJID"].nunique())
+    dataset.to_parquet(getattr(smk.output, name), index=False)
+
+
+with step(smk) as log:
+    from pathlib import Path
+
+    from inoflow.adam.sources import ADAM_SOURCES
+
+    sdtm_paths = {Path(path).stem: path for path in smk.input.sdtm}
+    parts = JobParts(smk, log, script=__file__)
+    for name in smk.output.keys():  # sources first (common.smk: adam_datasets_of)
+        sources = ADAM_SOURCES[name]
+        inputs = [("sdtm", sdtm_paths[d]) for d in sources["sdtm"]]
+        inputs += [("adam", getattr(smk.output, a)) for a in sources["adam"]]
+        inputs += [("definitions", smk.input.definitions)]
+        inputs += [("costs", smk.input.costs)] if name == "ADRU" else []
+        parts.run(
+            name,
+            lambda: derive_one(name, sources, smk.input.definitions, smk.params.cutoff, log),  # noqa: B023
+            outputs={name: getattr(smk.output, name)},
+            inputs=inputs,
+            params={"cutoff": smk.params.cutoff, "code": smk.params.codes[name]},
+        )
+    parts.summary()

@@ -1,36 +1,48 @@
-"""Snakemake script: pool every site's records of a family of common-model domains, validate them.
+"""Snakemake script: pool every site's records into the common model's domains and validate them.
 
-Through the between-cut output cache (inoflow.cache): a family whose harmonised tables are
-the same as in an earlier cut is restored from its verified entry.
+One job per cut; each family of domains (config.Contract.sdtm_families: the raw domains that
+feed a set of SDTM domains) is a part of it in the output cache (inoflow.cache.JobParts): a
+family whose harmonised tables are the same as in an earlier run or cut is restored from its
+verified entry, and only a family with a changed table is pooled again.
 """
 
-from inoflow.cache import cached_step
-from inoflow.config import load_study
+from inoflow.cache import JobParts
+from inoflow.runner import step
 
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 
-def reads():
-    """The study's STUDYID (its configuration, not an input) is part of every USUBJID."""
-    return {"studyid": load_study(smk.params.study_config, check=False).studyid}
-
-
-def work(log):
-    # imported here: a step restored from the cache needs none of it
-    from pathlib import Path
-
+def pool(sdtm_domains, tables, studyid, contract):
+    # imported here: a cut whose families are all restored needs none of it
     import pandas as pd
 
-    from inoflow.config import load_contract
     from inoflow.model.pool import pool_domain
 
-    study = load_study(smk.params.study_config, check=False)
-    contract = load_contract()
-    tables = [(Path(path).stem, pd.read_parquet(path)) for path in smk.input.tables]
-    for name, path in smk.output.items():
+    frames = [(raw, pd.read_parquet(path)) for raw, path in tables]
+    for name in sdtm_domains:
         sources = contract.sources_of(name)
-        domain = pool_domain(name, [table for raw, table in tables if raw in sources], study.studyid)
-        domain.to_parquet(path, index=False)
+        domain = pool_domain(name, [frame for raw, frame in frames if raw in sources], studyid)
+        domain.to_parquet(getattr(smk.output, name), index=False)
 
 
-cached_step(smk, work, script=__file__, reads=reads)
+with step(smk) as log:
+    from pathlib import Path
+
+    from inoflow.config import load_contract, load_study
+
+    contract = load_contract()
+    # the study's STUDYID (its configuration, not an input) is part of every USUBJID
+    studyid = load_study(smk.params.study_config, check=False).studyid
+    parts = JobParts(smk, log, script=__file__)
+    shared = [("shared", path) for path in smk.input.shared]
+    for family, (raw_domains, sdtm_domains) in contract.sdtm_families().items():
+        tables = [(Path(path).stem, path) for path in smk.params.tables if Path(path).stem in raw_domains]
+        parts.run(
+            family,
+            lambda: pool(sdtm_domains, tables, studyid, contract),  # noqa: B023 (run at once)
+            outputs={name: getattr(smk.output, name) for name in sdtm_domains},
+            inputs=[("tables", path) for _, path in tables] + shared,
+            params={"code": smk.params.code},
+            reads={"studyid": studyid},
+        )
+    parts.summary()

@@ -12,7 +12,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
     previous = smk.params.previous_cut or None
     table = write_data_quality_report(
         sdtm=smk.input.sdtm,
-        extract_findings=smk.input.findings,
+        extract_findings=smk.params.findings,
         reconciliation=smk.input.reconciliation,
         out_csv=smk.output.csv,
         out_html=smk.output.html,
@@ -23,7 +23,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         previous_sdtm=smk.input.previous_sdtm if previous else None,
         previous_reconciliation=smk.input.previous_reconciliation[0] if previous else None,
         previous_cut=previous,
-        set_aside=smk.input.set_aside,
+        set_aside=smk.params.set_aside,
     )
     if previous:
         log.info("data quality: compared with the previous cut %s", previous)

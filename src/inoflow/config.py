@@ -171,12 +171,17 @@ class Site:
     def domain_spec(self, domain: str) -> dict[str, Any]:
         return self.spec["domains"][domain]
 
-    def sends_one_file(self) -> bool:
-        """True when the site sends every domain it sends in one file (a workbook of sheets).
+    def files(self) -> dict[str, list[str]]:
+        """Each file the site sends (its name in the site's folder) with the domains it holds,
+        in the dialect's order: a file per domain, or one workbook with a sheet per domain."""
+        files: dict[str, list[str]] = {}
+        for domain in self.domains:
+            files.setdefault(self.domain_spec(domain)["file"], []).append(domain)
+        return files
 
-        Such a site's file is read in one job: any change to it changes every domain anyway.
-        """
-        return len(self.domains) > 1 and len({self.domain_spec(d)["file"] for d in self.domains}) == 1
+    def sends_one_file(self) -> bool:
+        """True when the site sends every domain it sends in one file (a workbook of sheets)."""
+        return len(self.domains) > 1 and len(self.files()) == 1
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import shutil
 import sys
 from pathlib import Path
 
@@ -34,6 +35,9 @@ def step(smk):
     except InoflowError as exc:
         log.error("%s", exc)
         for output in smk.output:
-            Path(output).unlink(missing_ok=True)
+            if Path(output).is_dir():  # a folder output (the extract stages'): removed whole
+                shutil.rmtree(output, ignore_errors=True)
+            else:
+                Path(output).unlink(missing_ok=True)
         logging.shutdown()
         sys.exit(1)

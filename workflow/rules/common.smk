@@ -20,7 +20,8 @@ from inoflow.config import load_contract, load_studies
 from inoflow.errors import InoflowError
 from inoflow.runlock import clear_stale_lock
 from inoflow.audit.lock import check_locked_cuts, extract_files
-from inoflow.adam.derive import ADAM_SOURCES
+from inoflow.adam.sources import ADAM_SOURCES, upstream_of
+from inoflow.extract import STAGE_FILES, STAGE_FOLDERS
 from inoflow.analysis.endpoints import ADAM_INPUTS
 
 # Every path of the configuration is relative to the working folder (the study's folder:
@@ -47,7 +48,7 @@ RESULTS = config["results"]
 STUDY_CUTS = {name: list(study.cuts) for name, study in STUDIES.items()}
 
 
-SITE_FOLDERS = ("ingest", "validated", "harmonised")
+SITE_FOLDERS = STAGE_FOLDERS
 
 
 def command_line_targets(argv):
@@ -151,7 +152,7 @@ OUTPUT_CATALOGUE = yaml.safe_load(
 # Scheduling: when several jobs are ready, run what is downstream first, so the chain to
 # the endpoints (pool -> ADaM -> notebooks) runs while other files are still being read, and
 # start the workbooks (a job that reads every domain) before single files.
-PRIORITY = {"workbook": 1, "pool": 2, "endpoint": 3, "adam": 4}
+PRIORITY = {"pool": 2, "endpoint": 3, "adam": 4}
 
 # The code each step runs (inoflow.codeversion): a param, so that editing a module reruns
 # exactly the steps that import it, and the rule's script is tracked by Snakemake itself.
@@ -169,10 +170,12 @@ CODE = {
         f"adam/{name}": code_hash(
             [
                 "inoflow.adam.derive",
+                "inoflow.adam.sources",
                 "inoflow.adam.datacut",
                 f"inoflow.adam.{name.lower()}",
             ]
             + ["inoflow.adam.validate", "inoflow.runner"],
+            # derive() imports every derivation: only this dataset's is followed
             opaque=("inoflow.adam.derive",),
         )
         for name in ADAM_SOURCES
@@ -184,20 +187,10 @@ CODE = {
                 f"inoflow.analysis.endpoints.{name}",
                 "inoflow.runner",
             ],
-            # the lineage reads ADAM_SOURCES from inoflow.adam.derive, not the derivations it calls
-            opaque=("inoflow.adam.derive",),
         )
         for name in ADAM_INPUTS
     },
 }
-
-
-def adam_code(wildcards):
-    return CODE[f"adam/{wildcards.adam}"]
-
-
-def endpoint_code(wildcards):
-    return CODE[f"endpoint/{wildcards.endpoint}"]
 
 
 wildcard_constraints:
@@ -212,8 +205,6 @@ wildcard_constraints:
     ),
     site="|".join(sorted({s for study in STUDIES.values() for s in study.sites})),
     domain="|".join(CONTRACT.domains),
-    adam="|".join(ADAM_SOURCES),
-    endpoint="|".join(ADAM_INPUTS),
 
 
 def cut_path(*parts):
@@ -253,16 +244,19 @@ def site_of(wildcards):
     return study_of(wildcards).sites[wildcards.site]
 
 
-def get_extract(wildcards):
-    """The raw file a site sent for a domain in this cut, and the site's dialect."""
-    site = site_of(wildcards)
-    spec = site.domain_spec(wildcards.domain)
+def get_cut_extracts(wildcards):
+    """Every file the sites of a cut sent, and each site's dialect and name list."""
+    sites = study_of(wildcards).sites_of(wildcards.cut)
+    base = extracts_dir(wildcards)
     return {
-        "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
-        "dialect": [
-            rel(path) for path in site.dialect_files
-        ],  # the site's file and its template
-        "names": name_list_of(site),
+        "extracts": [
+            f"{base}/{s}/{f}" for s, site in sites.items() for f in site.files()
+        ],
+        # each site's dialect: its own file and the template it extends
+        "dialect": sorted(
+            {rel(p) for site in sites.values() for p in site.dialect_files}
+        ),
+        "names": [p for site in sites.values() for p in name_list_of(site)],
     }
 
 
@@ -272,77 +266,14 @@ def name_list_of(site):
     return [rel(names)] if names else []
 
 
-def get_workbook(wildcards):
-    """The one workbook a site sent with a sheet per domain, and the site's dialect."""
-    site = site_of(wildcards)
-    spec = site.domain_spec(site.domains[0])
-    return {
-        "extract": f"{extracts_dir(wildcards)}/{site.site}/{spec['file']}",
-        "dialect": [
-            rel(path) for path in site.dialect_files
-        ],  # the site's file and its template
-        "names": name_list_of(site),
-    }
+def cut_sites(wildcards):
+    """The sites that sent a cut (a cut may list its sites; by default every site of the study)."""
+    return list(study_of(wildcards).sites_of(wildcards.cut))
 
 
-def domain_of(wildcards):
-    return [wildcards.domain]
-
-
-def stage_outputs(*domains):
-    """The files the extract stages write for each domain: as read, validated, harmonised.
-
-    One name per file (the output cache takes no lists): the stage's name for a job of one
-    domain, '<stage>__<domain>' for a workbook's job of several (scripts/process_extract.py).
-    """
-    files = {
-        "read": ("ingest", "{domain}.parquet"),
-        "accepted": ("validated", "{domain}.parquet"),
-        "rejected": ("validated", "{domain}.rejected.parquet"),
-        "findings": ("validated", "{domain}.findings.csv"),
-        "harmonised": ("harmonised", "{domain}.parquet"),
-    }
-    return {
-        (stage if len(domains) == 1 else f"{stage}__{d}"): cut_path(
-            folder, "{site}", name.format(domain=d)
-        )
-        for d in domains
-        for stage, (folder, name) in files.items()
-    }
-
-
-def sites_pattern(sites):
-    """A wildcard pattern matching exactly these site ids (nothing, if there are none)."""
-    return "|".join(sorted(sites)) or "(?!)"
-
-
-def workbook_rule_sets():
-    """Sites sending one workbook, grouped by the domains their workbook holds (a rule's outputs
-    are fixed, so each set of domains has its own rule): rule name -> (domains, sites). The
-    first set in contract order (the Indian workbooks') is ``ingest_validate_harmonise_workbook``,
-    the next ones ``ingest_validate_harmonise_workbook_2`` and so on."""
-    order = list(CONTRACT.domains)
-    sets = {}
-    for study in STUDIES.values():
-        for s, site in sorted(study.sites.items()):
-            if site.sends_one_file():
-                domains = tuple(sorted(site.domains, key=order.index))
-                sets.setdefault(domains, []).append(s)
-    # named in the order of the domain sets (contract order), not of the studies in config.yaml
-    ordered = sorted(sets.items(), key=lambda item: [order.index(d) for d in item[0]])
-    names = ["ingest_validate_harmonise_workbook"] + [
-        f"ingest_validate_harmonise_workbook_{k}" for k in range(2, len(sets) + 1)
-    ]
-    return {
-        name: (list(domains), sites) for name, (domains, sites) in zip(names, ordered)
-    }
-
-
-WORKBOOK_RULES = workbook_rule_sets()
-WORKBOOK_SITES = [s for _, sites in WORKBOOK_RULES.values() for s in sites]
-FILE_PER_DOMAIN_SITES = [
-    s for study in STUDIES.values() for s in study.sites if s not in WORKBOOK_SITES
-]
+def studies_pattern(names):
+    """A wildcard pattern matching exactly these studies (or cuts)."""
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
 
 
 def site_domains(wildcards):
@@ -351,26 +282,36 @@ def site_domains(wildcards):
     return [(s, d) for s, site in sites.items() for d in site.domains]
 
 
-def harmonised_tables_of(raw_domains):
-    """An input function: every site's harmonised tables of these raw domains."""
+def stage_files(stage):
+    """A params function: each site's file of one extract stage (inoflow.extract.STAGE_FILES:
+    read, accepted, rejected, findings, harmonised), in the order of site_domains; the rules
+    read them from the cut's stage folders, their inputs."""
+    folder, name = STAGE_FILES[stage]
 
-    def tables(wildcards):
+    def files(wildcards):
+        base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
         return [
-            cut_path("harmonised", site, f"{domain}.parquet").format(**wildcards)
-            for site, domain in site_domains(wildcards)
-            if domain in raw_domains
+            f"{base}/{folder}/{s}/{name.format(domain=d)}"
+            for s, d in site_domains(wildcards)
         ]
 
-    return tables
+    return files
+
+
+def stage_folders(*folders):
+    """An input function: the cut's extract folders (the outputs of its extract job)."""
+
+    def inputs(wildcards):
+        base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+        return {folder: f"{base}/{folder}" for folder in folders}
+
+    return inputs
 
 
 def get_reconciliation_inputs(wildcards):
-    keys = site_domains(wildcards)
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
     return {
-        "read": [f"{base}/ingest/{s}/{d}.parquet" for s, d in keys],
-        "rejected": [f"{base}/validated/{s}/{d}.rejected.parquet" for s, d in keys],
-        "harmonised": [f"{base}/harmonised/{s}/{d}.parquet" for s, d in keys],
+        **stage_folders(*STAGE_FOLDERS)(wildcards),
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
         # a file that had rows in the previous cut and has none now is not balanced
         "previous": [
@@ -394,23 +335,17 @@ PREVIOUS_CUT_DOMAINS = ("DM", "MH", "SC", "EX")
 
 
 def get_data_quality_inputs(wildcards):
-    """The common model, every extract's findings, the row accounting, the patient-list rows
-    set aside, the study's configuration (its data_quality: settings) and, from the second cut
-    on, the previous cut's patients and row accounting: only this job of a cut depends on the
-    cut before it."""
+    """The common model, the extract folders (every extract's findings, the patient-list rows
+    set aside), the row accounting, the study's configuration (its data_quality: settings)
+    and, from the second cut on, the previous cut's patients and row accounting: only this job
+    of a cut depends on the cut before it."""
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
-    keys = site_domains(wildcards)
     previous = previous_cut_of(wildcards)
     before = CUT_DIR.format(study=wildcards.study, cut=previous) if previous else ""
     return {
         "sdtm": [f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()],
-        "findings": [f"{base}/validated/{s}/{d}.findings.csv" for s, d in keys],
+        "validated": f"{base}/validated",
         "reconciliation": f"{base}/reconciliation/reconciliation.csv",
-        "set_aside": [
-            f"{base}/validated/{s}/{d}.rejected.parquet"
-            for s, d in keys
-            if d == "patients"
-        ],
         "study": study_config(wildcards),
         "previous_sdtm": (
             [f"{before}/sdtm/{name}.parquet" for name in PREVIOUS_CUT_DOMAINS]
@@ -421,6 +356,17 @@ def get_data_quality_inputs(wildcards):
             [f"{before}/reconciliation/reconciliation.csv"] if previous else []
         ),
     }
+
+
+def patient_list_set_aside(wildcards):
+    """A params function: the rows each site's patient list set aside."""
+    return [
+        path
+        for path, (s, d) in zip(
+            stage_files("rejected")(wildcards), site_domains(wildcards)
+        )
+        if d == "patients"
+    ]
 
 
 def reconciliation_keys(wildcards):
@@ -442,44 +388,66 @@ def definitions_footnote(wildcards):
     return definitions_of(wildcards.study).get("footnote", "")
 
 
-def get_adam_sources(wildcards):
-    """The SDTM domains and upstream ADaM datasets one derivation reads (inoflow.adam.derive)."""
-    sources = ADAM_SOURCES[wildcards.adam]
-    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+def endpoints_of(study):
+    """A study's endpoints, from the output catalogue (config/reference/outputs.yaml)."""
+    return list(OUTPUT_CATALOGUE[study]["endpoints"])
+
+
+def rule_sets(prefix, items_of):
+    """The studies grouped by the items their cuts produce (a rule's outputs are fixed, so each
+    set has its own rule): rule name -> (items, studies); ``prefix`` for the first set,
+    ``prefix_2`` and so on for the next ones (in the order of config.yaml's studies)."""
+    sets = {}
+    for study in STUDIES:
+        sets.setdefault(tuple(items_of(study)), []).append(study)
+    names = [prefix] + [f"{prefix}_{k}" for k in range(2, len(sets) + 1)]
     return {
-        "sdtm": [f"{base}/sdtm/{name}.parquet" for name in sources["sdtm"]],
-        "adam": [f"{base}/adam/{name}.parquet" for name in sources["adam"]],
-        "definitions": definitions_file(wildcards),
-        # resource use counts vials of the size the cost table prices
-        **(cost_table_file(wildcards) if wildcards.adam == "ADRU" else {}),
+        name: (list(items), studies)
+        for name, (items, studies) in zip(names, sets.items())
     }
 
 
-def adam_sdtm_names(wildcards):
-    return ADAM_SOURCES[wildcards.adam]["sdtm"]
+def adam_datasets_of(study):
+    """The ADaM datasets a study's endpoints read, with those they are derived from, sources first."""
+    return upstream_of([n for e in endpoints_of(study) for n in ADAM_INPUTS[e]])
 
 
-def adam_upstream_names(wildcards):
-    return ADAM_SOURCES[wildcards.adam]["adam"]
+ADAM_RULES = rule_sets("derive_adam", adam_datasets_of)
+ENDPOINT_RULES = rule_sets("run_endpoints", endpoints_of)
+
+
+def get_adam_sources(wildcards):
+    """The SDTM domains the cut's ADaM datasets read (inoflow.adam.sources), the definitions
+    and, for resource use, the cost table (it counts vials of the size the table prices).
+    """
+    datasets = adam_datasets_of(wildcards.study)
+    domains = sorted({d for name in datasets for d in ADAM_SOURCES[name]["sdtm"]})
+    base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    return {
+        "sdtm": [f"{base}/sdtm/{name}.parquet" for name in domains],
+        "definitions": definitions_file(wildcards),
+        **(cost_table_file(wildcards) if "ADRU" in datasets else {}),
+    }
+
+
+def adam_codes(wildcards):
+    """The code of each ADaM dataset's derivation: a part recomputes when its own code changes."""
+    return {name: CODE[f"adam/{name}"] for name in adam_datasets_of(wildcards.study)}
 
 
 def get_endpoint_inputs(wildcards):
-    """An endpoint notebook, the ADaM datasets it reads and the definitions."""
+    """The endpoint notebooks of a cut, the ADaM datasets they read and the definitions."""
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
+    endpoints = endpoints_of(wildcards.study)
     return {
-        "notebook": workflow_file("notebooks", f"{wildcards.endpoint}.ipynb"),
+        "notebooks": [workflow_file("notebooks", f"{e}.ipynb") for e in endpoints],
         "adam": [
-            f"{base}/adam/{name}.parquet" for name in ADAM_INPUTS[wildcards.endpoint]
+            f"{base}/adam/{name}.parquet" for name in adam_datasets_of(wildcards.study)
         ],
         "definitions": definitions_file(wildcards),
         "catalogue": "config/reference/outputs.yaml",
-        **cost_table_of(wildcards),
+        **(cost_table_file(wildcards) if "costs" in endpoints else {}),
     }
-
-
-def cost_table_of(wildcards):
-    """The cost endpoint's unit-cost table (the other endpoints: none)."""
-    return cost_table_file(wildcards) if wildcards.endpoint == "costs" else {}
 
 
 def cost_table_file(wildcards):
@@ -487,27 +455,43 @@ def cost_table_file(wildcards):
     return {"costs": definitions_of(wildcards.study)["cost_table"]}
 
 
+def endpoint_outputs(endpoints):
+    """Each endpoint's files, named '<output>__<endpoint>' (scripts/run_notebooks.py): its ARD
+    and lineage, the executed notebook and its HTML, its tables and figures (folders).
+    """
+    outputs = {}
+    for e in endpoints:
+        outputs[f"ard__{e}"] = cut_path("ard", f"{e}.parquet")
+        outputs[f"lineage__{e}"] = cut_path("ard", f"{e}.lineage.parquet")
+        outputs[f"notebook__{e}"] = cut_path("notebooks", f"{e}.ipynb")
+        outputs[f"html__{e}"] = cut_path("notebooks", f"{e}.html")
+        outputs[f"tables__{e}"] = directory(cut_path("tables", e))
+        outputs[f"figures__{e}"] = directory(cut_path("figures", e))
+    return outputs
+
+
 def get_notebook_parameters(wildcards, output):
+    """Each endpoint's notebook parameters (papermill): endpoint -> parameters."""
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)
     return {
-        "study": wildcards.study,
-        "cut": wildcards.cut,
-        "endpoint": wildcards.endpoint,
-        "adam_paths": {
-            name: f"{base}/adam/{name}.parquet"
-            for name in ADAM_INPUTS[wildcards.endpoint]
-        },
-        "definitions_path": definitions_file(wildcards),
-        "output_ids": OUTPUT_CATALOGUE[wildcards.study]["endpoints"][
-            wildcards.endpoint
-        ],
-        "ard_path": output.ard,
-        "tables_dir": output.tables,
-        "figures_dir": output.figures,
-        "lineage_path": output.lineage,
-        "cutoff": cutoff_date(wildcards),
-        "program": workflow_file("notebooks", f"{wildcards.endpoint}.ipynb"),
-        "code": endpoint_code(wildcards),
+        endpoint: {
+            "study": wildcards.study,
+            "cut": wildcards.cut,
+            "endpoint": endpoint,
+            "adam_paths": {
+                name: f"{base}/adam/{name}.parquet" for name in ADAM_INPUTS[endpoint]
+            },
+            "definitions_path": definitions_file(wildcards),
+            "output_ids": OUTPUT_CATALOGUE[wildcards.study]["endpoints"][endpoint],
+            "ard_path": output[f"ard__{endpoint}"],
+            "tables_dir": output[f"tables__{endpoint}"],
+            "figures_dir": output[f"figures__{endpoint}"],
+            "lineage_path": output[f"lineage__{endpoint}"],
+            "cutoff": cutoff_date(wildcards),
+            "program": workflow_file("notebooks", f"{endpoint}.ipynb"),
+            "code": CODE[f"endpoint/{endpoint}"],
+        }
+        for endpoint in endpoints_of(wildcards.study)
     }
 
 

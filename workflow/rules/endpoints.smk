@@ -1,27 +1,30 @@
-# Endpoints: one papermill notebook per endpoint (the statistics live in inoflow.analysis.endpoints),
-# then the book that assembles every output with the comparison with the publication.
+# Endpoints: one job per cut executes every endpoint notebook of the study with papermill on one
+# kernel (the statistics live in inoflow.analysis.endpoints), keeping each endpoint's executed
+# notebook; each endpoint is a part in the output cache (inoflow.cache.JobParts), so a changed
+# ADaM dataset re-executes only the notebooks that read it. Then the book assembles every
+# output with the comparison with the publication.
 
 
-rule run_endpoint:
-    input:
-        unpack(get_endpoint_inputs),
-    output:
-        ard=cut_path("ard", "{endpoint}.parquet"),
-        lineage=cut_path("ard", "{endpoint}.lineage.parquet"),
-        notebook=cut_path("notebooks", "{endpoint}.ipynb"),
-        html=cut_path("notebooks", "{endpoint}.html"),
-        tables=directory(cut_path("tables", "{endpoint}")),
-        figures=directory(cut_path("figures", "{endpoint}")),
-    log:
-        cut_path("logs", "run_endpoint", "{endpoint}.log"),
-    priority: PRIORITY["endpoint"]
-    conda:
-        "../../envs/inoflow.yaml"
-    params:
-        notebook_parameters=get_notebook_parameters,
-        code=endpoint_code,
-    script:
-        "../../scripts/run_notebook.py"
+for endpoint_rule, (rule_endpoints, endpoint_studies) in ENDPOINT_RULES.items():
+
+    rule:
+        name:
+            endpoint_rule
+        input:
+            unpack(get_endpoint_inputs),
+        output:
+            **endpoint_outputs(rule_endpoints),
+        log:
+            cut_path("logs", "run_endpoints", "endpoints.log"),
+        wildcard_constraints:
+            study=studies_pattern(endpoint_studies),
+        priority: PRIORITY["endpoint"]
+        conda:
+            "../../envs/inoflow.yaml"
+        params:
+            notebook_parameters=get_notebook_parameters,
+        script:
+            "../../scripts/run_notebooks.py"
 
 
 rule assemble_book:

@@ -1,60 +1,36 @@
 # Ingest each raw file as sent, validate it against the site's declared layout (pandera) and
-# harmonise it to the contract's variables. One job per file the site sends: per site and
-# domain when the site sends a file per domain, per site when it sends one workbook with a
-# sheet per domain (a change to the workbook changes every domain anyway). The three stages
-# run in one process, each its own module writing its own output, because a job's start-up
-# costs more than the stages; a changed file or site mapping reruns only its own chain.
+# harmonise it to the contract's variables: one job per cut, for every file its sites sent,
+# because a job's start-up (the engine's imports) costs more than a file's work. Each file is
+# its own part in the output cache (inoflow.cache.JobParts; the folder: common.smk,
+# OUTPUT_CACHE): a file sent unchanged, in an earlier run or an earlier cut, is restored from a
+# verified, read-only entry, and only a changed file is read again, by the job's threads
+# (worker processes). Every site, domain and stage keeps its own file in the cut's three
+# folders (inoflow.extract.STAGE_FILES): the rule declares the folders, as a rule declaring
+# each file would cost Snakemake seconds per job in bookkeeping (files x inputs checksums).
 #
-# Cached between cuts by the script itself (inoflow.cache; the folder: common.smk,
-# OUTPUT_CACHE): a file sent unchanged in a new cut is restored from a verified, read-only
-# entry, not processed again. Nothing cut-specific may enter these jobs' params or outputs
-# (the key is the rule, the script, the wildcards but the cut, the params with the code hash
-# and the inputs' content).
+# Nothing cut-specific may enter a part's params or outputs (a part's key is the rule, the
+# script, the wildcards but the cut, the file, its params with the code hash and its inputs'
+# content).
 
 
-rule ingest_validate_harmonise:
+rule extract:
     input:
-        unpack(get_extract),
+        unpack(get_cut_extracts),
         shared=SHARED_CONFIG + VOCABULARIES + [DEIDENTIFICATION],
     output:
-        **stage_outputs("{domain}"),
+        ingest=directory(cut_path("ingest")),
+        validated=directory(cut_path("validated")),
+        harmonised=directory(cut_path("harmonised")),
     log:
-        cut_path("logs", "ingest_validate_harmonise", "{site}", "{domain}.log"),
-    wildcard_constraints:
-        site=sites_pattern(FILE_PER_DOMAIN_SITES),
+        cut_path("logs", "extract", "extract.log"),
     conda:
         "../../envs/inoflow.yaml"
+    threads: workflow.cores
     params:
         study_config=study_config,
+        extracts=extracts_dir,
+        sites=cut_sites,
         policy=validation_policy,
-        domains=domain_of,
         code=CODE["extract"],
     script:
-        "../../scripts/process_extract.py"
-
-
-# One rule per set of domains sent in one workbook (common.smk, WORKBOOK_RULES).
-for workbook_rule, (workbook_domains, workbook_sites) in WORKBOOK_RULES.items():
-
-    rule:
-        name:
-            workbook_rule
-        input:
-            unpack(get_workbook),
-            shared=SHARED_CONFIG + VOCABULARIES + [DEIDENTIFICATION],
-        output:
-            **stage_outputs(*workbook_domains),
-        log:
-            cut_path("logs", "ingest_validate_harmonise", "{site}", "workbook.log"),
-        wildcard_constraints:
-            site=sites_pattern(workbook_sites),
-        priority: PRIORITY["workbook"]
-        conda:
-            "../../envs/inoflow.yaml"
-        params:
-            study_config=study_config,
-            policy=validation_policy,
-            domains=list(workbook_domains),
-            code=CODE["extract"],
-        script:
-            "../../scripts/process_extract.py"
+        "../../scripts/extract_cut.py"

@@ -1,28 +1,29 @@
 # The common model: pool the sites' records per SDTM domain, validate it, reconcile every row.
 
 
-# One job per family of domains (config.Contract.sdtm_families): the raw domains that feed a
-# set of SDTM domains, e.g. patients -> DM, MH, SC. A changed extract reruns its family only.
-for family, (raw_domains, sdtm_domains) in CONTRACT.sdtm_families().items():
-
-    rule:
-        name:
-            f"pool_sdtm_{family}"
-        input:
-            tables=harmonised_tables_of(raw_domains),
-            shared=SHARED_CONFIG,
-        output:
-            **{name: cut_path("sdtm", f"{name}.parquet") for name in sdtm_domains},
-        log:
-            cut_path("logs", "pool_sdtm", f"{family}.log"),
-        priority: PRIORITY["pool"]
-        conda:
-            "../../envs/inoflow.yaml"
-        params:
-            study_config=study_config,
-            code=CODE["pool"],
-        script:
-            "../../scripts/pool_sdtm.py"
+# One job per cut pools every family of domains (config.Contract.sdtm_families: the raw
+# domains that feed a set of SDTM domains, e.g. patients -> DM, MH, SC), each family a part in
+# the output cache (inoflow.cache.JobParts): a changed extract recomputes its family only.
+rule pool_sdtm:
+    input:
+        unpack(stage_folders("harmonised")),
+        shared=SHARED_CONFIG,
+    output:
+        **{
+            name: cut_path("sdtm", f"{name}.parquet")
+            for name in CONTRACT.sdtm_domains()
+        },
+    log:
+        cut_path("logs", "pool_sdtm", "sdtm.log"),
+    priority: PRIORITY["pool"]
+    conda:
+        "../../envs/inoflow.yaml"
+    params:
+        study_config=study_config,
+        tables=stage_files("harmonised"),
+        code=CODE["pool"],
+    script:
+        "../../scripts/pool_sdtm.py"
 
 
 rule reconcile_extracts:
@@ -38,6 +39,9 @@ rule reconcile_extracts:
         "../../envs/inoflow.yaml"
     params:
         extracts=reconciliation_keys,
+        read=stage_files("read"),
+        rejected=stage_files("rejected"),
+        harmonised=stage_files("harmonised"),
         code=CODE["reconcile"],
     script:
         "../../scripts/reconcile.py"
@@ -57,6 +61,8 @@ rule report_data_quality:
     params:
         study_config=study_config,
         previous_cut=previous_cut_of,
+        findings=stage_files("findings"),
+        set_aside=patient_list_set_aside,
         code=CODE["quality"],
     script:
         "../../scripts/report_data_quality.py"

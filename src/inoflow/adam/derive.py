@@ -1,42 +1,16 @@
 """One entry point per ADaM dataset, so the workflow's derivation rule is one rule for all.
 
-``ADAM_SOURCES`` declares which SDTM domains and upstream ADaM datasets each derivation
-reads; the rules declare exactly these as inputs, so a changed domain reruns only the
-datasets (and then the endpoints) that depend on it.
+Each derivation reads only the SDTM domains and upstream ADaM datasets ``ADAM_SOURCES``
+declares for it (:mod:`inoflow.adam.sources`).
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
-    "ADELIG": {"sdtm": ["IE", "DM"], "adam": []},
-    "ADRS": {"sdtm": ["DM", "EX", "LB", "RS"], "adam": []},
-    "ADAE": {"sdtm": ["DM", "EX", "AE", "LB", "VS", "PR"], "adam": []},
-    # ADSL reads no adverse events: the subject-level safety flags are derived from ADAE where
-    # they are used (inoflow.analysis.endpoints.safety), so a changed AE file does not rerun ADSL and ADTTE.
-    "ADSL": {"sdtm": ["DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"], "adam": ["ADRS"]},
-    "ADTTE": {"sdtm": ["DM", "EX", "DS", "PR", "CM"], "adam": ["ADSL", "ADRS"]},
-    # resource use for the cost assessment: InO administrations, stays, transfusions, HSCT
-    "ADRU": {"sdtm": ["DM", "EX", "HO", "PR"], "adam": ["ADSL"]},
-}
+from inoflow.adam.sources import ADAM_SOURCES, upstream_of
 
-
-def upstream_of(datasets) -> list[str]:
-    """``datasets`` and every ADaM dataset they are derived from, sources first."""
-    seen: list[str] = []
-
-    def visit(name: str) -> None:
-        if name not in ADAM_SOURCES:
-            raise ValueError(f"unknown ADaM dataset {name!r}; known: {sorted(ADAM_SOURCES)}")
-        for upstream in ADAM_SOURCES[name]["adam"]:
-            visit(upstream)
-        if name not in seen:
-            seen.append(name)
-
-    for name in datasets:
-        visit(name)
-    return seen
+__all__ = ["ADAM_SOURCES", "derive", "derive_datasets", "upstream_of"]
 
 
 def derive_datasets(names, sdtm: dict[str, pd.DataFrame], definitions: dict, cutoff: str) -> dict[str, pd.DataFrame]:

@@ -26,7 +26,7 @@ where an endpoint joins two, as survival joins ADTTE to ADSL); ``PARAMCD`` is se
 subject's record is one parameter of a BDS dataset (ADTTE: OS, RFS, DOR). From the subjects
 the chain continues through those datasets, the datasets they are derived from and the
 common-model domains behind them (:func:`sdtm_domains_of`, following
-``inoflow.adam.derive.ADAM_SOURCES``): every common-model record of a traced subject in those
+``inoflow.adam.sources.ADAM_SOURCES``): every common-model record of a traced subject in those
 domains, and the raw rows it was harmonised from, is what the number can depend on.
 """
 
@@ -36,7 +36,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from inoflow.adam.derive import ADAM_SOURCES, upstream_of
+from inoflow.adam.sources import ADAM_SOURCES, upstream_of
 from inoflow.analysis.endpoints import ADAM_INPUTS
 
 LINEAGE_COLUMNS = ["ard_row_id", "output_id", "USUBJID", "ROLE", "DATASETS", "PARAMCD"]

@@ -40,7 +40,7 @@ from pathlib import Path
 import pandas as pd
 
 from inoflow.adam.datacut import apply_data_cut
-from inoflow.adam.derive import upstream_of
+from inoflow.adam.sources import upstream_of
 from inoflow.analysis.ard import display_row_keys
 from inoflow.analysis.endpoints import ENDPOINTS
 from inoflow.analysis.lineage import ROLES, domains_behind

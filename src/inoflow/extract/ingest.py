@@ -25,6 +25,7 @@ a cold run of the workflow quick.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import logging
@@ -405,17 +406,47 @@ def _formulas_without_value(worksheet) -> list[tuple[int, int]]:
     return found
 
 
-def _read_xlsx(
-    path: Path, relative: str, site: str, sheet: str, header_row: int, not_data: NotData | None = None
-) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Finding]]:
+# the workbooks kept open by :func:`workbooks_kept_open`: path -> the open workbook, or None
+_OPEN_WORKBOOKS: dict[Path, object] | None = None
+
+
+@contextlib.contextmanager
+def workbooks_kept_open():
+    """Within this block a workbook is opened once and each of its sheets read from it (a site's
+    one workbook holds every domain); they are closed at the end."""
+    global _OPEN_WORKBOOKS
+    outer, _OPEN_WORKBOOKS = _OPEN_WORKBOOKS, {}
+    try:
+        yield
+    finally:
+        for workbook in _OPEN_WORKBOOKS.values():
+            workbook.close()
+        _OPEN_WORKBOOKS = outer
+
+
+def _open_workbook(path: Path, relative: str, site: str, sheet: str):
+    """The workbook at ``path``, read-only, values as last calculated; kept open within
+    :func:`workbooks_kept_open`. An unreadable workbook is a finding."""
     from openpyxl import load_workbook
 
+    key = Path(path).resolve()
+    if _OPEN_WORKBOOKS is not None and key in _OPEN_WORKBOOKS:
+        return _OPEN_WORKBOOKS[key]
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged workbook
         raise ExtractError(
             [Finding(site, relative, sheet, None, "", "", f"not a readable Excel workbook ({type(exc).__name__})")]
         ) from None
+    if _OPEN_WORKBOOKS is not None:
+        _OPEN_WORKBOOKS[key] = workbook
+    return workbook
+
+
+def _read_xlsx(
+    path: Path, relative: str, site: str, sheet: str, header_row: int, not_data: NotData | None = None
+) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Finding]]:
+    workbook = _open_workbook(path, relative, site, sheet)
     try:
         if sheet not in workbook.sheetnames:
             raise ExtractError(
@@ -476,7 +507,8 @@ def _read_xlsx(
                 continue
             rows.append((number, cells[: len(header or [])]))
     finally:
-        workbook.close()
+        if _OPEN_WORKBOOKS is None:  # else closed at the end of workbooks_kept_open
+            workbook.close()
     if header is None:
         raise ExtractError(
             [

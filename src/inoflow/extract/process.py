@@ -20,6 +20,7 @@ import pyarrow.parquet as pq
 
 from inoflow.config import Site
 from inoflow.errors import ExtractError, Finding, findings_frame, shown_value
+from inoflow.extract import STAGE_FILES, stage_paths
 from inoflow.extract.deid import free_text_columns, quarantine_identifiers, site_name_list
 from inoflow.extract.dialect import DomainDialect
 from inoflow.extract.harmonise import harmonise_extract
@@ -30,7 +31,7 @@ from inoflow.extract.validate import ValidationResult, validate_extract
 log = logging.getLogger(__name__)
 
 
-STAGE_OUTPUTS = ("read", "accepted", "rejected", "findings", "harmonised")
+STAGE_OUTPUTS = tuple(STAGE_FILES)
 
 
 @dataclass
@@ -89,6 +90,26 @@ def process_extract(
     rejected = _mask_named_cells(validation.rejected, named)
     validation = ValidationResult(validation.accepted, rejected, validation.findings, validation.parsed)
     return ExtractStages(read, validation, harmonised)
+
+
+def process_file(site: Site, domains: list[str], extracts: Path, policy: str, folders: dict[str, str]) -> list[Finding]:
+    """One file a site sent (a file per domain, or a workbook with a sheet per domain): each
+    domain it holds through the extract stages, each stage written to its file in the cut's
+    ``folders`` (:func:`inoflow.extract.stage_paths`). Returns the findings that refuse the file
+    ([] when it was written), so that a worker process can hand them back."""
+    from inoflow.extract.ingest import workbooks_kept_open
+
+    try:
+        with workbooks_kept_open():  # a workbook is opened once for all its sheets
+            for domain in domains:
+                stages = process_extract(site, domain, extracts, policy)
+                paths = stage_paths(folders, site.site, domain)
+                for path in paths.values():
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                stages.write(paths)
+    except ExtractError as exc:
+        return list(exc.findings)
+    return []
 
 
 def _mask_named_cells(table, findings: list[dict]):

@@ -32,23 +32,26 @@ def build_raw_schema(parsed: ParsedExtract) -> pa.DataFrameSchema:
     dialect = parsed.dialect
     site, domain = dialect.site, dialect.domain
     dspec = site.domain_spec(domain)
+    # Every cell is text (validate_extract casts the frame to pandas' string dtype before
+    # validating), so the columns declare no dtype: pandera's element-wise check of the string
+    # dtype costs milliseconds per column and could not fail.
     columns: dict[str, pa.Column] = {
-        c: pa.Column("string", nullable=True, required=True) for c in PROVENANCE if c != "SRCROW"
+        c: pa.Column(None, nullable=True, required=True) for c in PROVENANCE if c != "SRCROW"
     }
     columns["SRCROW"] = pa.Column("Int64", nullable=False)
     for rule in dialect.rules:
         check = _parse_check(rule, parsed)
         columns[rule.source] = pa.Column(
-            "string",
+            None,
             nullable=not rule.required or rule.variable in ("VALUE", "ULN"),
             checks=[check],
             required=True,
             description=rule.variable,
         )
     for name in dspec.get("ignore", []):
-        columns[name] = pa.Column("string", nullable=True, required=False, description="declared, not used")
+        columns[name] = pa.Column(None, nullable=True, required=False, description="declared, not used")
     for name in dspec.get("free_text", []):
-        columns[name] = pa.Column("string", nullable=True, required=False, description="free text, not used")
+        columns[name] = pa.Column(None, nullable=True, required=False, description="free text, not used")
     frame_checks = []
     if domain == "labs" and dspec.get("layout", "records") == "records":
         frame_checks.append(_lab_unit_check(parsed))
@@ -123,11 +126,8 @@ def validate_extract(
 
     # 1. rows that are not data, by the dialect's declaration, and blank rows
     reasons = pd.Series("", index=table.index, dtype="object")
-    blank = (
-        pd.concat([parsing.blank_mask(table[c], settings["missing"]) for c in data_columns], axis=1).all(axis=1)
-        if data_columns
-        else pd.Series(True, index=table.index)
-    )
+    empty = {c: parsing.blank_mask(table[c], settings["missing"]) for c in data_columns}  # each column once
+    blank = pd.concat(empty.values(), axis=1).all(axis=1) if data_columns else pd.Series(True, index=table.index)
     reasons[blank] = "blank row"
     footer_count = settings["skip_footer"]
     if footer_count and data_columns:
@@ -146,7 +146,7 @@ def validate_extract(
 
     # 2. dialect 'no value' texts become missing before checking
     for column in data_columns:
-        rows[column] = rows[column].where(~parsing.blank_mask(rows[column], settings["missing"]), pd.NA)
+        rows[column] = rows[column].where(~empty[column].loc[rows.index], pd.NA)
 
     # 3. every declared column parsed once; the pandera schema checks what did not parse, lazily
     parsed = dialect.parse(rows)

@@ -19,6 +19,7 @@ outputs and reason. No line is longer than ``MAX_LINE`` characters.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,8 +31,10 @@ from snakemake_interface_logger_plugins.settings import LogHandlerSettingsBase
 MAX_LINE = 300
 # messages of Snakemake's that say nothing a reader of the terminal needs
 _NOISE = ("Select jobs to execute...", "Assuming unrestricted shared filesystem usage.")
-# what a cached step writes to its log when its outputs were restored (inoflow.cache)
+# what a cached step writes to its log when its outputs were restored (inoflow.cache), and the
+# summary line of a job made of parts: "output cache: 22 of 29 parts restored; computed: ..."
 RESTORED = "restored from cache entry"
+PARTS = re.compile(r"output cache: (\d+) of (\d+) parts restored")
 
 
 def is_noise(line: str) -> bool:
@@ -39,13 +42,24 @@ def is_noise(line: str) -> bool:
     return line in _NOISE
 
 
-def _says_restored(log: str) -> bool:
-    """Whether a finished job's log says its outputs were restored from the output cache."""
-    try:
-        with open(log, encoding="utf-8", errors="replace") as handle:
-            return RESTORED in handle.read(20000)
-    except OSError:
-        return False
+def how_done(logs: list[str]) -> str:
+    """What a finished job's logs say of the output cache: "restored from the cache" (all its
+    outputs), "done, 22 of 29 parts restored from the cache", or "done"."""
+    for log in logs:
+        try:
+            with open(log, encoding="utf-8", errors="replace") as handle:
+                text = handle.read()
+        except OSError:
+            continue
+        counts = PARTS.findall(text)
+        if counts:
+            restored, total = (int(n) for n in counts[-1])
+            if restored and restored == total:
+                return "restored from the cache"
+            return f"done, {restored} of {total} parts restored from the cache" if restored else "done"
+        if RESTORED in text:
+            return "restored from the cache"
+    return "done"
 
 
 def short_reason(reason: str) -> str:
@@ -207,7 +221,7 @@ class LogHandler(LogHandlerBase):
         first = done - len(finished) + 1
         lines = []
         for k, (label, started, logs) in enumerate(finished, start=first):
-            how = "restored from the cache" if any(_says_restored(path) for path in logs) else "done"
+            how = how_done(logs)
             lines.append(f"[{k:>{width}}/{total}] {label}  {how} in {duration(record.created - started)}")
         return lines
 

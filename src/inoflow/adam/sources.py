@@ -1,0 +1,37 @@
+"""What each ADaM derivation reads: the SDTM domains and the upstream ADaM datasets.
+
+``ADAM_SOURCES`` is declared here, apart from the derivations, and without pandas: the workflow
+reads it when it starts (each dataset's inputs and its part of the cut's ADaM job, so that a
+changed domain recomputes only the datasets, and then the endpoints, that depend on it).
+"""
+
+from __future__ import annotations
+
+ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
+    "ADELIG": {"sdtm": ["IE", "DM"], "adam": []},
+    "ADRS": {"sdtm": ["DM", "EX", "LB", "RS"], "adam": []},
+    "ADAE": {"sdtm": ["DM", "EX", "AE", "LB", "VS", "PR"], "adam": []},
+    # ADSL reads no adverse events: the subject-level safety flags are derived from ADAE where
+    # they are used (inoflow.analysis.endpoints.safety), so a changed AE file does not rerun ADSL and ADTTE.
+    "ADSL": {"sdtm": ["DM", "SC", "MH", "EX", "LB", "RS", "PR", "CM", "DS", "DD"], "adam": ["ADRS"]},
+    "ADTTE": {"sdtm": ["DM", "EX", "DS", "PR", "CM"], "adam": ["ADSL", "ADRS"]},
+    # resource use for the cost assessment: InO administrations, stays, transfusions, HSCT
+    "ADRU": {"sdtm": ["DM", "EX", "HO", "PR"], "adam": ["ADSL"]},
+}
+
+
+def upstream_of(datasets) -> list[str]:
+    """``datasets`` and every ADaM dataset they are derived from, sources first."""
+    seen: list[str] = []
+
+    def visit(name: str) -> None:
+        if name not in ADAM_SOURCES:
+            raise ValueError(f"unknown ADaM dataset {name!r}; known: {sorted(ADAM_SOURCES)}")
+        for upstream in ADAM_SOURCES[name]["adam"]:
+            visit(upstream)
+        if name not in seen:
+            seen.append(name)
+
+    for name in datasets:
+        visit(name)
+    return seen
