@@ -68,10 +68,14 @@ def run(project: Path, targets: list[str], cores: str) -> tuple[float, float, in
 
 
 def restored_from_cache(project: Path, cut: str) -> int:
-    """How many jobs of the last run of a cut were restored from the output cache
-    (inoflow.cache): their logs say so."""
+    """How many parts of the jobs of the last run of a cut were restored from the output cache
+    (inoflow.cache.JobParts): their logs say "output cache: N of M parts restored"."""
     logs = project / "results" / "india" / cut / "logs"
-    return sum("restored from cache entry" in log.read_text(encoding="utf-8") for log in logs.rglob("*.log"))
+    found = (
+        re.findall(r"output cache: (\d+) of \d+ parts restored", log.read_text(encoding="utf-8"))
+        for log in logs.rglob("*.log")
+    )
+    return sum(int(counts[-1]) for counts in found if counts)
 
 
 def main() -> None:
@@ -102,13 +106,7 @@ def main() -> None:
             ]
             wall, cpu, jobs = run(project, locked, args.cores)
             restored = restored_from_cache(project, LOCKED)
-            report(
-                f"interim -> locked ({restored} jobs restored)",
-                wall,
-                cpu,
-                jobs - restored,
-                reference=(cold[0], cold[2]),
-            )
+            report(f"interim -> locked ({restored} parts restored)", wall, cpu, jobs, reference=(cold[0], cold[2]))
             path = project / AE_FILE
             path.write_text(
                 path.read_text(encoding="utf-8").replace("UTI,22/07/2021,24/07/2021,2", "UTI,22/07/2021,24/07/2021,4"),

@@ -21,6 +21,7 @@ from snakemake.script import Snakemake
 
 from inoflow import cache
 from inoflow.cache import ENTRY_FILE, ENV, OutputCache, cached_step, key_material, key_of
+from inoflow.config import load_study
 
 # a value that must never reach a log: the tests write it into the step's outputs
 PLANTED = "Mario Rossi 98450.12345"
@@ -68,7 +69,7 @@ def job(tmp_path: Path, cut: str, *, extract: bytes = b"SUBJID,AE\nP001,UTI\n", 
     )
 
 
-SCRIPT = PROJECT_ROOT / "scripts" / "process_extract.py"
+SCRIPT = PROJECT_ROOT / "scripts" / "extract_cut.py"
 
 
 def run(smk, calls: list[str], reads=None) -> str:
@@ -326,7 +327,7 @@ def test_without_a_cache_folder_the_step_runs_uncached(tmp_path, monkeypatch):
 # --- the workflow, on a copy of the project ---------------------------------------------
 
 INTERIM, LOCKED = "2022-09-30", "2023-04-30"
-POOL = "pool_sdtm_adverse_events"
+POOL = "pool_sdtm"
 
 
 @pytest.mark.workflow
@@ -350,15 +351,17 @@ def test_the_workflow_restores_the_right_bytes_and_recomputes_a_corrupted_entry(
         assert proc.returncode == 0, proc.stderr[-3000:]
 
     ae = results / "india" / INTERIM / "sdtm" / "AE.parquet"
-    pool_log = results / "india" / INTERIM / "logs" / "pool_sdtm" / "adverse_events.log"
+    pool_log = results / "india" / INTERIM / "logs" / "pool_sdtm" / "sdtm.log"
     root = results / ".output-cache"
     snakemake(INTERIM)
-    assert "stored in cache entry" in pool_log.read_text()
+    assert "adverse_events: stored in cache entry" in pool_log.read_text()
     right = ae.read_bytes()
     links = [p for p in results.rglob("*") if p.is_symlink()]
     assert links == []  # nothing in results/ links into the cache
     store = OutputCache(root)
-    [pool_entry] = [e for e in entries(root) if json.loads((e / ENTRY_FILE).read_text())["material"]["rule"] == POOL]
+    [pool_entry] = [
+        e for e in entries(root) if json.loads((e / ENTRY_FILE).read_text())["material"].get("part") == "adverse_events"
+    ]
     for entry in entries(root):
         store.read_entry(entry.name)  # every entry verifies
         assert stat.S_IMODE(entry.stat().st_mode) == 0o555
@@ -367,7 +370,7 @@ def test_the_workflow_restores_the_right_bytes_and_recomputes_a_corrupted_entry(
     ae.write_bytes(right[: len(right) // 2])
     store.read_entry(pool_entry.name)
     snakemake(INTERIM, "--forcerun", POOL)
-    assert f"restored from cache entry {pool_entry.name[:12]}" in pool_log.read_text()
+    assert f"adverse_events: restored from cache entry {pool_entry.name[:12]}" in pool_log.read_text()
     assert ae.read_bytes() == right and not ae.is_symlink()
 
     # a corrupted entry: detected, reported by entry and file, discarded, the job recomputes
@@ -379,14 +382,18 @@ def test_the_workflow_restores_the_right_bytes_and_recomputes_a_corrupted_entry(
         f"cache entry {pool_entry.name[:12]} ({pool_entry}) is corrupt: file AE.parquet (output AE) "
         "does not match its recorded SHA-256; the entry is discarded and the step recomputes"
     ) in log
-    assert "restored" not in log and f"stored in cache entry {pool_entry.name[:12]}" in log
+    assert (
+        "adverse_events: restored" not in log and f"adverse_events: stored in cache entry {pool_entry.name[:12]}" in log
+    )
     assert ae.read_bytes() == right
     store.read_entry(pool_entry.name)
 
     # the next cut: the files sent unchanged are restored (shared entries), the resent one read
     snakemake(LOCKED)
-    logs = results / "india" / LOCKED / "logs" / "ingest_validate_harmonise"
+    log = (results / "india" / LOCKED / "logs" / "extract" / "extract.log").read_text()
+    india = load_study("config/studies/india.yaml")
     for site in ("IN03", "IN05"):
-        assert "restored from cache entry" in (logs / site / "adverse_events.log").read_text(), site
-    assert "IN02 adverse_events: read" in (logs / "IN02" / "adverse_events.log").read_text()
+        file = india.sites[site].domain_spec("adverse_events")["file"]
+        assert f"{site}/{file}: restored from cache entry" in log, site
+    assert "IN02 adverse_events: read" in log and "IN02/IN02_adverse_events.csv: restored" not in log
     assert [p for p in results.rglob("*") if p.is_symlink()] == []

@@ -1,5 +1,11 @@
-"""Rerun after a change: exactly the affected jobs are planned (``snakemake -n``), and an
-incremental run gives the results of a clean run.
+"""Rerun after a change: exactly the affected work is done, and an incremental run gives the
+results of a clean run.
+
+The jobs are coarse (one per cut and stage) and their parts fine (inoflow.cache.JobParts: each
+file a site sent, each family of domains, each ADaM dataset, each endpoint): a change plans the
+cut's jobs downstream of it (``snakemake -n``), and within them only the parts whose inputs
+changed are computed, the others restored from the output cache. Each job's log says which
+(``output cache: N of M parts restored; computed: ...``).
 
 A copy of the project is run once (the interim demo cut); each scenario then changes one
 thing in the copy, reads the planned jobs and puts the thing back. The copy runs its own
@@ -13,6 +19,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -74,22 +81,28 @@ class Project:
             jobs.add(head.group(1) + (f"[{','.join(values)}]" if values else ""))
         return jobs
 
-    def restored(self, cut: str = CUT) -> set[str]:
-        """The jobs of the last run of a cut that were restored from the output cache, named as
-        by :meth:`planned`: their logs say "restored from cache entry <key>"."""
-        logs = self.results / "india" / cut / "logs"
-        jobs = set()
-        for log in logs.glob("*/**/*.log"):
-            if "restored from cache entry" not in log.read_text(encoding="utf-8"):
+    def computed(self, since: float, cut: str = CUT) -> set[str]:
+        """What the runs of a cut since ``since`` computed: 'rule[part]' for each part of a job
+        made of parts that was not restored from the output cache, 'rule' for a job without
+        parts (their logs, rewritten by each run of their job)."""
+        done = set()
+        for log in (self.results / "india" / cut / "logs").rglob("*.log"):
+            if log.stat().st_mtime < since:
                 continue
-            rule, *where = log.relative_to(logs).with_suffix("").parts
-            if rule == "pool_sdtm":
-                jobs.add(f"pool_sdtm_{where[0]}")
-            elif where[-1] == "workbook":  # logs/ingest_validate_harmonise/<site>/workbook.log
-                jobs.add(f"{rule}_workbook[{where[0]}]")
-            else:
-                jobs.add(f"{rule}[{','.join(where)}]")
-        return jobs
+            text = log.read_text(encoding="utf-8")
+            rule = re.search(r"INFO inoflow\.rule\.(\w+): rule ", text).group(1)
+            summary = re.findall(r"output cache: \d+ of \d+ parts restored(?:; computed: (.*))?$", text, re.M)
+            if not summary:
+                done.add(rule)
+            elif summary[-1]:
+                done |= {f"{rule}[{part}]" for part in summary[-1].split(", ")}
+        return done
+
+    def run_and_report(self, cut: str = CUT) -> set[str]:
+        """Run the cut; what it computed (:meth:`computed`)."""
+        since = time.time() - 1
+        self.snakemake(cut=cut)
+        return self.computed(since, cut)
 
     def edit(self, relative: str, old: str, new: str):
         """Change a file of the copy; returns a function that puts it back."""
@@ -130,15 +143,27 @@ def run_and_compare_with_the_clean_run(project) -> None:
     assert_same_results(project.results / "india" / CUT, project.clean)
 
 
+INDIA = load_study("config/studies/india.yaml")
+CUT_JOBS = {"extract", "pool_sdtm", "reconcile_extracts", "report_data_quality", "derive_adam", "run_endpoints"}
+CUT_JOBS |= {"assemble_book"}
+AE_FILE = INDIA.sites["IN02"].domain_spec("adverse_events")["file"]
 DOWNSTREAM_OF_AE = {
-    "pool_sdtm_adverse_events",
+    f"extract[IN02/{AE_FILE}]",
+    "pool_sdtm[adverse_events]",
     "reconcile_extracts",
     "report_data_quality",
     "derive_adam[ADAE]",  # ADSL reads no adverse events: its toxicity flags are derived from ADAE where used
-    "run_endpoint[safety]",
-    "run_endpoint[death]",
+    "run_endpoints[safety]",
+    "run_endpoints[death]",
     "assemble_book",
 }
+ALL_DATASETS = {f"derive_adam[{n}]" for n in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE")}
+ALL_ENDPOINTS = {f"run_endpoints[{e}]" for e in ENDPOINTS}
+
+
+def file_of(site: str, domain: str) -> str:
+    """The part name of the file a site sends a domain in: '<site>/<file>'."""
+    return f"{site}/{INDIA.sites[site].domain_spec(domain)['file']}"
 
 
 def test_a_noop_rerun_plans_nothing(project):
@@ -147,37 +172,35 @@ def test_a_noop_rerun_plans_nothing(project):
 
 # the files the sites resent between the interim cut and the lock (tests/test_round_trip.py)
 RESENT = {
-    "ingest_validate_harmonise_workbook[IN01]",
-    "ingest_validate_harmonise[IN02,adverse_events]",
-    "ingest_validate_harmonise[IN02,followup]",
-    "ingest_validate_harmonise[IN03,followup]",
-    "ingest_validate_harmonise_workbook[IN04]",
-    "ingest_validate_harmonise[IN05,labs]",
-    "ingest_validate_harmonise[IN05,followup]",
+    f"extract[{file_of(site, domain)}]"
+    for site, domain in [
+        ("IN01", "patients"),  # a workbook: one file for every domain
+        ("IN02", "adverse_events"),
+        ("IN02", "followup"),
+        ("IN03", "followup"),
+        ("IN04", "patients"),
+        ("IN05", "labs"),
+        ("IN05", "followup"),
+    ]
 }
 
 
 def test_interim_to_locked_processes_only_the_resent_files_and_equals_a_clean_run(project, tmp_path):
     """After the interim cut, the locked cut's files sent unchanged are restored from the
-    output cache (inoflow.cache: the jobs run, find their verified entry and copy it); the
-    resent ones, the pooling and everything at the level of the cut (its cut-off differs) are
-    computed. The results equal those of a clean run. (Runs before the scenarios below: a
-    resent interim file equal to the locked one would be in the cache.)"""
-    extract_jobs = {f"ingest_validate_harmonise[{s},{d}]" for s in ("IN02", "IN03", "IN05") for d in INDIA_DOMAINS}
-    extract_jobs |= {"ingest_validate_harmonise_workbook[IN01]", "ingest_validate_harmonise_workbook[IN04]"}
-    planned = project.planned(cut=LOCKED)
-    project.snakemake(cut=LOCKED)
-    restored = project.restored(cut=LOCKED)
-    computed = planned - restored
-    families, unsent = set(), set()  # the families the Indian sites send, and those they do not (HO)
-    for family, (raws, _) in load_contract().sdtm_families().items():
-        (families if set(raws) & set(INDIA_DOMAINS) else unsent).add(f"pool_sdtm_{family}")
-    # an empty family (no site sends its domains) is the same in both cuts: restored
-    assert restored == (extract_jobs - RESENT) | unsent
-    assert {job for job in computed if job.startswith("ingest_validate_harmonise")} == RESENT
-    cut_level = {"reconcile_extracts", "report_data_quality", "assemble_book"}
-    cut_level |= {f"derive_adam[{n}]" for n in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE")}
-    cut_level |= {f"run_endpoint[{e}]" for e in ENDPOINTS}
+    output cache (inoflow.cache: the extract job finds each file's verified entry and copies
+    it); the resent ones, the families of domains they feed and everything at the level of the
+    cut (its cut-off differs) are computed. The results equal those of a clean run. (Runs
+    before the scenarios below: a resent interim file equal to the locked one would be in the
+    cache.)"""
+    assert project.planned(cut=LOCKED) == CUT_JOBS
+    computed = project.run_and_report(cut=LOCKED)
+    families = {  # the families the resent files feed
+        f"pool_sdtm[{family}]"
+        for family, (raws, _) in load_contract().sdtm_families().items()
+        if set(raws) & {"adverse_events", "followup", "labs", *INDIA.sites["IN01"].domains}
+    }
+    assert {job for job in computed if job.startswith("extract")} == RESENT
+    cut_level = {"reconcile_extracts", "report_data_quality", "assemble_book"} | ALL_DATASETS | ALL_ENDPOINTS
     assert computed == RESENT | families | cut_level
     assert not any(path.is_symlink() for path in project.results.rglob("*"))  # restored as copies
     clean = tmp_path / "clean"
@@ -185,17 +208,20 @@ def test_interim_to_locked_processes_only_the_resent_files_and_equals_a_clean_ru
     assert_same_results(project.results / "india" / LOCKED, clean / "india" / LOCKED)
 
 
-def test_one_site_resending_its_adverse_event_file_reruns_that_chain(project):
+def test_one_site_resending_its_adverse_event_file_recomputes_that_chain(project):
     restore = project.edit(
         "data/india/2022-09-30/IN02/IN02_adverse_events.csv",
         "UTI,22/07/2021,24/07/2021,2",
         "UTI,22/07/2021,24/07/2021,4",
     )
     try:
-        assert project.planned() == {"ingest_validate_harmonise[IN02,adverse_events]", *DOWNSTREAM_OF_AE}
+        assert project.planned() == CUT_JOBS
+        assert project.run_and_report() == DOWNSTREAM_OF_AE
     finally:
         restore()
-    assert project.planned() == set()  # the same bytes again: nothing to do
+    # the shipped bytes again: the cut's jobs rerun, and restore every part from the cache
+    assert project.run_and_report() == {"reconcile_extracts", "report_data_quality", "assemble_book"}
+    assert project.planned() == set()
 
 
 def test_editing_the_safety_notebook_reruns_safety_and_the_book_only(project):
@@ -205,42 +231,42 @@ def test_editing_the_safety_notebook_reruns_safety_and_the_book_only(project):
         "# VOD, liver and haematological toxicities",
     )
     try:
-        assert project.planned() == {"run_endpoint[safety]", "assemble_book"}
-        run_and_compare_with_the_clean_run(project)
+        assert project.planned() == {"run_endpoints", "assemble_book"}
+        assert project.run_and_report() == {"run_endpoints[safety]", "assemble_book"}
+        assert_same_results(project.results / "india" / CUT, project.clean)
     finally:
         restore()
-    assert project.planned() == {"run_endpoint[safety]", "assemble_book"}  # the notebook changed back
-    run_and_compare_with_the_clean_run(project)
+    assert project.planned() == {"run_endpoints", "assemble_book"}  # the notebook changed back
+    assert project.run_and_report() == {"assemble_book"}  # its earlier outputs are in the cache
+    assert_same_results(project.results / "india" / CUT, project.clean)
 
 
-def test_editing_a_derivation_module_reruns_its_dataset_and_what_reads_it(project):
+def test_editing_a_derivation_module_rederives_its_dataset_only(project):
+    """The edit (a docstring) changes the module's code hash: ADTTE is derived again, and, as it
+    comes out byte for byte the same, the survival endpoint that reads it is restored."""
     restore = project.edit("src/inoflow/adam/adtte.py", '"""', '"""Edited. ')
     try:
-        assert project.planned() == {"derive_adam[ADTTE]", "run_endpoint[survival]", "assemble_book"}
-        run_and_compare_with_the_clean_run(project)
+        assert project.planned() == {"derive_adam", "run_endpoints", "assemble_book"}
+        assert project.run_and_report() == {"derive_adam[ADTTE]", "assemble_book"}
+        assert_same_results(project.results / "india" / CUT, project.clean)
     finally:
         restore()
     run_and_compare_with_the_clean_run(project)
 
 
-def test_editing_one_sites_mapping_reruns_that_sites_extracts_and_what_follows(project):
+def test_editing_one_sites_mapping_rereads_that_sites_files_only(project):
+    """The edit (a comment) changes the dialect file: every file of IN03 is read again; their
+    tables come out byte for byte the same, so every family, dataset and endpoint is restored."""
     restore = project.edit("config/sites/india/IN03.yaml", "\n", "\n# edited\n")
     try:
-        planned = project.planned()
-        run_and_compare_with_the_clean_run(project)
+        assert project.planned() == CUT_JOBS
+        computed = project.run_and_report()
+        assert_same_results(project.results / "india" / CUT, project.clean)
     finally:
         restore()
     run_and_compare_with_the_clean_run(project)
-    extracts = {f"ingest_validate_harmonise[IN03,{d}]" for d in INDIA_DOMAINS}
-    families = {  # the families IN03 sends a domain of
-        f"pool_sdtm_{family}"
-        for family, (raws, _) in load_contract().sdtm_families().items()
-        if set(raws) & set(INDIA_DOMAINS)
-    }
-    cut_level = {"reconcile_extracts", "report_data_quality", "assemble_book"}
-    cut_level |= {f"derive_adam[{n}]" for n in ("ADELIG", "ADRS", "ADAE", "ADSL", "ADTTE")}
-    cut_level |= {f"run_endpoint[{e}]" for e in ENDPOINTS}
-    assert planned == extracts | families | cut_level
+    extracts = {f"extract[{file_of('IN03', d)}]" for d in INDIA_DOMAINS}
+    assert computed == extracts | {"reconcile_extracts", "report_data_quality", "assemble_book"}
 
 
 def test_an_incremental_run_gives_the_results_of_a_clean_run(project, tmp_path):

@@ -130,11 +130,9 @@ def test_a_copy_of_the_checkout_run_with_the_originals_environment_reads_its_own
     plan = subprocess.run([*SNAKEMAKE, "-n", "--cores", "2"], capture_output=True, text=True, cwd=copy)
     assert plan.returncode == 0, plan.stderr[-3000:]
     jobs = planned_jobs(plan.stdout)
-    # one cut of one study: 9 files of IN02, IN03 and IN05 each, one workbook each of IN01 and IN04
-    assert jobs["ingest_validate_harmonise"] == 27 and jobs["ingest_validate_harmonise_workbook"] == 2
-    assert (
-        jobs["assemble_book"] == 1 and "compare_cuts" not in jobs and "ingest_validate_harmonise_workbook_2" not in jobs
-    )
+    # one cut of one study: a job per stage
+    assert jobs["extract"] == 1 and jobs["derive_adam"] == 1 and jobs["run_endpoints"] == 1
+    assert jobs["assemble_book"] == 1 and "compare_cuts" not in jobs and "derive_adam_2" not in jobs
     assert "2022-09-30" not in plan.stdout and "italy" not in plan.stdout
 
     original = (PROJECT_ROOT / "config" / "locks" / "india" / f"{LOCKED}.sha256").read_bytes()
@@ -257,4 +255,4 @@ def test_a_config_override_is_honoured():
     assert done.returncode == 0, done.stderr[-2000:]
     jobs = planned_jobs(done.stdout)
     assert "india" not in done.stdout and "compare_cuts" not in jobs and jobs["assemble_book"] == 1
-    assert jobs["ingest_validate_harmonise"] == 7 * 9  # the 7 Italian centres sending CSV files, 9 files each
+    assert jobs["extract"] == 1 and jobs["derive_adam"] == 1  # the only study: its rules are the first ones

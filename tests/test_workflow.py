@@ -82,32 +82,34 @@ def test_reconciliation_accounts_for_every_row(run):
 def test_every_rule_wrote_its_log(run):
     cut, _ = run
     per_rule = {d.name: len(list(d.rglob("*.log"))) for d in (cut / "logs").iterdir()}
+    # one job per cut and stage (each made of parts: files, families, datasets, endpoints)
     assert per_rule == {
-        # one job per file sent: 27 for the three sites sending a file per domain, one per
-        # workbook for IN01 and IN04
-        "ingest_validate_harmonise": 27 + 2,
-        "pool_sdtm": len(load_contract().sdtm_families()),
+        "extract": 1,
+        "pool_sdtm": 1,
         "reconcile_extracts": 1,
         "report_data_quality": 1,
-        "derive_adam": 5,
-        "run_endpoint": 5,
+        "derive_adam": 1,
+        "run_endpoints": 1,
         "assemble_book": 1,
         "audit_bundle": 1,
     }
-    # IN02's labs file is the same in both cuts, and its job is in the output cache
-    # (inoflow.cache). Within one cold run both cuts' jobs may start before either has stored
-    # its result (the job looks in the cache when it starts), so each log is either a read or
-    # a restore; that a later run restores instead of reading is asserted exactly in
-    # tests/test_incremental.py. A restored result is a copy, byte for byte, not a link.
-    logs = [cut.parent / c / "logs" / "ingest_validate_harmonise" / "IN02" / "labs.log" for c in ("2022-09-30", CUT)]
-    texts = [log.read_text() for log in logs]
+    # IN02's labs file is the same in both cuts, and its part is in the output cache
+    # (inoflow.cache). Within one cold run both cuts' jobs may run at once, before either has
+    # stored the part, so each log is either a read or a restore; that a later run restores
+    # instead of reading is asserted exactly in tests/test_incremental.py. A restored result is
+    # a copy, byte for byte, not a link.
+    texts = [(cut.parent / c / "logs" / "extract" / "extract.log").read_text() for c in ("2022-09-30", CUT)]
+    restored = "IN02/IN02_labs_long.csv: restored from cache entry"
     assert any("IN02 labs: read" in text for text in texts)
-    assert all(("IN02 labs: read" in text) != ("restored from cache entry" in text) for text in texts)
+    assert all(("IN02 labs: read" in text) != (restored in text) for text in texts)
     harmonised = [cut.parent / c / "harmonised" / "IN02" / "labs.parquet" for c in ("2022-09-30", CUT)]
     assert not any(path.is_symlink() for path in harmonised)
     assert harmonised[0].read_bytes() == harmonised[1].read_bytes()
-    workbook_log = (cut / "logs" / "ingest_validate_harmonise" / "IN01" / "workbook.log").read_text()
-    assert all(f"IN01 {domain}: read" in workbook_log for domain in load_config()["india"].sites["IN01"].domains)
+    # the workbook is one part: every sheet read together (or the whole workbook restored)
+    workbook = "IN01/IN01_InO_RWE_export.xlsx"
+    for text in texts:
+        read = [f"IN01 {domain}: read" in text for domain in load_config()["india"].sites["IN01"].domains]
+        assert all(read) != (f"{workbook}: restored from cache entry" in text) and (all(read) or not any(read))
 
 
 def test_every_india_output_is_written_with_its_table_and_notebook(run):
@@ -241,7 +243,7 @@ def test_the_audit_bundle_is_a_provenance_run_crate_of_the_cut(run):
     assert {o["@id"] for o in run_action["object"]} == {f"extracts/{line.split('  ')[1]}" for line in locked}
     jobs = [e for e in graph.values() if e["@type"] == "CreateAction" and e["@id"].startswith("#job-")]
     rules = {graph[j["instrument"]["@id"]]["name"] for j in jobs}
-    assert {"rule derive_adam", "rule run_endpoint", "rule assemble_book", "rule pool_sdtm_assessments_labs"} <= rules
+    assert {"rule extract", "rule derive_adam", "rule run_endpoints", "rule assemble_book", "rule pool_sdtm"} <= rules
     controls = [e for e in graph.values() if e["@type"] == "ControlAction"]
     assert len(controls) == len(jobs) and {c["instrument"]["@id"] for c in controls} == steps
     adsl_job = next(j for j in jobs if {"@id": "adam/ADSL.parquet"} in j["result"])
@@ -329,16 +331,18 @@ def test_bad_extract_stops_with_a_readable_message_and_no_partial_output(tmp_pat
     configfile, cut = broken_cut(
         tmp_path, {"IN02/IN02_adverse_events.csv": replace_on_line(4, "25/10/2017", "31/02/2019")}
     )
-    proc = run_snakemake(configfile, "--until", "ingest_validate_harmonise")
+    proc = run_snakemake(configfile, "--until", "extract")
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "site IN02, file IN02/IN02_adverse_events.csv, row 4, column 'Start date', value '31/02/2019'" in output
     assert "AE_START must be a calendar date written dd/mm/yyyy" in output
     assert "Traceback" not in output
-    validated = cut / "validated" / "IN02"
-    assert not (validated / "adverse_events.parquet").exists()
-    assert not (cut / "ingest" / "IN02" / "adverse_events.parquet").exists()
-    assert (validated / "patients.parquet").exists()  # the other extracts were processed
+    # the cut's extract job fails whole: nothing of it is left as if current, and the files it
+    # read are in the output cache (the next run reads only the corrected file)
+    assert not (cut / "validated").exists() and not (cut / "ingest").exists()
+    log = (cut / "logs" / "extract" / "extract.log").read_text()
+    assert "IN02/IN02_adverse_events.csv: refused, 1 finding(s)" in log
+    assert "output cache: 0 of 29 parts restored; computed: " in log and "IN02/IN02_patients.csv" in log
 
 
 def test_an_identifier_is_refused_and_reaches_no_file_or_log(tmp_path):
@@ -347,7 +351,7 @@ def test_an_identifier_is_refused_and_reaches_no_file_or_log(tmp_path):
         return "\n".join(line + (",Patient name" if i == 0 else ",Sunita Ramaswamy") for i, line in enumerate(lines))
 
     configfile, cut = broken_cut(tmp_path, {"IN02/IN02_patients.csv": add_name})
-    proc = run_snakemake(configfile, "--until", "ingest_validate_harmonise")
+    proc = run_snakemake(configfile, "--until", "extract")
     output = proc.stdout + proc.stderr
     assert proc.returncode != 0
     assert "site IN02, file IN02/IN02_patients.csv, column 'Patient name'" in output
