@@ -1,6 +1,17 @@
-"""Benchmark: wall time, CPU time and job counts of the demo's reruns.
+"""Benchmark: wall time, CPU time and job counts of the demo's reruns, or of a synthetic study
+of any size.
 
     .venv/bin/python scripts/benchmark.py [--cores 4] [--repeat 1]
+    .venv/bin/python scripts/benchmark.py --sites S --patients P [--cores 4]
+
+With --sites and --patients: a synthetic study of S sites x P patients (src/inodemo/scale.py:
+the Indian demo grown, its five site dialects in rotation) is generated in a copy of the
+project and run cold (`snakemake --cores 4`, the default target), then again (a no-op), then
+after one site resends its adverse-event file (one grade changed), and one line is printed:
+
+    scale S sites x P patients: cold W s wall, C CPU-s, peak RSS M MB, J jobs; no-op N s; one AE file K s
+
+(peak RSS: the largest resident set of any one process of the cold run.)
 
 Runs Snakemake on a copy of the project (git-tracked files; the project's own results/ and
 data are not touched) into a fresh temporary results folder and prints one line per
@@ -78,11 +89,54 @@ def restored_from_cache(project: Path, cut: str) -> int:
     return sum(int(counts[-1]) for counts in found if counts)
 
 
+def peak_rss_mb() -> float:
+    """The largest resident set of any process waited for so far (Linux: ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def scale(sites: int, patients: int, cores: str) -> None:
+    """The scale scenario (see the module docstring): one line."""
+    from inodemo.scale import CUT, write_scale_study
+
+    with tempfile.TemporaryDirectory(prefix="inoflow-bench-scale-") as tmp:
+        project = copy_project(Path(tmp) / "project", ROOT)
+        start = time.perf_counter()
+        files = write_scale_study(project, sites, patients)
+        print(
+            f"generated {len(files)} files for {sites} sites x {patients} patients in {time.perf_counter() - start:.1f} s",
+            flush=True,
+        )
+        cold_wall, cold_cpu, jobs = run(project, [], cores)
+        rss = peak_rss_mb()
+        noop = run(project, [], cores)[0]
+        ae = next(
+            p
+            for p in sorted((project / "data" / "scale" / CUT).rglob("*"))
+            if "adverse" in p.name.lower() and p.suffix == ".csv"
+        )
+        lines = ae.read_text(encoding="utf-8").splitlines(keepends=True)
+        lines[1] = lines[1].replace(",2,", ",3,", 1) if ",2," in lines[1] else lines[1].replace(",3,", ",2,", 1)
+        ae.write_text("".join(lines), encoding="utf-8")
+        changed = run(project, [], cores)[0]
+        print(
+            f"scale {sites} sites x {patients} patients: cold {cold_wall:.1f} s wall, {cold_cpu:.0f} CPU-s, "
+            f"peak RSS {rss:.0f} MB, {jobs} jobs; no-op {noop:.1f} s; one AE file {changed:.1f} s",
+            flush=True,
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cores", default="4")
     parser.add_argument("--repeat", type=int, default=1, help="times to run every scenario (default 1)")
+    parser.add_argument("--sites", type=int, help="a synthetic study of this many sites (with --patients)")
+    parser.add_argument("--patients", type=int, help="patients per site of the synthetic study")
     args = parser.parse_args()
+    if args.sites or args.patients:
+        if not (args.sites and args.patients):
+            parser.error("--sites and --patients go together")
+        scale(args.sites, args.patients, args.cores)
+        return
     walls: dict[str, list[float]] = {}
 
     def report(scenario: str, wall: float, cpu: float, jobs: int, reference: tuple[float, int] | None = None):

@@ -72,6 +72,7 @@ with step(smk) as log:
     for (part, _, _), findings in zip(pending, compute(pending, smk.threads, log), strict=True):
         if findings:
             log.info("%s: refused, %d finding(s)", part.part, len(findings))
+            parts.refuse(part)
             failures += findings
         else:
             parts.store(part)

@@ -246,8 +246,11 @@ def test_the_audit_bundle_is_a_provenance_run_crate_of_the_cut(run):
     assert {"rule extract", "rule derive_adam", "rule run_endpoints", "rule assemble_book", "rule pool_sdtm"} <= rules
     controls = [e for e in graph.values() if e["@type"] == "ControlAction"]
     assert len(controls) == len(jobs) and {c["instrument"]["@id"] for c in controls} == steps
-    adsl_job = next(j for j in jobs if {"@id": "adam/ADSL.parquet"} in j["result"])
-    assert {"@id": "adam/ADRS.parquet"} in adsl_job["object"] and adsl_job["startTime"] <= adsl_job["endTime"]
+    adam_job = next(j for j in jobs if {"@id": "adam/ADSL.parquet"} in j.get("result", []))
+    assert {"@id": "adam/ADRS.parquet"} in adam_job["result"] and {"@id": "sdtm/DM.parquet"} in adam_job["object"]
+    assert adam_job["startTime"] <= adam_job["endTime"]
+    extract_job = next(j for j in jobs if graph[j["instrument"]["@id"]]["name"] == "rule extract")
+    assert {"@id": "harmonised/IN02/labs.parquet"} in extract_job["result"]
     assert graph["#snakemake-run"]["result"] == {"@id": "#run"}
 
 

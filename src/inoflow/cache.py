@@ -356,6 +356,7 @@ class JobParts:
         self.log = log
         self.restored: list[str] = []
         self.computed: list[str] = []
+        self.refused: list[str] = []  # parts that failed (recorded by the job: refuse())
 
     def restore(
         self,
@@ -387,6 +388,10 @@ class JobParts:
             return None
         return pending
 
+    def refuse(self, pending: Pending) -> None:
+        """Record a part whose computation failed: nothing is stored."""
+        self.refused.append(pending.part)
+
     def store(self, pending: Pending) -> None:
         """Record a part computed after :meth:`restore` found no entry, and store its outputs."""
         if self.cache is not None:
@@ -415,10 +420,12 @@ class JobParts:
     def summary(self) -> str:
         """One line for the job's log (the terminal's logger reads it): how many parts were
         restored from the cache and which were computed."""
-        total = len(self.restored) + len(self.computed)
+        total = len(self.restored) + len(self.computed) + len(self.refused)
         line = f"{CACHE_SUMMARY} {len(self.restored)} of {total} parts restored"
         if self.computed:
             line += f"; computed: {', '.join(self.computed)}"
+        if self.refused:
+            line += f"; refused: {', '.join(self.refused)}"
         self.log.info("%s", line)
         return line
 

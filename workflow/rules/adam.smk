@@ -21,6 +21,8 @@ for adam_rule, (adam_datasets, adam_studies) in ADAM_RULES.items():
         priority: PRIORITY["adam"]
         conda:
             "../../envs/inoflow.yaml"
+        resources:
+            **RESOURCES["derive_adam"],
         params:
             cutoff=cutoff_date,
             codes=adam_codes,

@@ -14,6 +14,8 @@ rule audit_bundle:
         cut_path("logs", "audit_bundle", "audit.log"),
     conda:
         "../../envs/inoflow.yaml"
+    resources:
+        **RESOURCES["audit_bundle"],
     params:
         cutoff=cutoff_date,
         status=cut_status,

@@ -149,6 +149,24 @@ OUTPUT_CATALOGUE = yaml.safe_load(
     Path("config/reference/outputs.yaml").read_text(encoding="utf-8")
 )
 
+# What each job asks of a cluster (profiles/slurm; a local run reads only threads and cores):
+# memory in MB and run time in minutes, sized for a study of 100 sites x 1,000 patients on
+# the 2-core benchmark machine (scripts/benchmark.py --sites 100 --patients 1000) with room
+# to spare. The extract job reads files in parallel: its threads (scaled down to --cores on a
+# workstation; profiles/slurm sets them with set-threads) are its worker processes.
+EXTRACT_THREADS = 8
+RESOURCES = {
+    "extract": {"mem_mb": 8000, "runtime": 120},
+    "pool_sdtm": {"mem_mb": 4000, "runtime": 30},
+    "reconcile_extracts": {"mem_mb": 4000, "runtime": 30},
+    "report_data_quality": {"mem_mb": 4000, "runtime": 30},
+    "derive_adam": {"mem_mb": 4000, "runtime": 60},
+    "run_endpoints": {"mem_mb": 4000, "runtime": 60},
+    "assemble_book": {"mem_mb": 2000, "runtime": 30},
+    "audit_bundle": {"mem_mb": 2000, "runtime": 30},
+    "compare_cuts": {"mem_mb": 2000, "runtime": 30},
+}
+
 # Scheduling: when several jobs are ready, run what is downstream first, so the chain to
 # the endpoints (pool -> ADaM -> notebooks) runs while other files are still being read, and
 # start the workbooks (a job that reads every domain) before single files.

@@ -21,6 +21,8 @@ for endpoint_rule, (rule_endpoints, endpoint_studies) in ENDPOINT_RULES.items():
         priority: PRIORITY["endpoint"]
         conda:
             "../../envs/inoflow.yaml"
+        resources:
+            **RESOURCES["run_endpoints"],
         params:
             notebook_parameters=get_notebook_parameters,
         script:
@@ -39,6 +41,8 @@ rule assemble_book:
         cut_path("logs", "assemble_book", "book.log"),
     conda:
         "../../envs/inoflow.yaml"
+    resources:
+        **RESOURCES["assemble_book"],
     params:
         title=study_title,
         endpoints=study_endpoints,
@@ -75,6 +79,8 @@ rule compare_cuts:
         after=r"[A-Za-z0-9.-]+",
     conda:
         "../../envs/inoflow.yaml"
+    resources:
+        **RESOURCES["compare_cuts"],
     params:
         before_dir=cut_dir_of("before"),
         after_dir=cut_dir_of("after"),

@@ -25,7 +25,9 @@ rule extract:
         cut_path("logs", "extract", "extract.log"),
     conda:
         "../../envs/inoflow.yaml"
-    threads: workflow.cores
+    threads: EXTRACT_THREADS
+    resources:
+        **RESOURCES["extract"],
     params:
         study_config=study_config,
         extracts=extracts_dir,

@@ -18,6 +18,8 @@ rule pool_sdtm:
     priority: PRIORITY["pool"]
     conda:
         "../../envs/inoflow.yaml"
+    resources:
+        **RESOURCES["pool_sdtm"],
     params:
         study_config=study_config,
         tables=stage_files("harmonised"),
@@ -37,6 +39,8 @@ rule reconcile_extracts:
         cut_path("logs", "reconcile_extracts", "reconcile.log"),
     conda:
         "../../envs/inoflow.yaml"
+    resources:
+        **RESOURCES["reconcile_extracts"],
     params:
         extracts=reconciliation_keys,
         read=stage_files("read"),
@@ -58,6 +62,8 @@ rule report_data_quality:
         cut_path("logs", "report_data_quality", "data_quality.log"),
     conda:
         "../../envs/inoflow.yaml"
+    resources:
+        **RESOURCES["report_data_quality"],
     params:
         study_config=study_config,
         previous_cut=previous_cut_of,

@@ -266,7 +266,14 @@ def write_audit_bundle(
         for number, job in enumerate(jobs, 1):
 
             def known(paths):
-                return [entities[p] for p in (os.path.abspath(q) for q in paths) if p in entities]
+                """The bundle's entities of a job's files; a folder a job declares (the extract
+                stages') stands for every file of the bundle inside it."""
+                found = []
+                for p in (os.path.abspath(q) for q in paths):
+                    found += (
+                        [entities[p]] if p in entities else [e for k, e in entities.items() if k.startswith(p + os.sep)]
+                    )
+                return found
 
             action = crate.add_action(
                 tools[job.rule],
