@@ -250,7 +250,8 @@ def test_the_audit_bundle_is_a_provenance_run_crate_of_the_cut(run):
     assert {"@id": "adam/ADRS.parquet"} in adam_job["result"] and {"@id": "sdtm/DM.parquet"} in adam_job["object"]
     assert adam_job["startTime"] <= adam_job["endTime"]
     extract_job = next(j for j in jobs if graph[j["instrument"]["@id"]]["name"] == "rule extract")
-    assert {"@id": "harmonised/IN02/labs.parquet"} in extract_job["result"]
+    assert {"@id": "ingest/IN02/labs.parquet"} in extract_job["result"]
+    assert not any("/." in e["@id"] for e in extract_job["result"])  # no .snakemake_timestamp
     assert graph["#snakemake-run"]["result"] == {"@id": "#run"}
 
 

@@ -211,7 +211,8 @@ def write_audit_bundle(
         results = []
         for folder in RESULT_FOLDERS:
             for path in sorted((cut_dir / folder).rglob("*")):
-                if path.is_file():
+                # not Snakemake's own marker in a folder a job declares (.snakemake_timestamp)
+                if path.is_file() and not path.name.startswith("."):
                     results.append(add(path, path.relative_to(cut_dir).as_posix()))
         for name in RESULT_FILES:
             if (cut_dir / name).exists():
