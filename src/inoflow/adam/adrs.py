@@ -353,10 +353,14 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
     assessments["LABELRESP"] = read_site_label(assessments["SITERESP"], definitions["site_response_labels"])
 
     records: list[dict] = []
+    # each subject's assessments and doses looked up, not searched for: linear in the subjects
+    own_assessments = dict(tuple(assessments.groupby("USUBJID", sort=False)))
+    own_doses = dict(tuple(sdtm["EX"].groupby("USUBJID", sort=False)))
     for _, subject in subjects(sdtm["DM"]).iterrows():
-        own = assessments[assessments["USUBJID"] == subject["USUBJID"]]
+        own = own_assessments.get(subject["USUBJID"], assessments.iloc[0:0])
         records += _assessment_records(own, subject)
-        records += _subject_records(own[post.loc[own.index]], subject, sdtm["EX"], definitions)
+        doses = own_doses.get(subject["USUBJID"], sdtm["EX"].iloc[0:0])
+        records += _subject_records(own[post.loc[own.index]], subject, doses, definitions)
     adrs = conform(
         pd.DataFrame.from_records(records),
         COLUMNS,

@@ -670,7 +670,16 @@ def dates_within_the_patients_time(sdtm: dict[str, pd.DataFrame], study=None) ->
         if name in HISTORY_DOMAINS or (name, variable) in HISTORY_DATES:
             continue
         checked += len(records)
-        for _, record in records.iterrows():
+        # the records that break a bound, found for all at once; a finding each, in record order
+        high, low = pd.to_datetime(records["ADTHI"]), pd.to_datetime(records["ADT"])
+        born = pd.to_datetime(records["USUBJID"].map(births["BORN"]) if len(births) else pd.NaT)
+        diagnosed = pd.to_datetime(records["USUBJID"].map(diagnoses["DIAGDT"]) if len(diagnoses) else pd.NaT)
+        broken = (high < born) | ((name != "IE") & (high < diagnosed))
+        if start is not None:
+            broken |= high < start
+        if end is not None:
+            broken |= low > end
+        for _, record in records[broken.to_numpy()].iterrows():
             usubjid, low, high = record["USUBJID"], record["ADT"], record["ADTHI"]
             label = f"{DATE_LABELS[variable]} {_shown(record[variable])}"
             rule = None
