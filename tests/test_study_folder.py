@@ -230,6 +230,12 @@ def test_a_sixth_site_joins_at_the_locked_cut(tmp_path):
             ["results/india/2023-04-30/harmonised/IN09/labs.parquet"],
             "unknown site 'IN09' of study india, cut 2023-04-30 in target",
         ),
+        (
+            ["results/india/2023-04-30/harmonised/IN02/labs.parquet"],
+            "target results/india/2023-04-30/harmonised/IN02/labs.parquet is a file of the folder "
+            "results/india/2023-04-30/harmonised, which the cut's extract job writes whole: ask for "
+            "results/india/2023-04-30/harmonised",
+        ),
         (["--config", 'studies=["config/studies/itali.yaml"]'], "configuration file not found: "),
         (["--config", "contract=config/other_contract.yaml"], "at contract: 'config/contract.yaml' was expected"),
         (["--config", "resuls=elsewhere"], "Additional properties are not allowed ('resuls' was unexpected)"),

@@ -48,9 +48,6 @@ RESULTS = config["results"]
 STUDY_CUTS = {name: list(study.cuts) for name, study in STUDIES.items()}
 
 
-SITE_FOLDERS = STAGE_FOLDERS
-
-
 def command_line_targets(argv):
     """The targets on the command line of the snakemake process, parsed only when one of its
     words lies under the results folder (else none of them names a cut: the default target, or
@@ -85,13 +82,18 @@ def check_targets(targets):
                 f"unknown cut {second!r} of study {study} in target {target} "
                 f"(cuts: {', '.join(cuts)})"
             )
-        if second in cuts and len(parts) > 3 and parts[2] in SITE_FOLDERS:
+        if second in cuts and len(parts) > 3 and parts[2] in STAGE_FOLDERS:
             sites = cuts[second].sites
             if parts[3] not in sites:
                 stop(
                     f"unknown site {parts[3]!r} of study {study}, cut {second} in target "
                     f"{target} (sites: {', '.join(sites)})"
                 )
+            folder = os.path.join(RESULTS, study, second, parts[2])
+            stop(
+                f"target {target} is a file of the folder {folder}, which the cut's extract "
+                f"job writes whole: ask for {folder}"
+            )
 
 
 check_targets(TARGETS)
