@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 
 from inoflow.config import Site
 from inoflow.errors import ExtractError, Finding, findings_frame, shown_value
-from inoflow.extract import STAGE_FILES, stage_paths
+from inoflow.extract import stage_paths
 from inoflow.extract.deid import free_text_columns, quarantine_identifiers, site_name_list
 from inoflow.extract.dialect import DomainDialect
 from inoflow.extract.harmonise import harmonise_extract
@@ -29,9 +29,6 @@ from inoflow.extract.plausibility import check_duplicates, check_plausibility
 from inoflow.extract.validate import ValidationResult, validate_extract
 
 log = logging.getLogger(__name__)
-
-
-STAGE_OUTPUTS = tuple(STAGE_FILES)
 
 
 @dataclass
@@ -43,7 +40,7 @@ class ExtractStages:
     harmonised: pd.DataFrame
 
     def write(self, paths: dict[str, str]) -> None:
-        """Write each stage to its file; ``paths`` maps each of STAGE_OUTPUTS to a path."""
+        """Write each stage to its file; ``paths`` maps each stage of :data:`inoflow.extract.STAGE_FILES` to a path."""
         pq.write_table(self.read, paths["read"])
         self.validation.accepted.to_parquet(paths["accepted"], index=False)
         self.validation.rejected.to_parquet(paths["rejected"], index=False)

@@ -670,34 +670,39 @@ def dates_within_the_patients_time(sdtm: dict[str, pd.DataFrame], study=None) ->
         if name in HISTORY_DOMAINS or (name, variable) in HISTORY_DATES:
             continue
         checked += len(records)
-        # the records that break a bound, found for all at once; a finding each, in record order
+        # the bound each record breaks (the first of birth, diagnosis, window), found for all at
+        # once; a finding each, in record order
         high, low = pd.to_datetime(records["ADTHI"]), pd.to_datetime(records["ADT"])
         born = pd.to_datetime(records["USUBJID"].map(births["BORN"]) if len(births) else pd.NaT)
         diagnosed = pd.to_datetime(records["USUBJID"].map(diagnoses["DIAGDT"]) if len(diagnoses) else pd.NaT)
-        broken = (high < born) | ((name != "IE") & (high < diagnosed))
+        before_birth = high < born
+        before_diagnosis = ~before_birth & (name != "IE") & (high < diagnosed)
+        outside = pd.Series(False, index=records.index)
         if start is not None:
-            broken |= high < start
+            outside |= high < start
         if end is not None:
-            broken |= low > end
-        for _, record in records[broken.to_numpy()].iterrows():
-            usubjid, low, high = record["USUBJID"], record["ADT"], record["ADTHI"]
+            outside |= low > end
+        outside &= ~before_birth & ~before_diagnosis
+        broken = (before_birth | before_diagnosis | outside).to_numpy()
+        for (_, record), birth, diagnosis in zip(
+            records[broken].iterrows(), before_birth[broken], before_diagnosis[broken], strict=True
+        ):
+            usubjid = record["USUBJID"]
             label = f"{DATE_LABELS[variable]} {_shown(record[variable])}"
-            rule = None
-            if usubjid in births.index and high < births.at[usubjid, "BORN"]:
+            if birth:
                 rule = f"{label} is before the patient's birth ({births.at[usubjid, 'BORNTEXT']}): a slip in the year?"
-            elif name != "IE" and usubjid in diagnoses.index and high < diagnoses.at[usubjid, "DIAGDT"]:
+            elif diagnosis:
                 diagnosis = diagnoses.loc[usubjid]
                 rule = (
                     f"{label} is before the diagnosis on {_shown(diagnosis['MHSTDTC'])} ({_where(diagnosis)}): "
                     "every record of the study follows the diagnosis; a slip in the year?"
                 )
-            elif (start is not None and high < start) or (end is not None and low > end):
+            else:
                 rule = (
                     f"{label} is outside the study window {window} (data_quality: study_window of the study's "
                     "configuration): a slip in the year?"
                 )
-            if rule:
-                findings.append(_finding(name, record, variable, rule, PLAUSIBILITY))
+            findings.append(_finding(name, record, variable, rule, PLAUSIBILITY))
     return Checked(findings, checked)
 
 
