@@ -21,11 +21,7 @@ import argparse
 import sys
 from pathlib import Path
 
-# As in workflow/rules/common.smk: the configuration schemas use no IRI formats, so jsonschema's
-# optional IRI checker (1.5 s to import) is declared absent.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-from inoflow.audit.lock import (  # noqa: E402
+from inoflow.audit.lock import (
     LockError,
     check_lock,
     code_name,
@@ -44,7 +40,7 @@ from inoflow.audit.lock import (  # noqa: E402
     shown,
     write_lock,
 )
-from inoflow.codeversion import code_sums  # noqa: E402
+from inoflow.codeversion import code_sums
 
 WORKFLOW_DIR = Path(__file__).resolve().parents[1]  # the workflow this command belongs to
 

@@ -17,19 +17,15 @@ import json
 import sys
 from pathlib import Path
 
-# As in workflow/rules/common.smk: the configuration schemas use no IRI formats, so jsonschema's
-# optional IRI checker (1.5 s to import) is declared absent.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-from inoflow.audit.lock import (  # noqa: E402
+from inoflow.audit.lock import (
     check_lock,
     cut_command_line,
     locked_cut_of,
     run_command,
     shown,
 )
-from inoflow.audit.release import RELEASE_JSON, make_release  # noqa: E402
-from inoflow.config import read_yaml  # noqa: E402
+from inoflow.audit.release import RELEASE_JSON, make_release
+from inoflow.config import read_yaml
 
 WORKFLOW_DIR = Path(__file__).resolve().parents[1]  # the workflow this command belongs to
 

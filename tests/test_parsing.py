@@ -148,3 +148,46 @@ def test_convert_units_unknown_unit_is_bad():
 def test_blank_mask_uses_dialect_missing_texts():
     mask = parsing.blank_mask(s("", "NA", "nil", "0", None), ["", "NA", "nil"])
     assert mask.tolist() == [True, True, True, False, True]
+
+
+# --- the calendar span of an ISO 8601 date that may be partial --------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "first", "last"),
+    [
+        ("2019-03-05", "2019-03-05", "2019-03-05"),  # a day is one day
+        ("2020-02", "2020-02-01", "2020-02-29"),  # a month of a leap year
+        ("2019-02", "2019-02-01", "2019-02-28"),
+        ("2019", "2019-01-01", "2019-12-31"),  # a year
+        (" 2021-04-01T10:00 ", "2021-04-01", "2021-04-01"),  # a date-time counts by its date
+        (date(2020, 1, 5), "2020-01-05", "2020-01-05"),  # a date object
+        (pd.Timestamp("2020-03-04 13:00", tz="UTC"), "2020-03-04", "2020-03-04"),  # a timestamp: its day
+        ("2019-02-30", None, None),  # no calendar day
+        ("2019-04-31", None, None),
+        ("2019-13", None, None),  # no month
+        ("2019-00", None, None),
+        ("2019-1-05", None, None),  # not ISO 8601
+        ("0000", None, None),  # a year no timestamp holds
+        ("3000-01-01", None, None),
+        ("unknown", None, None),
+        (None, None, None),
+        (pd.NA, None, None),
+    ],
+)
+def test_iso_date_bounds(value, first, last):
+    # beside two full dates, so that a vectorised reading and a value-by-value one are both used
+    values = pd.Series(["2018-01-01", value, "2018-06"], index=[7, 7, 3], dtype="object")
+    low, high = parsing.iso_date_bounds(values)
+    assert low.index.tolist() == high.index.tolist() == [7, 7, 3]
+    assert [low.iloc[0], high.iloc[0]] == [pd.Timestamp("2018-01-01")] * 2
+    assert [low.iloc[2], high.iloc[2]] == [pd.Timestamp("2018-06-01"), pd.Timestamp("2018-06-30")]
+    expected = [pd.NaT if d is None else pd.Timestamp(d) for d in (first, last)]
+    assert [low.iloc[1], high.iloc[1]] == expected or (first is None and pd.isna(low.iloc[1]) and pd.isna(high.iloc[1]))
+
+
+def test_iso_date_bounds_of_timestamps():
+    values = pd.Series(pd.to_datetime(["2020-01-01 10:00", None]))
+    low, high = parsing.iso_date_bounds(values)
+    assert low.tolist()[0] == high.tolist()[0] == pd.Timestamp("2020-01-01")
+    assert pd.isna(low.iloc[1]) and pd.isna(high.iloc[1])

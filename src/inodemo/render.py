@@ -81,26 +81,28 @@ def site_table(frame: pd.DataFrame, site: Site, domain: str) -> tuple[list[str],
     if spec.get("layout") == "wide_tests":
         return _wide_tests(frame, site, domain, rules, units)
     header = [r.source for r in rules]
+    settings = site.reader(domain)
     rows = []
     for record in frame.to_dict("records"):
         row = []
         for rule in rules:
             value = record.get(rule.variable)
             if domain == "labs" and rule.variable in ("VALUE", "ULN", "UNIT"):
-                row.append(_long_lab_cell(record, rule, site, units))
+                row.append(_long_lab_cell(record, rule, site, units, settings))
             elif rule.variable == "DOSE" and rule.bsa_column:
-                row.append(_number_text(record["DOSE"] * record["BSA"], site, domain, decimals=4))
+                row.append(_number_text(record["DOSE"] * record["BSA"], settings, decimals=4))
             else:
-                row.append(format_cell(value, rule, site, domain, units))
+                row.append(format_cell(value, rule, site, domain, units, settings))
         rows.append(row)
     return header, rows
 
 
-def format_cell(value, rule: ColumnRule, site: Site, domain: str, units: Units):
-    """One truth value in the site's dialect (text for CSV; native dates for Excel)."""
+def format_cell(value, rule: ColumnRule, site: Site, domain: str, units: Units, settings: dict | None = None):
+    """One truth value in the site's dialect (text for CSV; native dates for Excel);
+    ``settings`` is ``site.reader(domain)``, given when known."""
     if value is None or (isinstance(value, float) and pd.isna(value)) or value is pd.NA:
         return None
-    settings = site.reader(domain)
+    settings = settings or site.reader(domain)
     if rule.vtype == "date":
         if settings["format"] == "xlsx" and rule.date_format == "%Y-%m-%d":
             return datetime(value.year, value.month, value.day)
@@ -116,7 +118,7 @@ def format_cell(value, rule: ColumnRule, site: Site, domain: str, units: Units):
         quantity = VARIABLE_QUANTITY.get((domain, rule.variable))
         if rule.unit and quantity:
             value = to_site_unit(float(value), quantity, rule.unit, units)
-        return float(value) if settings["format"] == "xlsx" else _number_text(value, site, domain)
+        return float(value) if settings["format"] == "xlsx" else _number_text(value, settings)
     return str(value)
 
 
@@ -130,13 +132,14 @@ def to_site_unit(value: float, quantity: str, unit: str, units: Units) -> float:
     return value / spec["factors"][name]
 
 
-def _number_text(value: float, site: Site, domain: str, decimals: int = 10) -> str:
+def _number_text(value: float, settings: dict, decimals: int = 10) -> str:
+    """A number as the file writes it (``settings``: the domain's reader settings)."""
     text = f"{float(value):.{decimals}f}".rstrip("0").rstrip(".")
     text = "0" if text in ("", "-0") else text
-    return text.replace(".", ",") if site.reader(domain)["decimal"] == "," else text
+    return text.replace(".", ",") if settings["decimal"] == "," else text
 
 
-def _long_lab_cell(record: dict, rule: ColumnRule, site: Site, units: Units):
+def _long_lab_cell(record: dict, rule: ColumnRule, site: Site, units: Units, settings: dict):
     test = record["TEST"]
     unit = REALISM.get(site.site, {}).get("long_lab_units", {}).get(test, LONG_LAB_UNITS_DEFAULT[test])
     if rule.variable == "UNIT":
@@ -145,9 +148,9 @@ def _long_lab_cell(record: dict, rule: ColumnRule, site: Site, units: Units):
     if value is None or pd.isna(value):
         return None
     converted = to_site_unit(float(value), test, unit, units)
-    if site.reader("labs")["format"] == "xlsx":
+    if settings["format"] == "xlsx":
         return float(converted)
-    return _number_text(converted, site, "labs")
+    return _number_text(converted, settings)
 
 
 def _wide_tests(
@@ -160,24 +163,27 @@ def _wide_tests(
         header.append(tspec["value"])
         if "uln" in tspec:
             header.append(tspec["uln"])
+    settings = site.reader(domain)
+    xlsx = settings["format"] == "xlsx"
+    # one row per subject and date (in the order of their first record), a test's first record in it
+    visits: dict[tuple, tuple[dict, dict]] = {}
+    for record in frame.to_dict("records"):
+        if pd.isna(record["SUBJID"]) or pd.isna(record["LAB_DATE"]):
+            continue
+        first, by_test = visits.setdefault((record["SUBJID"], record["LAB_DATE"]), (record, {}))
+        by_test.setdefault(record["TEST"], record)
     rows = []
-    for (_, _), group in frame.groupby(["SUBJID", "LAB_DATE"], sort=False):
-        first = group.iloc[0].to_dict()
-        row = [format_cell(first[r.variable], r, site, domain, units) for r in id_rules]
-        by_test = {t: g.iloc[0] for t, g in group.groupby("TEST")}
+    for first, by_test in visits.values():
+        row = [format_cell(first[r.variable], r, site, domain, units, settings) for r in id_rules]
         for test, tspec in spec["tests"].items():
             rec = by_test.get(test)
             cells = [None, None] if "uln" in tspec else [None]
             if rec is not None:
                 value = to_site_unit(float(rec["VALUE"]), test, tspec["unit"], units)
-                cells[0] = (
-                    float(value) if site.reader(domain)["format"] == "xlsx" else _number_text(value, site, domain)
-                )
+                cells[0] = float(value) if xlsx else _number_text(value, settings)
                 if "uln" in tspec and pd.notna(rec["ULN"]):
                     uln = to_site_unit(float(rec["ULN"]), test, tspec["unit"], units)
-                    cells[1] = (
-                        float(uln) if site.reader(domain)["format"] == "xlsx" else _number_text(uln, site, domain)
-                    )
+                    cells[1] = float(uln) if xlsx else _number_text(uln, settings)
             row.extend(cells)
         rows.append(row)
     return header, rows

@@ -19,6 +19,8 @@ the copy as it runs the demo.
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -97,9 +99,9 @@ def scale_truth(sites: int, patients: int, seed: int | None = None) -> dict[str,
     return truth
 
 
-def write_scale_study(project: Path, sites: int, patients: int) -> list[Path]:
+def write_scale_study(project: Path, sites: int, patients: int, workers: int = 1) -> list[Path]:
     """Configure the copy of the project at ``project`` as the scaled study and write its
-    extracts; returns the files written."""
+    extracts (``workers`` processes writing sites side by side); returns the files written."""
     project = Path(project)
     config = project / "config"
     (config / "sites" / "scale").mkdir(parents=True, exist_ok=True)
@@ -120,9 +122,30 @@ def write_scale_study(project: Path, sites: int, patients: int) -> list[Path]:
     main = yaml.safe_load((config / "config.yaml").read_text(encoding="utf-8"))
     main["studies"] = ["config/studies/india.yaml"]
     (config / "config.yaml").write_text(yaml.safe_dump(main, sort_keys=False), encoding="utf-8")
+    global _TRUTH, _SITES  # noqa: PLW0603 (read by the forked workers, not pickled to them)
     truth = scale_truth(sites, patients)
-    written = []
+    # each site's rows set apart once (a site's file is written from its own rows only)
+    _TRUTH = {
+        domain: (dict(tuple(frame.groupby("SITEID", sort=False))), frame.iloc[0:0]) for domain, frame in truth.items()
+    }
     with contextlib.chdir(project):  # the study's paths are relative to its folder
-        for site in load_study("config/studies/india.yaml", check=False).sites.values():
-            written += render_site(truth, site, project / "data" / "scale" / CUT)
-    return written
+        _SITES = load_study("config/studies/india.yaml", check=False).sites
+    out = project / "data" / "scale" / CUT
+    work = [(site, out) for site in _SITES]
+    if workers > 1:  # sites written side by side in processes forked with the truth in memory
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            done = list(pool.map(_render_one, work))
+    else:
+        done = [_render_one(job) for job in work]
+    _TRUTH, _SITES = {}, {}
+    return [path for paths in done for path in paths]
+
+
+_TRUTH: dict[str, tuple[dict[str, pd.DataFrame], pd.DataFrame]] = {}  # domain -> (site -> rows, no rows)
+_SITES: dict = {}
+
+
+def _render_one(job: tuple[str, Path]) -> list[Path]:
+    site, out = job
+    own = {domain: by_site.get(site, none) for domain, (by_site, none) in _TRUTH.items()}
+    return render_site(own, _SITES[site], out)

@@ -17,4 +17,14 @@ whole cut in one process (tests, benchmark); :mod:`inoflow.dictionary` writes th
 dictionary; :mod:`inoflow.project` copies the project.
 """
 
+import sys
+
 __version__ = "0.1.0"
+
+# jsonschema (the configuration's schemas; nbformat's validation of notebooks) imports its
+# optional IRI format checker, rfc3987_syntax, and that compiles Earley grammars at import:
+# 2.4 s of every process that validates anything, more than a rule's own work. No schema of
+# this project or of nbformat uses an IRI format, so the checker is declared absent for every
+# process that imports inoflow (the workflow, its rule scripts, the notebooks' runner, the
+# scripts); jsonschema then goes without it, as it does where it is not installed.
+sys.modules.setdefault("rfc3987_syntax", None)

@@ -38,6 +38,7 @@ import secrets
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -413,7 +414,9 @@ class JobParts:
         pending = self.restore(part, outputs=outputs, inputs=inputs, params=params, reads=reads)
         if pending is None:
             return True
+        start = time.perf_counter()
         compute()
+        self.log.info("%s: computed in %.1f s", part, time.perf_counter() - start)
         self.store(pending)
         return False
 

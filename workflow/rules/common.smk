@@ -6,11 +6,7 @@ import re
 import sys
 from pathlib import Path
 
-# jsonschema imports its optional IRI format checker (rfc3987_syntax) eagerly, and that
-# compiles a grammar taking ~1.8 s at every start; the configuration schemas use no IRI
-# formats, so the checker is declared absent. This keeps a no-op rerun quick.
-sys.modules.setdefault("rfc3987_syntax", None)
-
+import inoflow  # first: it keeps jsonschema's slow optional IRI checker out (see inoflow/__init__.py)
 from snakemake.utils import validate
 
 import yaml

@@ -292,7 +292,10 @@ def marrow_assessments(lb: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
-def _record(row: pd.Series | None, paramcd: str, subject: pd.Series, **values) -> dict:
+_TRACED = "_TRACE_"  # prefix of an assessment's traceability columns (its blast count's LB record)
+
+
+def _record(row: pd.Series | dict | None, paramcd: str, subject: dict, **values) -> dict:
     record = {
         "STUDYID": subject["STUDYID"],
         "USUBJID": subject["USUBJID"],
@@ -304,19 +307,19 @@ def _record(row: pd.Series | None, paramcd: str, subject: pd.Series, **values) -
     if row is not None:
         record.update({"ADT": row["ADT"], "AVISIT": row["AVISIT"], "AVISITN": row["AVISITN"]})
         record.update({m: row[m] for m in MEASUREMENTS})
-        record.update(trace(row.to_frame().T, "LB", "BLASTSEQ").iloc[0].to_dict())
+        record.update({c: row[f"{_TRACED}{c}"] for c in TRACE})  # the blast count's record (LB)
     record.update(values)
     return record
 
 
-def _trace_to(row: pd.Series, domain: str, seq_column: str, prefix: str | None = None) -> dict:
+def _trace_to(row: pd.Series | dict, domain: str, seq_column: str, prefix: str | None = None) -> dict:
     """Traceability to another record of the same assessment row (same file and row)."""
     provenance = {c: row[f"{prefix}_{c}"] if prefix else row[c] for c in PROVENANCE}
     seq = row[seq_column]
     return {"SRCDOM": domain, "SRCSEQ": None if pd.isna(seq) else int(seq), **provenance}
 
 
-def _mrd_trace(row: pd.Series) -> dict:
+def _mrd_trace(row: pd.Series | dict) -> dict:
     if row["MRDRULE"] == "DOCUMENTED":
         return _trace_to(row, "RS", "MRDSTATSEQ")
     if row["MRDRULE"] in ("THRESHOLD", "OTHER METHOD"):
@@ -352,13 +355,19 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
     assessments["MRDNEG"], assessments["MRDRULE"] = mrd["MRDNEG"], mrd["MRDRULE"]
     assessments["LABELRESP"] = read_site_label(assessments["SITERESP"], definitions["site_response_labels"])
 
+    traced = trace(assessments, "LB", "BLASTSEQ")
+    for column in TRACE:
+        assessments[f"{_TRACED}{column}"] = traced[column]
     records: list[dict] = []
     # each subject's assessments and doses looked up, not searched for: linear in the subjects
     own_assessments = dict(tuple(assessments.groupby("USUBJID", sort=False)))
+    own_rows: dict[str, list[dict]] = {}  # each subject's assessments as records, in order
+    for row in assessments.to_dict("records"):
+        own_rows.setdefault(row["USUBJID"], []).append(row)
     own_doses = dict(tuple(sdtm["EX"].groupby("USUBJID", sort=False)))
-    for _, subject in subjects(sdtm["DM"]).iterrows():
+    for subject in subjects(sdtm["DM"]).to_dict("records"):
         own = own_assessments.get(subject["USUBJID"], assessments.iloc[0:0])
-        records += _assessment_records(own, subject)
+        records += _assessment_records(own_rows.get(subject["USUBJID"], []), subject)
         doses = own_doses.get(subject["USUBJID"], sdtm["EX"].iloc[0:0])
         records += _subject_records(own[post.loc[own.index]], subject, doses, definitions)
     adrs = conform(
@@ -375,9 +384,9 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
     return tidy(adrs[COLUMNS])
 
 
-def _assessment_records(own: pd.DataFrame, subject: pd.Series) -> list[dict]:
+def _assessment_records(own: list[dict], subject: dict) -> list[dict]:
     records = []
-    for _, row in own.iterrows():
+    for row in own:
         if row["RESP"] is None:  # no first dose: not placed in time
             continue
         records.append(_record(row, "OVRLRESP", subject, AVALC=row["RESP"], ABLFL=row["ABLFL"]))
@@ -403,7 +412,7 @@ def _assessment_records(own: pd.DataFrame, subject: pd.Series) -> list[dict]:
     return records
 
 
-def _subject_records(post: pd.DataFrame, subject: pd.Series, ex: pd.DataFrame, definitions: dict) -> list[dict]:
+def _subject_records(post: pd.DataFrame, subject: dict, ex: pd.DataFrame, definitions: dict) -> list[dict]:
     cr = definitions["complete_remission"]
     best = derive_best_response(post["RESP"], cr["response_order"], cr["not_evaluable"])
     if best == cr["not_evaluable"]:

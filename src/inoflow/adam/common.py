@@ -491,9 +491,9 @@ def treatment_exposure(ex: pd.DataFrame) -> pd.DataFrame:
     doses = doses[pd.to_numeric(doses["EXDOSE"], errors="coerce").fillna(0) > 0]
     cycles = cycle_doses(ex)
     dates = doses.groupby("USUBJID")["EXSTDT"].agg(TRTSDT="min", TRTEDT="max")
-    per_cycle = cycles.groupby("USUBJID").agg(
-        NCYCLES=("EXCYCLE", "nunique"), CYCSTDTS=("CYSTDT", lambda s: [d.date() for d in s.sort_values()])
-    )
+    starts = cycles.sort_values(["USUBJID", "CYSTDT"], kind="stable").assign(CYSTDT=lambda f: f["CYSTDT"].dt.date)
+    per_cycle = cycles.groupby("USUBJID").agg(NCYCLES=("EXCYCLE", "nunique"))
+    per_cycle["CYCSTDTS"] = starts.groupby("USUBJID")["CYSTDT"].agg(list)
     c1 = cycles[cycles["EXCYCLE"] == 1].set_index("USUBJID")["CYDOSE"].rename("C1DOSE")
     out = dates.join(per_cycle).join(c1).reset_index()
     out["NCYCLES"] = out["NCYCLES"].astype("Int64")

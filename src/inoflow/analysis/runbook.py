@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Any
-
-# nbformat validates with jsonschema, which compiles an IRI grammar (~1.6 s) that no notebook
-# schema uses; declared absent, as in workflow/rules/common.smk.
-sys.modules.setdefault("rfc3987_syntax", None)
 
 KERNEL = "python3"
 RESET = "get_ipython().reset(new_session=True)"

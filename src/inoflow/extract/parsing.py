@@ -153,29 +153,52 @@ def iso_date_bounds(values: pd.Series) -> tuple[pd.Series, pd.Series]:
     >>> low.dt.strftime("%Y-%m-%d").tolist(), high.dt.strftime("%Y-%m-%d").tolist()
     (['2020-02-01', '2019-01-01', '2019-03-05', nan], ['2020-02-29', '2019-12-31', '2019-03-05', nan])
     """
-    lows, highs = [], []
-    for value in values:
-        low = high = pd.NaT
-        if isinstance(value, (date, pd.Timestamp)) and not pd.isna(value):
-            low = high = pd.Timestamp(value).normalize().tz_localize(None)
-        elif isinstance(value, str):
-            match = _ISO_DATE.match(value.strip()[:10])  # a date-time counts by its date
-            if match:
-                year, month, day = match.groups()
-                try:
-                    if day:
-                        low = high = pd.Timestamp(int(year), int(month), int(day))
-                    elif month:
-                        low = pd.Timestamp(int(year), int(month), 1)
-                        high = low + pd.offsets.MonthEnd(0)
-                    else:
-                        low, high = pd.Timestamp(int(year), 1, 1), pd.Timestamp(int(year), 12, 31)
-                except ValueError:
-                    low = high = pd.NaT
-        lows.append(low)
-        highs.append(high)
-    index = values.index
-    return pd.Series(lows, index=index, dtype="datetime64[ns]"), pd.Series(highs, index=index, dtype="datetime64[ns]")
+    if pd.api.types.is_datetime64_any_dtype(values):
+        days = values.dt.tz_localize(None) if getattr(values.dt, "tz", None) is not None else values
+        days = days.dt.normalize().astype("datetime64[ns]")
+        return days, days.copy()
+    low = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[ns]")
+    high = low.copy()
+    is_text = np.array([isinstance(v, str) for v in values], dtype=bool)
+    if is_text.any():  # a date-time counts by its date
+        text = [v.strip()[:10] for v in values[is_text]]
+        shape = np.array([len(v) if _ISO_DATE.match(v) else 0 for v in text])
+        text = np.array(text, dtype=object)
+        first = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[D]")
+        last = first.copy()
+        for length, unit in ((10, "D"), (7, "M"), (4, "Y")):  # numpy reads ISO 8601 days, months, years
+            chosen = shape == length
+            if chosen.any():
+                first[chosen], last[chosen] = _calendar_span(text[chosen], unit)
+        # days a timestamp cannot hold (before 1678, after 2261) are not dates in a record
+        outside = (first < _EARLIEST) | (last > _LATEST)
+        first[outside] = last[outside] = np.datetime64("NaT")
+        first, last = first.astype("datetime64[ns]"), last.astype("datetime64[ns]")
+        low[is_text], high[is_text] = first, last
+    for position, value in enumerate(values):
+        if not is_text[position] and isinstance(value, (date, pd.Timestamp)) and not pd.isna(value):
+            low[position] = high[position] = pd.Timestamp(value).normalize().tz_localize(None).to_datetime64()
+    return pd.Series(low, index=values.index), pd.Series(high, index=values.index)
+
+
+_EARLIEST, _LATEST = np.datetime64("1678-01-01", "D"), np.datetime64("2261-12-31", "D")
+
+
+def _calendar_span(texts: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """First and last day (``datetime64[D]``) of ISO 8601 days, months or years (``unit`` D, M,
+    Y) written as text; one that is no calendar day (2019-02-30, 2019-13) is NaT."""
+    try:
+        periods = texts.astype(f"datetime64[{unit}]")
+    except ValueError:  # one of them is no calendar day: read one by one
+        periods = np.array([_one_period(t, unit) for t in texts], dtype=f"datetime64[{unit}]")
+    return periods.astype("datetime64[D]"), (periods + 1).astype("datetime64[D]") - 1
+
+
+def _one_period(text: str, unit: str) -> np.datetime64:
+    try:
+        return np.datetime64(text, unit)
+    except ValueError:
+        return np.datetime64("NaT", unit)
 
 
 COMMON_DATE_FORMATS = ["%d/%m/%Y", "%m/%d/%Y", "%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d %b %Y", "%Y/%m/%d"]

@@ -297,10 +297,11 @@ def check_duplicates(harmonised: pd.DataFrame, site: str, domain: str) -> list[F
     values = [c for c in records.columns if not c.startswith("SRC") and c != "SITEID"]
     findings = []
     first_row: dict[tuple, int] = {}
-    for _, record in records.iterrows():
-        k = tuple(None if pd.isna(record[c]) else record[c] for c in key)
-        if any(v is None for v in k):
-            continue
+    # only rows whose complete key occurs more than once can repeat one: the rest are not looked at
+    complete = records[key].notna().all(axis=1)
+    candidates = records[complete & records.duplicated(key, keep=False)]
+    for _, record in candidates.iterrows():
+        k = tuple(record[c] for c in key)
         row = int(record["SRCROW"])
         if k in first_row and first_row[k] != row:
             earlier = records[records["SRCROW"] == first_row[k]].iloc[0]

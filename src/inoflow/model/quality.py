@@ -736,7 +736,6 @@ def day_and_month_in_order(sdtm: dict[str, pd.DataFrame], study=None) -> list[Fi
     inside, the site typed this date the other way round (05/07 for 7 May in a dd/mm file): the
     rest of the patient's timeline, read from the same files in the same format, says which reading
     fits. Only full dates with a day of 12 or less, different from the month, read two ways."""
-    from inoflow.extract.plausibility import swap_day_and_month
 
     if study is None:
         return Checked([], None)
@@ -753,24 +752,33 @@ def day_and_month_in_order(sdtm: dict[str, pd.DataFrame], study=None) -> list[Fi
             records = frame.loc[frame[variable].map(lambda v: isinstance(v, str) and len(v) == 10).astype(bool)]
             records = records[records["USUBJID"].isin(first.index) & records["USUBJID"].isin(last.index)]
             checked += len(records)
-            for _, record in records.iterrows():
+            # the timeline's test for all records at once; the file's format only for those it flags
+            read = pd.to_datetime(records[variable], format="%Y-%m-%d", errors="coerce")
+            other = pd.to_datetime(
+                pd.DataFrame({"year": read.dt.year, "month": read.dt.day, "day": read.dt.month}), errors="coerce"
+            )
+            begin, end = records["USUBJID"].map(first["FIRSTDT"]), records["USUBJID"].map(last)
+            flagged = (
+                (read.dt.day <= 12)
+                & (read.dt.day != read.dt.month)
+                & ~((begin <= read) & (read <= end))
+                & (begin <= other)
+                & (other <= end)
+            )
+            for position in flagged.to_numpy().nonzero()[0]:
+                record = records.iloc[position]
                 if (record["SITEID"], source_column(name, record, variable)) not in ambiguous:
                     continue
-                read = pd.Timestamp(record[variable])
-                other = swap_day_and_month(read) if read.day <= 12 and read.day != read.month else None
-                if other is None:
-                    continue
-                begin, end = first.at[record["USUBJID"], "FIRSTDT"], last[record["USUBJID"]]
-                if begin <= read <= end or not begin <= other <= end:
-                    continue
+                read_, other_ = read.iloc[position], other.iloc[position]
+                begin_, end_ = begin.iloc[position], end.iloc[position]
                 side = (
-                    f"before the first InO dose on {begin.date().isoformat()}"
-                    if read < begin
-                    else f"after the last contact on {end.date().isoformat()}"
+                    f"before the first InO dose on {begin_.date().isoformat()}"
+                    if read_ < begin_
+                    else f"after the last contact on {end_.date().isoformat()}"
                 )
                 rule = (
                     f"{DATE_LABELS[variable]} {_shown(record[variable])} is {side}, outside the patient's time on "
-                    f"study, but {other.date().isoformat()} with day and month exchanged is within it: the file "
+                    f"study, but {other_.date().isoformat()} with day and month exchanged is within it: the file "
                     "writes day and month in numbers; was this date typed the other way round?"
                 )
                 findings.append(_finding(name, record, variable, rule, PLAUSIBILITY))
