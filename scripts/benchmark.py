@@ -39,13 +39,13 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 from inoflow.project import copy_project
 
@@ -56,26 +56,35 @@ ITALY_CUT = "2022-12-31"
 AE_FILE = f"data/india/{INTERIM}/IN02/IN02_adverse_events.csv"
 
 
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+class Run(NamedTuple):
+    wall: float  # s
+    cpu: float  # CPU-s, user + system, of Snakemake and every process it started
+    jobs: int
+    rss_mb: float  # the largest resident set of any one of those processes
 
 
-def run(project: Path, targets: list[str], cores: str) -> tuple[float, float, int]:
+def run(project: Path, targets: list[str], cores: str) -> Run:
+    """``snakemake --cores`` in ``project``; its own resource use, read from its exit (wait4:
+    CPU time and peak RSS of it and of every process it waited for)."""
     env = {**os.environ, "PYTHONPATH": f"{project / 'src'}{os.pathsep}{project}"}
-    start, cpu = time.perf_counter(), children_cpu()
-    proc = subprocess.run(
+    start = time.perf_counter()
+    proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", *targets, "--cores", cores, "--config", f"results={project}/results"],
         cwd=project,
         env=env,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
         text=True,
     )
-    elapsed, cpu = time.perf_counter() - start, children_cpu() - cpu
+    output = proc.stdout.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        sys.exit(f"snakemake failed:\n{proc.stderr[-3000:]}")
-    done = re.findall(r"^\[\s*(\d+)/(\d+)\] ", proc.stdout + proc.stderr, re.M)  # the terminal's [k/N] lines
-    return elapsed, cpu, int(done[-1][0]) if done else 0
+        sys.exit(f"snakemake failed:\n{output[-3000:]}")
+    done = re.findall(r"^\[\s*(\d+)/(\d+)\] ", output, re.M)  # the terminal's [k/N] lines
+    jobs = int(done[-1][0]) if done else 0
+    return Run(elapsed, usage.ru_utime + usage.ru_stime, jobs, usage.ru_maxrss / 1024)
 
 
 def restored_from_cache(project: Path, cut: str) -> int:
@@ -89,11 +98,6 @@ def restored_from_cache(project: Path, cut: str) -> int:
     return sum(int(counts[-1]) for counts in found if counts)
 
 
-def peak_rss_mb() -> float:
-    """The largest resident set of any process waited for so far (Linux: ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-
-
 def scale(sites: int, patients: int, cores: str) -> None:
     """The scale scenario (see the module docstring): one line."""
     from inodemo.scale import CUT, write_scale_study
@@ -101,14 +105,13 @@ def scale(sites: int, patients: int, cores: str) -> None:
     with tempfile.TemporaryDirectory(prefix="inoflow-bench-scale-") as tmp:
         project = copy_project(Path(tmp) / "project", ROOT)
         start = time.perf_counter()
-        files = write_scale_study(project, sites, patients)
+        files = write_scale_study(project, sites, patients, workers=min(int(cores), os.cpu_count() or 1))
         print(
             f"generated {len(files)} files for {sites} sites x {patients} patients in {time.perf_counter() - start:.1f} s",
             flush=True,
         )
-        cold_wall, cold_cpu, jobs = run(project, [], cores)
-        rss = peak_rss_mb()
-        noop = run(project, [], cores)[0]
+        cold_wall, cold_cpu, jobs, rss = run(project, [], cores)
+        noop = run(project, [], cores).wall
         ae = next(
             p
             for p in sorted((project / "data" / "scale" / CUT).rglob("*"))
@@ -117,7 +120,7 @@ def scale(sites: int, patients: int, cores: str) -> None:
         lines = ae.read_text(encoding="utf-8").splitlines(keepends=True)
         lines[1] = lines[1].replace(",2,", ",3,", 1) if ",2," in lines[1] else lines[1].replace(",3,", ",2,", 1)
         ae.write_text("".join(lines), encoding="utf-8")
-        changed = run(project, [], cores)[0]
+        changed = run(project, [], cores).wall
         print(
             f"scale {sites} sites x {patients} patients: cold {cold_wall:.1f} s wall, {cold_cpu:.0f} CPU-s, "
             f"peak RSS {rss:.0f} MB, {jobs} jobs; no-op {noop:.1f} s; one AE file {changed:.1f} s",
@@ -139,38 +142,46 @@ def main() -> None:
         return
     walls: dict[str, list[float]] = {}
 
-    def report(scenario: str, wall: float, cpu: float, jobs: int, reference: tuple[float, int] | None = None):
-        walls.setdefault(scenario, []).append(wall)
-        share = f"  ({jobs / reference[1]:.0%} of the jobs, {wall / reference[0]:.0%} of the time)" if reference else ""
-        print(f"{scenario:38}: {wall:6.1f} s wall, {cpu:6.1f} s CPU, {jobs:3d} jobs run{share}", flush=True)
+    def report(scenario: str, result: Run, reference: Run | None = None):
+        walls.setdefault(scenario, []).append(result.wall)
+        share = (
+            f"  ({result.jobs / reference.jobs:.0%} of the jobs, {result.wall / reference.wall:.0%} of the time)"
+            if reference
+            else ""
+        )
+        print(
+            f"{scenario:38}: {result.wall:6.1f} s wall, {result.cpu:6.1f} s CPU, {result.jobs:3d} jobs run, "
+            f"peak RSS {result.rss_mb:4.0f} MB{share}",
+            flush=True,
+        )
 
     for _ in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="inoflow-bench-demo-") as tmp:
             demo = run(copy_project(Path(tmp) / "project", ROOT), [], args.cores)
-            report("cold run, the demo", *demo)
+            report("cold run, the demo", demo)
         with tempfile.TemporaryDirectory(prefix="inoflow-bench-") as tmp:
             project = copy_project(Path(tmp) / "project", ROOT)
             interim = [f"{project}/results/india/{INTERIM}/book.html"]
             cold = run(project, interim, args.cores)
-            report("cold run, one cut", *cold)
-            report("no-op", *run(project, interim, args.cores))
+            report("cold run, one cut", cold)
+            report("no-op", run(project, interim, args.cores))
             locked = [
                 f"{project}/results/india/{LOCKED}/audit/india_{LOCKED}_audit.zip",
                 f"{project}/results/india/compare/{INTERIM}_vs_{LOCKED}/comparison.html",
             ]
-            wall, cpu, jobs = run(project, locked, args.cores)
+            to_locked = run(project, locked, args.cores)
             restored = restored_from_cache(project, LOCKED)
-            report(f"interim -> locked ({restored} parts restored)", wall, cpu, jobs, reference=(cold[0], cold[2]))
+            report(f"interim -> locked ({restored} parts restored)", to_locked, reference=cold)
             path = project / AE_FILE
             path.write_text(
                 path.read_text(encoding="utf-8").replace("UTI,22/07/2021,24/07/2021,2", "UTI,22/07/2021,24/07/2021,4"),
                 encoding="utf-8",
             )
             changed = run(project, interim, args.cores)
-            report("one AE file changed", *changed, reference=(demo[0], demo[2]))
-            report("  (against the one cut)", *changed, reference=(cold[0], cold[2]))
+            report("one AE file changed", changed, reference=demo)
+            report("  (against the one cut)", changed, reference=cold)
             italy = [f"{project}/results/italy/{ITALY_CUT}/audit/italy_{ITALY_CUT}_audit.zip"]
-            report("cold run, the Italian cut", *run(project, italy, args.cores))
+            report("cold run, the Italian cut", run(project, italy, args.cores))
     if args.repeat > 1:
         for scenario, values in walls.items():
             print(f"{scenario:38}: median {statistics.median(values):6.1f} s wall over {len(values)} runs")

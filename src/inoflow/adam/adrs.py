@@ -20,6 +20,7 @@ comes from (SRCDOM, SRCSEQ and the source row).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -199,10 +200,16 @@ def derive_relapse(after_first_response: pd.DataFrame, criteria: dict) -> pd.Dat
     >>> derive_relapse(later, crit)["ADT"].dt.strftime("%Y-%m-%d").tolist()
     ['2020-04-01']
     """
-    lost = compare(after_first_response["BLAST"], criteria["marrow_blasts_pct"]) | (
-        after_first_response["EMD"] == criteria["extramedullary_disease"]
-    )
+    lost = lost_remission(after_first_response, criteria)
     return after_first_response[lost].sort_values("ADT", kind="stable").head(1)
+
+
+def lost_remission(assessments: pd.DataFrame, criteria: dict) -> pd.Series:
+    """The relapse criterion at each marrow assessment: blasts > 5 % or extramedullary disease
+    (``definitions["relapse"]``; see :func:`derive_relapse`)."""
+    return compare(assessments["BLAST"], criteria["marrow_blasts_pct"]) | (
+        assessments["EMD"] == criteria["extramedullary_disease"]
+    )
 
 
 def read_site_label(labels: pd.Series, patterns: list[dict]) -> pd.Series:
@@ -355,21 +362,22 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
     assessments["MRDNEG"], assessments["MRDRULE"] = mrd["MRDNEG"], mrd["MRDRULE"]
     assessments["LABELRESP"] = read_site_label(assessments["SITERESP"], definitions["site_response_labels"])
 
+    # what a subject's records read off an assessment, computed for all assessments at once
+    assessments["_POST"] = post
+    assessments["_CYCRESP"] = derive_cycles_to_response(assessments[["USUBJID", "ADT"]], sdtm["EX"])
+    assessments["_LOST"] = lost_remission(assessments, definitions["relapse"])
     traced = trace(assessments, "LB", "BLASTSEQ")
     for column in TRACE:
         assessments[f"{_TRACED}{column}"] = traced[column]
     records: list[dict] = []
     # each subject's assessments and doses looked up, not searched for: linear in the subjects
-    own_assessments = dict(tuple(assessments.groupby("USUBJID", sort=False)))
-    own_rows: dict[str, list[dict]] = {}  # each subject's assessments as records, in order
+    own_rows: dict[str, list[dict]] = {}  # each subject's assessments as records, in date order
     for row in assessments.to_dict("records"):
         own_rows.setdefault(row["USUBJID"], []).append(row)
-    own_doses = dict(tuple(sdtm["EX"].groupby("USUBJID", sort=False)))
     for subject in subjects(sdtm["DM"]).to_dict("records"):
-        own = own_assessments.get(subject["USUBJID"], assessments.iloc[0:0])
-        records += _assessment_records(own_rows.get(subject["USUBJID"], []), subject)
-        doses = own_doses.get(subject["USUBJID"], sdtm["EX"].iloc[0:0])
-        records += _subject_records(own[post.loc[own.index]], subject, doses, definitions)
+        own = own_rows.get(subject["USUBJID"], [])
+        records += _assessment_records(own, subject)
+        records += _subject_records([row for row in own if row["_POST"]], subject, definitions)
     adrs = conform(
         pd.DataFrame.from_records(records),
         COLUMNS,
@@ -412,32 +420,43 @@ def _assessment_records(own: list[dict], subject: dict) -> list[dict]:
     return records
 
 
-def _subject_records(post: pd.DataFrame, subject: dict, ex: pd.DataFrame, definitions: dict) -> list[dict]:
+@functools.cache
+def _no_trace() -> dict:
+    """The missing traceability of a record derived from no single source record."""
+    return empty_trace(pd.Index([0])).iloc[0].to_dict()
+
+
+def _subject_records(post: list[dict], subject: dict, definitions: dict) -> list[dict]:
+    """A subject's records of best response, cycles to response, MRD and relapse, from its
+    post-baseline assessments (``post``, in date order, with ``_CYCRESP`` and ``_LOST`` of
+    :func:`derive_cycles_to_response` and :func:`lost_remission`)."""
     cr = definitions["complete_remission"]
-    best = derive_best_response(post["RESP"], cr["response_order"], cr["not_evaluable"])
+    best = derive_best_response(
+        pd.Series([r["RESP"] for r in post], dtype=object), cr["response_order"], cr["not_evaluable"]
+    )
     if best == cr["not_evaluable"]:
-        return [_record(None, "BOR", subject, AVALC=best, **empty_trace(pd.Index([0])).iloc[0].to_dict())]
-    best_row = post[post["RESP"] == best].iloc[0]
+        return [_record(None, "BOR", subject, AVALC=best, **_no_trace())]
+    best_row = next(r for r in post if r["RESP"] == best)
     records = [_record(best_row, "BOR", subject, AVALC=best)]
-    responded = post[post["RESP"].isin(RESPONDED)]
-    if responded.empty:
+    responded = [r for r in post if r["RESP"] in RESPONDED]
+    if not responded:
         return records
-    first = responded.iloc[0]
-    cycle = derive_cycles_to_response(first.to_frame().T[["USUBJID", "ADT"]], ex).iloc[0]
+    first = responded[0]
+    cycle = first["_CYCRESP"]
     records.append(_record(first, "CYCRESP", subject, AVAL=cycle, AVALC=None if pd.isna(cycle) else str(cycle)))
-    on_after = post[post["ADT"] >= first["ADT"]]
-    negative = on_after[on_after["MRDNEG"] == "Y"]
-    if negative.empty:
+    negative = [r for r in post if r["ADT"] >= first["ADT"] and r["MRDNEG"] == "Y"]
+    if not negative:
         records.append(_record(first, "MRDBEST", subject, AVALC="N", MRDRULE=first["MRDRULE"], **_mrd_trace(first)))
     else:
-        row = negative.iloc[0]
+        row = negative[0]
         records.append(_record(row, "MRDBEST", subject, AVALC="Y", MRDRULE=row["MRDRULE"], **_mrd_trace(row)))
     records.append(
         _record(first, "MRDFIRST", subject, AVALC=first["MRDNEG"], MRDRULE=first["MRDRULE"], **_mrd_trace(first))
     )
-    relapse = derive_relapse(post[post["ADT"] > first["ADT"]], definitions["relapse"])
-    if relapse.empty:
-        records.append(_record(None, "RELAPSE", subject, AVALC="N", **empty_trace(pd.Index([0])).iloc[0].to_dict()))
+    # derive_relapse: the first assessment after the first response that meets the criterion
+    relapse = sorted((r for r in post if r["ADT"] > first["ADT"] and r["_LOST"]), key=lambda r: r["ADT"])
+    if not relapse:
+        records.append(_record(None, "RELAPSE", subject, AVALC="N", **_no_trace()))
     else:
-        records.append(_record(relapse.iloc[0], "RELAPSE", subject, AVALC="Y"))
+        records.append(_record(relapse[0], "RELAPSE", subject, AVALC="Y"))
     return records
