@@ -69,3 +69,16 @@ def test_compare_runs_finds_a_changed_and_a_missing_dataset(tmp_path):
     log = "Job 1 has been submitted with SLURM jobid 3 (log: x)\n[1/2] extract india/c1  done in 1 s\n[2/2] all  done"
     assert compare_runs.submissions(log) == (1, 1)
     assert TEMPLATES == ("IN01", "IN02", "IN03", "IN04", "IN05")
+
+
+def test_replicas_are_never_younger_than_their_demo_patient(monkeypatch):
+    """Past DAYS replicas a patient is made older by whole years (0, +1, ... +8), never younger:
+    the study enrols adults, and ADSL refuses an age under 18 (a 100 x 1,000 study reaches it)."""
+    import inodemo.scale as scale
+
+    monkeypatch.setattr(scale, "DAYS", 2)  # a year's step every second replica, on a small study
+    truth = scale.scale_truth(sites=5, patients=60)
+    patients = truth["patients"]
+    demo = build_cohort()["patients"]
+    assert patients["AGE"].min() == demo["AGE"].min() >= 18  # nobody made younger
+    assert patients["AGE"].max() > demo["AGE"].max()  # and the replicas past DAYS made older

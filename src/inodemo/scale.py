@@ -34,7 +34,7 @@ from inoflow.config import load_study
 TEMPLATES = ("IN01", "IN02", "IN03", "IN04", "IN05")
 CUT = "2025-06-30"
 DAYS = 540  # a replica's shift in days is r mod DAYS (the demo ends on 2023-04-30: all before the cut)
-AGES = 9  # and its shift in age in years, r // DAYS mod AGES: 0, +1, -1, ... +4, -4
+AGES = 9  # and its shift in age in whole years, r // DAYS mod AGES: 0, +1, ... +8 (older only: adults stay adults)
 
 
 def site_ids(sites: int) -> list[str]:
@@ -76,8 +76,9 @@ def scale_truth(sites: int, patients: int, seed: int | None = None) -> dict[str,
     plan = pd.DataFrame(rows, columns=["NEW_SITE", "NUMBER", "SITEID", "SUBJID", "REPLICA"])
     plan["NEW_SUBJID"] = [f"P{n + 1:05d}" for n in plan["NUMBER"]]
     plan["DAYS"] = plan["REPLICA"] % DAYS
-    step = (plan["REPLICA"] // DAYS) % AGES  # ages 0, +1, -1, +2, -2, ... years from the demo patient's
-    plan["YEARS"] = (step + 1) // 2 * step.map(lambda k: 1 if k % 2 else -1)
+    # older by 0, 1, ... 8 years than the demo patient, never younger: the study enrols adults, and
+    # an 18-year-old made younger would be refused by ADSL (AGE >= 18)
+    plan["YEARS"] = (plan["REPLICA"] // DAYS) % AGES
     truth = {}
     for domain, frame in base.items():
         if "SUBJID" not in frame.columns or domain == "outcomes":
