@@ -72,8 +72,10 @@ def test_compare_runs_finds_a_changed_and_a_missing_dataset(tmp_path):
 
 
 def test_replicas_are_never_younger_than_their_demo_patient(monkeypatch):
-    """Past DAYS replicas a patient is made older by whole years (0, +1, ... +8), never younger:
-    the study enrols adults, and ADSL refuses an age under 18 (a 100 x 1,000 study reaches it)."""
+    """Past DAYS replicas a patient is made older by two years at a time (0, +2, ... +16), never
+    younger: the study enrols adults, and ADSL refuses an age under 18 (a 100 x 1,000 study
+    reaches it); replicas sharing their dates are two years apart, so that the data-quality check
+    does not take them for one patient (ages at most a year apart)."""
     import inodemo.scale as scale
 
     monkeypatch.setattr(scale, "DAYS", 2)  # a year's step every second replica, on a small study
@@ -82,3 +84,8 @@ def test_replicas_are_never_younger_than_their_demo_patient(monkeypatch):
     demo = build_cohort()["patients"]
     assert patients["AGE"].min() == demo["AGE"].min() >= 18  # nobody made younger
     assert patients["AGE"].max() > demo["AGE"].max()  # and the replicas past DAYS made older
+    first = truth["dosing"].groupby(["SITEID", "SUBJID"])["DOSE_DATE"].min().rename("FIRST")
+    facts = patients.join(first, on=["SITEID", "SUBJID"])
+    ages = facts.groupby(["SEX", "DIAG_DATE", "FIRST"])["AGE"].agg(lambda a: sorted(a))
+    twins = ages[ages.map(len) > 1]
+    assert len(twins) and all(min(b - a for a, b in zip(v[:-1], v[1:], strict=True)) >= 2 for v in twins)

@@ -7,7 +7,7 @@ and units, footers and deleted records as the demo sites write them), so every d
 demo's Indian sites use is exercised in rotation. Its patients are the demo cohort's
 (src/inodemo/cohort.py) replicated, each site's from the demo site whose dialect it writes:
 replica r of a demo patient is shifted in time by a whole
-number of days and in age by whole years, both derived from r, so that no two patients share
+number of days and in age by whole years (two at a time), both derived from r, so that no two patients share
 the facts that recognise one patient sent twice (sex, birth year, diagnosis and first dose).
 
 Everything is written into a copy of the project (inoflow.project.copy_project): the study file
@@ -34,7 +34,7 @@ from inoflow.config import load_study
 TEMPLATES = ("IN01", "IN02", "IN03", "IN04", "IN05")
 CUT = "2025-06-30"
 DAYS = 540  # a replica's shift in days is r mod DAYS (the demo ends on 2023-04-30: all before the cut)
-AGES = 9  # and its shift in age in whole years, r // DAYS mod AGES: 0, +1, ... +8 (older only: adults stay adults)
+AGES = 9  # and its shift in age, 2 * (r // DAYS mod AGES) years: 0, +2, ... +16 (older only: adults stay adults)
 
 
 def site_ids(sites: int) -> list[str]:
@@ -76,9 +76,11 @@ def scale_truth(sites: int, patients: int, seed: int | None = None) -> dict[str,
     plan = pd.DataFrame(rows, columns=["NEW_SITE", "NUMBER", "SITEID", "SUBJID", "REPLICA"])
     plan["NEW_SUBJID"] = [f"P{n + 1:05d}" for n in plan["NUMBER"]]
     plan["DAYS"] = plan["REPLICA"] % DAYS
-    # older by 0, 1, ... 8 years than the demo patient, never younger: the study enrols adults, and
-    # an 18-year-old made younger would be refused by ADSL (AGE >= 18)
-    plan["YEARS"] = (plan["REPLICA"] // DAYS) % AGES
+    # older by 0, 2, ... 16 years than the demo patient, never younger: the study enrols adults, and
+    # an 18-year-old made younger would be refused by ADSL (AGE >= 18); two years apart, because
+    # replicas r and r + DAYS share their dates, and ages a year apart may be one patient
+    # (inoflow.model.quality: the same sex, dates and an age at most a year apart)
+    plan["YEARS"] = 2 * ((plan["REPLICA"] // DAYS) % AGES)
     truth = {}
     for domain, frame in base.items():
         if "SUBJID" not in frame.columns or domain == "outcomes":
