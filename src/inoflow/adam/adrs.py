@@ -187,29 +187,25 @@ def derive_mrd_negativity(assessments: pd.DataFrame, criteria: dict) -> pd.DataF
 
 
 def derive_relapse(after_first_response: pd.DataFrame, criteria: dict) -> pd.DataFrame:
-    """The relapse assessment: the first marrow after the first CR/CRi with blasts > 5 % or
-    extramedullary disease (an empty frame if none).
+    """The relapse assessment of each subject: the first marrow after the first CR/CRi with
+    blasts > 5 % or extramedullary disease (``after_first_response``: the subjects' assessments
+    after their first CR/CRi; no row for a subject without one).
 
     Registry (RFS): "progressive disease (including objective progression, relapse from CR/CRi,
     ...)"; relapse is the loss of the CR criteria "5% bone marrow blasts, no evidence of disease in
     the bone marrow".
 
     >>> crit = {"marrow_blasts_pct": {"gt": 5}, "extramedullary_disease": "Y"}
-    >>> later = pd.DataFrame({"ADT": pd.to_datetime(["2020-03-01", "2020-04-01", "2020-05-01"]),
+    >>> later = pd.DataFrame({"USUBJID": ["A"] * 3, "ADT": pd.to_datetime(["2020-03-01", "2020-04-01", "2020-05-01"]),
     ...                       "BLAST": [1.0, 1.5, 38.0], "EMD": ["N", "Y", "N"]})
     >>> derive_relapse(later, crit)["ADT"].dt.strftime("%Y-%m-%d").tolist()
     ['2020-04-01']
     """
-    lost = lost_remission(after_first_response, criteria)
-    return after_first_response[lost].sort_values("ADT", kind="stable").head(1)
-
-
-def lost_remission(assessments: pd.DataFrame, criteria: dict) -> pd.Series:
-    """The relapse criterion at each marrow assessment: blasts > 5 % or extramedullary disease
-    (``definitions["relapse"]``; see :func:`derive_relapse`)."""
-    return compare(assessments["BLAST"], criteria["marrow_blasts_pct"]) | (
-        assessments["EMD"] == criteria["extramedullary_disease"]
+    lost = compare(after_first_response["BLAST"], criteria["marrow_blasts_pct"]) | (
+        after_first_response["EMD"] == criteria["extramedullary_disease"]
     )
+    lost = after_first_response[lost].sort_values("ADT", kind="stable")
+    return lost.groupby("USUBJID", sort=False).head(1)
 
 
 def read_site_label(labels: pd.Series, patterns: list[dict]) -> pd.Series:
@@ -365,7 +361,11 @@ def derive_adrs(sdtm: dict[str, pd.DataFrame], definitions: dict) -> pd.DataFram
     # what a subject's records read off an assessment, computed for all assessments at once
     assessments["_POST"] = post
     assessments["_CYCRESP"] = derive_cycles_to_response(assessments[["USUBJID", "ADT"]], sdtm["EX"])
-    assessments["_LOST"] = lost_remission(assessments, definitions["relapse"])
+    responded = assessments[post & assessments["RESP"].isin(RESPONDED)]
+    after_first = post & (assessments["ADT"] > assessments["USUBJID"].map(responded.groupby("USUBJID")["ADT"].min()))
+    assessments["_RELAPSE"] = assessments.index.isin(
+        derive_relapse(assessments[after_first], definitions["relapse"]).index
+    )
     traced = trace(assessments, "LB", "BLASTSEQ")
     for column in TRACE:
         assessments[f"{_TRACED}{column}"] = traced[column]
@@ -428,8 +428,8 @@ def _no_trace() -> dict:
 
 def _subject_records(post: list[dict], subject: dict, definitions: dict) -> list[dict]:
     """A subject's records of best response, cycles to response, MRD and relapse, from its
-    post-baseline assessments (``post``, in date order, with ``_CYCRESP`` and ``_LOST`` of
-    :func:`derive_cycles_to_response` and :func:`lost_remission`)."""
+    post-baseline assessments (``post``, in date order, with ``_CYCRESP`` and ``_RELAPSE`` of
+    :func:`derive_cycles_to_response` and :func:`derive_relapse`)."""
     cr = definitions["complete_remission"]
     best = derive_best_response(
         pd.Series([r["RESP"] for r in post], dtype=object), cr["response_order"], cr["not_evaluable"]
@@ -453,8 +453,7 @@ def _subject_records(post: list[dict], subject: dict, definitions: dict) -> list
     records.append(
         _record(first, "MRDFIRST", subject, AVALC=first["MRDNEG"], MRDRULE=first["MRDRULE"], **_mrd_trace(first))
     )
-    # derive_relapse: the first assessment after the first response that meets the criterion
-    relapse = sorted((r for r in post if r["ADT"] > first["ADT"] and r["_LOST"]), key=lambda r: r["ADT"])
+    relapse = [r for r in post if r["_RELAPSE"]]
     if not relapse:
         records.append(_record(None, "RELAPSE", subject, AVALC="N", **_no_trace()))
     else:
