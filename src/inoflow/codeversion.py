@@ -41,6 +41,11 @@ def module_file(name: str) -> Path | None:
     return None
 
 
+_INOFLOW_IMPORT = re.compile(
+    r"^[ \t]*(?:from[ \t]+inoflow[\w.]*[ \t]+import[ \t]+(?:\([^)]*\)|[^\n]*)|import[ \t]+inoflow[^\n]*)$", re.MULTILINE
+)
+
+
 @functools.cache
 def imports_of(name: str) -> tuple[str, ...]:
     """The ``inoflow`` modules a module imports (anywhere in it)."""
@@ -48,7 +53,15 @@ def imports_of(name: str) -> tuple[str, ...]:
     if path is None:
         return ()
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    source = path.read_text(encoding="utf-8")
+    # only the statements that import inoflow are parsed (parsing every module whole cost each
+    # Snakemake start about half a second); should one not parse alone (a line continued with
+    # a backslash, or prose in a docstring that looks like one), the whole module is parsed
+    try:
+        tree = ast.parse("\n".join(m.group(0).strip() for m in _INOFLOW_IMPORT.finditer(source)))
+    except SyntaxError:
+        tree = ast.parse(source)
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             found |= {a.name for a in node.names if a.name.split(".")[0] == "inoflow"}
         elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "inoflow":

@@ -51,11 +51,10 @@ def read_yaml(path: str | Path) -> Any:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
 
 
-def validate_against_schema(document: Any, schema_name: str, source: str | Path) -> None:
-    """Validate ``document`` against ``workflow/schemas/<schema_name>.schema.yaml``.
-
-    Every violation is listed, each with its location in the document.
-    """
+@functools.cache
+def _schema_validator(schema_name: str):
+    """The validator of ``workflow/schemas/<schema_name>.schema.yaml``, read once per process
+    (a study's every site file is checked against the same schema)."""
     from importlib.resources import files
 
     import jsonschema  # imported here: it is slow to import and only the workflow's start needs it
@@ -63,8 +62,15 @@ def validate_against_schema(document: Any, schema_name: str, source: str | Path)
     schema = yaml.load(  # noqa: S506 (a safe loader)
         files(SCHEMA_PACKAGE).joinpath(f"{schema_name}.schema.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER
     )
-    validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
+    return jsonschema.Draft202012Validator(schema)
+
+
+def validate_against_schema(document: Any, schema_name: str, source: str | Path) -> None:
+    """Validate ``document`` against ``workflow/schemas/<schema_name>.schema.yaml``.
+
+    Every violation is listed, each with its location in the document.
+    """
+    errors = sorted(_schema_validator(schema_name).iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"  - at {'/'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message}" for e in errors]
         raise ConfigError(f"{source}: does not match {schema_name}.schema.yaml:\n" + "\n".join(lines))
