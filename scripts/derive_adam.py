@@ -14,14 +14,14 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 def derive_one(name, sources, definitions_path, cutoff, log):
     # imported here: a cut whose datasets are all restored needs none of it
-    import pandas as pd
     import yaml
 
     from inoflow.adam.derive import derive
     from inoflow.adam.validate import validate_adam
+    from inoflow.frames import read_parquet  # the same frame as pandas', in less memory
 
-    sdtm = {d: pd.read_parquet(sdtm_paths[d]) for d in sources["sdtm"]}
-    adam = {a: pd.read_parquet(getattr(smk.output, a)) for a in sources["adam"]}
+    sdtm = {d: read_parquet(sdtm_paths[d]) for d in sources["sdtm"]}
+    adam = {a: read_parquet(getattr(smk.output, a)) for a in sources["adam"]}
     with open(definitions_path, encoding="utf-8") as handle:
         definitions = yaml.safe_load(handle)
     dataset = derive(name, sdtm, adam, definitions, cutoff)

@@ -14,11 +14,10 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 def pool(sdtm_domains, tables, studyid, contract):
     # imported here: a cut whose families are all restored needs none of it
-    import pandas as pd
-
+    from inoflow.frames import read_parquet  # the same frame as pandas', in less memory
     from inoflow.model.pool import pool_domain
 
-    frames = [(raw, pd.read_parquet(path)) for raw, path in tables]
+    frames = [(raw, read_parquet(path)) for raw, path in tables]
     for name in sdtm_domains:
         sources = contract.sources_of(name)
         domain = pool_domain(name, [frame for raw, frame in frames if raw in sources], studyid)

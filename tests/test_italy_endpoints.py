@@ -156,6 +156,7 @@ def test_every_ard_row_has_its_subjects(adam, definitions):
         ard, lineage = finish_with_lineage(
             endpoint_rows(endpoint, {n: adam[n] for n in ADAM_INPUTS[endpoint]}, definitions, ids)
         )
+        lineage = lineage.long()
         assert set(lineage["ard_row_id"]) == set(ard["ard_row_id"]), endpoint
         counts = ard[ard["stat_name"].isin(["n", "N"]) & ard["context"].isin(["proportion_ci", "categorical"])]
         for row in counts.itertuples():
@@ -173,7 +174,7 @@ def test_the_roles_of_the_subjects_behind_the_new_statistics(adam, definitions):
         ard, lineage = finish_with_lineage(
             endpoint_rows(endpoint, {n: adam[n] for n in ADAM_INPUTS[endpoint]}, definitions, ids)
         )
-        rows[endpoint] = (ard, lineage)
+        rows[endpoint] = (ard, lineage.long())
 
     def roles(endpoint, **where):
         ard, lineage = rows[endpoint]

@@ -109,8 +109,9 @@ def test_the_demo_in_a_study_folder_outside_the_checkout_gives_the_same_results(
         for name in files:
             assert (ours / folder / name).read_bytes() == (theirs / folder / name).read_bytes(), f"{folder}/{name}"
             compared += 1
-    # the five endpoints' ARD and lineage, all_outputs, and the five ADaM datasets they read
-    assert compared == 16 and (ours / "ard" / "survival.lineage.parquet").is_file()
+    # the five endpoints' ARD and lineage (its rows and subject sets), all_outputs, and the five
+    # ADaM datasets they read
+    assert compared == 21 and (ours / "ard" / "survival.subjects.parquet").is_file()
     assert (ours / "book.html").is_file() and (ours / "audit" / f"india_{LOCKED}_audit.zip").is_file()
     assert not (elsewhere / ".snakemake").exists() and (study / ".snakemake").is_dir()
 

@@ -16,7 +16,15 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from inoflow.analysis.endpoints import ADAM_INPUTS
-from inoflow.analysis.lineage import domains_behind, sdtm_domains_of, upstream_of
+from inoflow.analysis.lineage import (
+    LINEAGE_KEY,
+    Lineage,
+    domains_behind,
+    lineage_frame,
+    sdtm_domains_of,
+    subjects_path,
+    upstream_of,
+)
 from inoflow.audit import trace as tr
 from inoflow.audit.recompute import layouts, recompute_ard
 from inoflow.pipeline import write_cut
@@ -366,3 +374,78 @@ def test_one_changed_raw_value_changes_only_cells_whose_trace_contains_it(
         *(f"IC{c['criterion']}" for c in definitions["eligibility"]),
     }
     assert not (not_fed & changed)
+
+
+# --- the lineage's two tables ------------------------------------------------------------------
+
+
+def test_rows_computed_from_the_same_data_share_one_subject_set(cut_dir):
+    """Each (ARD row, role) names a set; every row computed from one frame names the same source
+    set, so the set table holds each subject set once (the survival lineage of the locked cut)."""
+    lineage = Lineage.read(cut_dir / "ard" / "survival.lineage.parquet")
+    rows, sets = lineage.rows, lineage.sets
+    assert list(rows.columns) == ["ard_row_id", "output_id", "ROLE", "DATASETS", "PARAMCD", "SUBJSET"]
+    assert list(sets.columns) == ["SUBJSET", "USUBJID"]
+    assert not rows.duplicated(["ard_row_id", "ROLE"]).any()
+    # every subject set is stored once: no two sets have the same members in the same order
+    members = sets.groupby("SUBJSET", sort=True)["USUBJID"].agg(tuple)
+    assert not members.duplicated().any()
+    # sets are numbered 0, 1, ... in order of first use; a set without members is a role no
+    # subject has (a count of 0), and it has no rows in the set table
+    assert sorted(set(rows["SUBJSET"])) == list(range(rows["SUBJSET"].max() + 1))
+    assert set(members.index) < set(rows["SUBJSET"])
+    ard = pd.read_parquet(cut_dir / "ard" / "survival.parquet")
+    empty = rows[~rows["SUBJSET"].isin(members.index)].merge(ard, on=["ard_row_id", "output_id"])
+    assert (empty["ROLE"].isin(["numerator", "event"]) & (empty["stat"].astype(float) == 0)).any()
+    # the survival rows computed from ADTTE joined to ADSL (OS) all name one source set of 32
+    source = rows.loc[(rows["ROLE"] == "source") & (rows["PARAMCD"] == "OS"), "SUBJSET"]
+    assert source.nunique() == 1 and len(source) > 100
+    assert len(members[source.iloc[0]]) == 32
+    # stored once, the sets are far fewer members than the long form has rows
+    assert len(sets) * 5 < len(lineage.long())
+
+
+def test_the_long_form_lists_each_rows_subjects_in_order(tmp_path):
+    """Builder rows -> sets -> back to one row per (ARD row, subject, role), in ARD order and
+    each role's subjects in the order given; an equal tuple made elsewhere reuses its set; an
+    empty role keeps its row and adds no subject."""
+    everyone = ("S-1", "S-2", "S-3")
+    rows = [
+        {
+            "variable": "A",
+            "stat_name": "n",
+            LINEAGE_KEY: {"DATASETS": "ADSL", "source": everyone, "numerator": ("S-2",), "denominator": ("S-3", "S-1")},
+        },
+        {
+            "variable": "A",
+            "stat_name": "N",
+            LINEAGE_KEY: {"DATASETS": "ADSL", "source": everyone, "denominator": ("S-3", "S-1")},
+        },
+        {
+            "variable": "B",
+            "stat_name": "n",
+            LINEAGE_KEY: {"DATASETS": "ADSL ADTTE", "PARAMCD": "OS", "source": tuple(list(everyone)), "event": ()},
+        },
+    ]
+    ard = pd.DataFrame({"ard_row_id": ["r1", "r2", "r3"], "output_id": ["T1", "T1", "F2"]})
+    lineage = lineage_frame(rows, ard)
+    assert lineage.rows["SUBJSET"].tolist() == [0, 1, 2, 0, 2, 0, 3]
+    assert lineage.sets.groupby("SUBJSET")["USUBJID"].agg(tuple).tolist() == [everyone, ("S-2",), ("S-3", "S-1")]
+    long = lineage.long()
+    assert list(long.columns) == ["ard_row_id", "output_id", "USUBJID", "ROLE", "DATASETS", "PARAMCD"]
+    assert list(zip(long["ard_row_id"], long["ROLE"], long["USUBJID"], strict=True)) == [
+        ("r1", "source", "S-1"), ("r1", "source", "S-2"), ("r1", "source", "S-3"),
+        ("r1", "numerator", "S-2"),
+        ("r1", "denominator", "S-3"), ("r1", "denominator", "S-1"),
+        ("r2", "source", "S-1"), ("r2", "source", "S-2"), ("r2", "source", "S-3"),
+        ("r2", "denominator", "S-3"), ("r2", "denominator", "S-1"),
+        ("r3", "source", "S-1"), ("r3", "source", "S-2"), ("r3", "source", "S-3"),
+    ]  # fmt: skip
+    assert long.loc[long["ard_row_id"] == "r3", "PARAMCD"].unique().tolist() == ["OS"]
+    assert lineage.long(["r2"])["ard_row_id"].unique().tolist() == ["r2"]
+    # written as two tables, read back the same
+    path = tmp_path / "survival.lineage.parquet"
+    lineage.write(path)
+    assert subjects_path(path) == tmp_path / "survival.subjects.parquet"
+    again = Lineage.read(path)
+    pd.testing.assert_frame_equal(again.long(), long)

@@ -229,6 +229,7 @@ def test_the_audit_bundle_is_a_provenance_run_crate_of_the_cut(run):
     assert {
         "book.html",
         "ard/survival.lineage.parquet",
+        "ard/survival.subjects.parquet",
         "workflow/Snakefile",
         "workflow/config/studies/india.yaml",
     } <= names

@@ -49,7 +49,7 @@ def build_common_model(study: Study, canonical: dict[str, pd.DataFrame]) -> dict
 def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
     """A whole cut in one process, written in the workflow's layout under ``out_dir``
     (``ingest/<site>/<domain>.parquet``, ``sdtm/``, ``adam/``, ``ard/<endpoint>.parquet`` with
-    ``<endpoint>.lineage.parquet``): what :mod:`inoflow.audit.trace` reads, without a Snakemake run."""
+    ``<endpoint>.lineage.parquet``, ``<endpoint>.subjects.parquet``): what :mod:`inoflow.audit.trace` reads, without a Snakemake run."""
     import yaml
 
     from inoflow.adam.derive import derive_datasets
@@ -72,5 +72,5 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
         inputs = {n: adam[n] for n in ADAM_INPUTS[endpoint]}
         ard, lineage = build_ard_with_lineage(endpoint, inputs, definitions, output_ids)
         ard.to_parquet(out_dir / "ard" / f"{endpoint}.parquet", index=False)
-        lineage.to_parquet(out_dir / "ard" / f"{endpoint}.lineage.parquet", index=False)
+        lineage.write(out_dir / "ard" / f"{endpoint}.lineage.parquet")
     return out_dir

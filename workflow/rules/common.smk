@@ -174,7 +174,7 @@ PRIORITY = {"pool": 2, "endpoint": 3, "adam": 4}
 # exactly the steps that import it, and the rule's script is tracked by Snakemake itself.
 CODE = {
     "extract": code_hash(["inoflow.extract.process", "inoflow.runner"]),
-    "pool": code_hash(["inoflow.model.pool", "inoflow.runner"]),
+    "pool": code_hash(["inoflow.model.pool", "inoflow.frames", "inoflow.runner"]),
     "reconcile": code_hash(["inoflow.model.reconcile", "inoflow.runner"]),
     "quality": code_hash(["inoflow.model.quality", "inoflow.runner"]),
     "book": code_hash(["inoflow.tables.book", "inoflow.runner"]),
@@ -190,7 +190,7 @@ CODE = {
                 "inoflow.adam.datacut",
                 f"inoflow.adam.{name.lower()}",
             ]
-            + ["inoflow.adam.validate", "inoflow.runner"],
+            + ["inoflow.adam.validate", "inoflow.frames", "inoflow.runner"],
             # derive() imports every derivation: only this dataset's is followed
             opaque=("inoflow.adam.derive",),
         )
@@ -473,12 +473,13 @@ def cost_table_file(wildcards):
 
 def endpoint_outputs(endpoints):
     """Each endpoint's files, named '<output>__<endpoint>' (scripts/run_notebooks.py): its ARD
-    and lineage, the executed notebook and its HTML, its tables and figures (folders).
+    and lineage (with its subject sets), the executed notebook and its HTML, its tables and figures (folders).
     """
     outputs = {}
     for e in endpoints:
         outputs[f"ard__{e}"] = cut_path("ard", f"{e}.parquet")
         outputs[f"lineage__{e}"] = cut_path("ard", f"{e}.lineage.parquet")
+        outputs[f"subjects__{e}"] = cut_path("ard", f"{e}.subjects.parquet")
         outputs[f"notebook__{e}"] = cut_path("notebooks", f"{e}.ipynb")
         outputs[f"html__{e}"] = cut_path("notebooks", f"{e}.html")
         outputs[f"tables__{e}"] = directory(cut_path("tables", e))
@@ -598,7 +599,9 @@ def get_audit_inputs(wildcards):
     return {
         "book": f"{base}/book.html",
         "lineage": [
-            f"{base}/ard/{e}.lineage.parquet" for e in study_endpoint_names(wildcards)
+            f"{base}/ard/{e}.{table}.parquet"
+            for e in study_endpoint_names(wildcards)
+            for table in ("lineage", "subjects")
         ],
         "extracts": [rel(extracts / p) for p in extract_files(extracts)],
     }

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
-from inoflow.analysis.lineage import LINEAGE_KEY, lineage_frame, sources_of, subjects_of
+from inoflow.analysis.lineage import LINEAGE_KEY, Lineage, lineage_frame, sources_of, subjects_of
 from inoflow.analysis.stats import km as kmlib
 from inoflow.analysis.stats import order as orderlib
 from inoflow.analysis.stats.proportion import METHOD as CP_METHOD
@@ -159,8 +159,8 @@ def _groups(data: pd.DataFrame, by, by_levels) -> Iterable[tuple[object, pd.Data
         yield (by, level), data[data[by] == level]
 
 
-def finish_with_lineage(rows: list[dict]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Rows -> the ARD and its lineage table (the subjects behind each ARD row, by role)."""
+def finish_with_lineage(rows: list[dict]) -> tuple[pd.DataFrame, Lineage]:
+    """Rows -> the ARD and its lineage (the subjects behind each ARD row, by role)."""
     ard = finish(rows)
     return ard, lineage_frame(rows, ard)
 

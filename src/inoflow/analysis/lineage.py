@@ -2,8 +2,18 @@
 
 The ARD builders (:mod:`inoflow.analysis.ard`) record, beside each statistic, the subjects it was
 computed from and the part each played (``ROLE``). :func:`lineage_frame` turns those into the
-lineage table written beside each endpoint's ARD (``ard/<endpoint>.lineage.parquet``), one row
-per (ARD row, subject, role):
+lineage written beside each endpoint's ARD, as two tables (:class:`Lineage`):
+
+- ``ard/<endpoint>.lineage.parquet``: one row per ARD row and role (``ard_row_id, output_id,
+  ROLE, DATASETS, PARAMCD, SUBJSET``), ``SUBJSET`` naming a set of subjects;
+- ``ard/<endpoint>.subjects.parquet``: the members of each set (``SUBJSET, USUBJID``), each
+  set once. The rows of an endpoint share few sets (every row computed from one dataset has
+  the same ``source`` subjects; a group's denominator recurs in every level of it), so the
+  lineage grows with ARD rows plus subjects, not with their product (at 100,000 patients the
+  one-row-per-subject table held 220 million rows).
+
+:meth:`Lineage.long` gives the table one row per (ARD row, subject, role), as an auditor
+reads it:
 
 ==============  ==========================================================================
 ROLE            meaning
@@ -33,13 +43,19 @@ domains, and the raw rows it was harmonised from, is what the number can depend 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from inoflow.adam.sources import ADAM_SOURCES, upstream_of
 from inoflow.analysis.endpoints import ADAM_INPUTS
+from inoflow.frames import read_parquet
 
-LINEAGE_COLUMNS = ["ard_row_id", "output_id", "USUBJID", "ROLE", "DATASETS", "PARAMCD"]
+LINEAGE_COLUMNS = ["ard_row_id", "output_id", "ROLE", "DATASETS", "PARAMCD", "SUBJSET"]
+SUBJECT_SET_COLUMNS = ["SUBJSET", "USUBJID"]
+LONG_COLUMNS = ["ard_row_id", "output_id", "USUBJID", "ROLE", "DATASETS", "PARAMCD"]
 
 ROLES = {
     "source": "in the dataset the row is computed from (membership decided from its data)",
@@ -104,9 +120,53 @@ def paramcd_of(data: pd.DataFrame) -> str | None:
     return str(values[0]) if len(values) else None
 
 
-def lineage_frame(rows: Iterable[dict], ard: pd.DataFrame) -> pd.DataFrame:
-    """Builder row dicts (in ARD order) -> the lineage table of ``ard`` (``finish(rows)``)."""
-    records = []
+@dataclass(frozen=True)
+class Lineage:
+    """An endpoint's lineage: ``rows`` one per (ARD row, role) naming a subject set
+    (``LINEAGE_COLUMNS``), ``sets`` the members of each set (``SUBJECT_SET_COLUMNS``)."""
+
+    rows: pd.DataFrame
+    sets: pd.DataFrame
+
+    def long(self, ard_row_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """One row per (ARD row, subject, role) (``LONG_COLUMNS``), in ARD order, each role's
+        subjects in the order the statistic met them; of ``ard_row_ids`` only when given."""
+        rows = self.rows
+        if ard_row_ids is not None:
+            rows = rows[rows["ard_row_id"].isin(set(ard_row_ids))]
+        members = self.sets.groupby("SUBJSET", sort=False).indices
+        empty = np.array([], dtype=np.intp)
+        positions = [members.get(s, empty) for s in rows["SUBJSET"]]
+        sizes = np.fromiter((len(p) for p in positions), dtype=np.intp, count=len(positions))
+        picked = np.concatenate(positions) if positions else empty
+        repeated = rows.drop(columns="SUBJSET").iloc[np.repeat(np.arange(len(rows)), sizes)].reset_index(drop=True)
+        repeated.insert(2, "USUBJID", self.sets["USUBJID"].to_numpy()[picked])
+        return repeated[LONG_COLUMNS].astype({"USUBJID": str})
+
+    def write(self, path: str | Path) -> None:
+        """Write ``rows`` to ``path`` (``<endpoint>.lineage.parquet``) and ``sets`` beside it."""
+        self.rows.to_parquet(path, index=False)
+        self.sets.to_parquet(subjects_path(path), index=False)
+
+    @classmethod
+    def read(cls, path: str | Path) -> Lineage:
+        """The lineage written to ``path`` (and its subject sets beside it)."""
+        return cls(read_parquet(path), read_parquet(subjects_path(path)))
+
+
+def subjects_path(lineage_path: str | Path) -> Path:
+    """Where the subject sets of ``<endpoint>.lineage.parquet`` are: ``<endpoint>.subjects.parquet``."""
+    path = Path(lineage_path)
+    if not path.name.endswith("lineage.parquet"):
+        raise ValueError(f"a lineage file is named <endpoint>.lineage.parquet, not {path.name}")
+    return path.with_name(path.name.removesuffix("lineage.parquet") + "subjects.parquet")
+
+
+def lineage_frame(rows: Iterable[dict], ard: pd.DataFrame) -> Lineage:
+    """Builder row dicts (in ARD order) -> the lineage of ``ard`` (``finish_with_lineage``):
+    one row per ARD row and role, each role's subjects a set shared by every row that has the
+    same subjects in the same order."""
+    records, set_of_object, set_of_value, members = [], {}, {}, []
     for row, (ard_row_id, output_id) in zip(
         rows, ard[["ard_row_id", "output_id"]].itertuples(index=False), strict=True
     ):
@@ -119,10 +179,30 @@ def lineage_frame(rows: Iterable[dict], ard: pd.DataFrame) -> pd.DataFrame:
                 continue
             if role not in ROLES:
                 raise ValueError(f"unknown lineage role {role!r}; known: {sorted(ROLES)}")
-            records += [(ard_row_id, output_id, s, role, datasets, paramcd) for s in subjects]
-    return pd.DataFrame.from_records(records, columns=LINEAGE_COLUMNS).astype(
-        {"ard_row_id": str, "output_id": str, "USUBJID": str, "ROLE": str, "DATASETS": str, "PARAMCD": "string"}
+            # the same object (a frame's source subjects) is looked up by identity, at no cost
+            # for its length; an equal tuple built elsewhere by value
+            known = set_of_object.get(id(subjects))
+            if known is not None and known[0] is subjects:
+                subjset = known[1]
+            else:
+                key = tuple(subjects)
+                subjset = set_of_value.setdefault(key, len(set_of_value))
+                if subjset == len(members):
+                    members.append(key)
+                set_of_object[id(subjects)] = (subjects, subjset)  # held, so its id is not reused
+            records.append((ard_row_id, output_id, role, datasets, paramcd, subjset))
+    table = pd.DataFrame.from_records(records, columns=LINEAGE_COLUMNS).astype(
+        {"ard_row_id": str, "output_id": str, "ROLE": str, "DATASETS": str, "PARAMCD": "string", "SUBJSET": "int64"}
     )
+    sizes = [len(m) for m in members]
+    sets = pd.DataFrame(
+        {
+            "SUBJSET": np.repeat(np.arange(len(members), dtype="int64"), sizes),
+            "USUBJID": np.array([s for m in members for s in m], dtype=object),
+        },
+        columns=SUBJECT_SET_COLUMNS,
+    ).astype({"USUBJID": str})
+    return Lineage(table, sets)
 
 
 def domains_behind(datasets: Iterable[str]) -> list[str]:

@@ -12,8 +12,9 @@ import yaml
 
 from inoflow.analysis.ard import finish, finish_with_lineage
 from inoflow.analysis.endpoints import ADAM_INPUTS
-from inoflow.analysis.lineage import tag
+from inoflow.analysis.lineage import Lineage, tag
 from inoflow.audit.provenance import Provenance
+from inoflow.frames import read_parquet
 from inoflow.tables import report
 
 
@@ -71,8 +72,8 @@ def build_ard(
 
 def build_ard_with_lineage(
     endpoint: str, adam: dict[str, pd.DataFrame], definitions: dict, output_ids: list[str] | None = None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """An endpoint's ARD and its lineage table (the subjects behind each ARD row)."""
+) -> tuple[pd.DataFrame, Lineage]:
+    """An endpoint's ARD and its lineage (the subjects behind each ARD row)."""
     return finish_with_lineage(endpoint_rows(endpoint, adam, definitions, output_ids))
 
 
@@ -84,7 +85,7 @@ def _tagged(adam: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
 @dataclass
 class EndpointResult:
     ard: pd.DataFrame
-    lineage: pd.DataFrame
+    lineage: Lineage
     provenance: Provenance
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     figures: list[Path] = field(default_factory=list)
@@ -138,12 +139,12 @@ def run_endpoint(
 ) -> EndpointResult:
     """Build, write and return one endpoint's ARD with its lineage, tables (CSV + HTML) and
     figures (PNG + SVG), each HTML table and figure with its provenance footer."""
-    adam = _tagged({name: pd.read_parquet(path) for name, path in adam_paths.items()})
+    adam = _tagged({name: read_parquet(path) for name, path in adam_paths.items()})
     definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
     ard, lineage = build_ard_with_lineage(endpoint, adam, definitions, output_ids)
     Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
     ard.to_parquet(ard_path, index=False)
-    lineage.to_parquet(lineage_path, index=False)
+    lineage.write(lineage_path)  # and its subject sets beside it (lineage.subjects_path)
     parameters = {
         "study": study,
         "cut": cut,

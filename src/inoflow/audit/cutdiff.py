@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from inoflow.analysis.ard import ROW_KEY
+from inoflow.frames import read_parquet
 
 # Domains in the order a reader expects them (the contract's flow: screening, baseline,
 # treatment, assessments, events, follow-up); domains not listed follow alphabetically.
@@ -511,7 +512,7 @@ def read_common_model(cut_dir: str | Path) -> dict[str, pd.DataFrame]:
     paths = sorted(folder.glob("*.parquet"))
     if not paths:
         raise FileNotFoundError(f"no common-model domains in {folder}")
-    return {path.stem: pd.read_parquet(path) for path in paths}
+    return {path.stem: read_parquet(path) for path in paths}
 
 
 def read_ard(cut_dir: str | Path) -> pd.DataFrame:

@@ -3,8 +3,8 @@
 The chain, for one cell of a displayed table (or one ARD row):
 
 1. **cell -> ARD rows**: the statistics the cell displays (``ard/<endpoint>.parquet``);
-2. **ARD rows -> subjects**: the lineage table (``ard/<endpoint>.lineage.parquet``), each
-   subject with its role (numerator, denominator, at risk, event, ...; :mod:`inoflow.analysis.lineage`);
+2. **ARD rows -> subjects**: the lineage (``ard/<endpoint>.lineage.parquet`` with its subject
+   sets in ``ard/<endpoint>.subjects.parquet``), each subject with its role (numerator, denominator, at risk, event, ...; :mod:`inoflow.analysis.lineage`);
 3. **subjects -> ADaM records**: their records in the datasets the endpoint reads and the
    datasets those are derived from (ADTTE restricted to the cell's parameter), each with the
    common-model record it was taken from where there is one (``SRCDOM``, ``SRCSEQ``);
@@ -34,6 +34,7 @@ import html
 import json
 import re
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,8 +44,9 @@ from inoflow.adam.datacut import apply_data_cut
 from inoflow.adam.sources import upstream_of
 from inoflow.analysis.ard import display_row_keys
 from inoflow.analysis.endpoints import ENDPOINTS
-from inoflow.analysis.lineage import ROLES, domains_behind
+from inoflow.analysis.lineage import ROLES, Lineage, domains_behind
 from inoflow.extract.ingest import PROVENANCE
+from inoflow.frames import read_parquet
 
 RAW_KEY = ["SRCFILE", "SRCSHEET", "SRCROW"]
 RAW_COLUMNS = ["SITEID", "RAWDOM", *PROVENANCE, "DIRECT", "SRCCOLS", "VALUES"]
@@ -87,14 +89,16 @@ def load_ard(cut_dir: Path) -> pd.DataFrame:
     for endpoint in ENDPOINTS:
         path = cut_dir / "ard" / f"{endpoint}.parquet"
         if path.exists():
-            parts.append(pd.read_parquet(path).assign(endpoint=endpoint))
+            parts.append(read_parquet(path).assign(endpoint=endpoint))
     if not parts:
         raise TraceError(f"no ARD under {cut_dir / 'ard'}: run the workflow first")
     return pd.concat(parts, ignore_index=True)
 
 
-def load_lineage(cut_dir: Path, endpoint: str) -> pd.DataFrame:
-    return pd.read_parquet(cut_dir / "ard" / f"{endpoint}.lineage.parquet")
+def load_lineage(cut_dir: Path, endpoint: str, ard_row_ids: Iterable[str] | None = None) -> pd.DataFrame:
+    """An endpoint's lineage one row per (ARD row, subject, role) (of ``ard_row_ids`` only,
+    when given), from its two tables (``inoflow.analysis.lineage.Lineage``)."""
+    return Lineage.read(cut_dir / "ard" / f"{endpoint}.lineage.parquet").long(ard_row_ids)
 
 
 def load_raw(cut_dir: Path) -> pd.DataFrame:
@@ -102,7 +106,7 @@ def load_raw(cut_dir: Path) -> pd.DataFrame:
     provenance and the row's cells as JSON (header -> text, in the file's column order)."""
     parts = []
     for path in sorted((cut_dir / "ingest").glob("*/*.parquet")):
-        table = pd.read_parquet(path)
+        table = read_parquet(path)
         cells = [c for c in table.columns if c not in PROVENANCE]
         values = [
             json.dumps(dict(zip(cells, row, strict=True)), ensure_ascii=False)
@@ -158,15 +162,14 @@ def trace(cut_dir: Path, cells: pd.DataFrame, raw: pd.DataFrame | None = None) -
     if len(endpoints) != 1:
         raise TraceError(f"trace one endpoint's rows at a time, not {sorted(endpoints)}")
     endpoint = str(endpoints[0])
-    lineage = load_lineage(cut_dir, endpoint)
-    subjects = lineage[lineage["ard_row_id"].isin(cells["ard_row_id"])].reset_index(drop=True)
+    subjects = load_lineage(cut_dir, endpoint, cells["ard_row_id"])
     ids = set(subjects["USUBJID"])
     paramcds = set(subjects["PARAMCD"].dropna())
     datasets = sorted({name for names in subjects["DATASETS"] for name in names.split()})
 
     adam_parts, direct = [], set()
     for name in upstream_of(datasets):
-        data = pd.read_parquet(cut_dir / "adam" / f"{name}.parquet")
+        data = read_parquet(cut_dir / "adam" / f"{name}.parquet")
         data = data[data["USUBJID"].isin(ids)]
         if "PARAMCD" in data.columns and paramcds and name == "ADTTE":
             data = data[data["PARAMCD"].isin(paramcds)]
@@ -180,7 +183,7 @@ def trace(cut_dir: Path, cells: pd.DataFrame, raw: pd.DataFrame | None = None) -
     adam = pd.concat([p for p in adam_parts if len(p)], ignore_index=True)
 
     cutoff = _cutoff(cut_dir)
-    domains = {d: pd.read_parquet(cut_dir / "sdtm" / f"{d}.parquet") for d in domains_behind(datasets)}
+    domains = {d: read_parquet(cut_dir / "sdtm" / f"{d}.parquet") for d in domains_behind(datasets)}
     domains = apply_data_cut({d: frame[frame["USUBJID"].isin(ids)] for d, frame in domains.items()}, cutoff)
     sdtm = pd.concat([_sdtm_records(d, frame, direct) for d, frame in domains.items()], ignore_index=True)
 
@@ -214,7 +217,7 @@ def rows_fed_by(
     cutoff = _cutoff(cut_dir)
     records = []  # (domain, subject) of the common-model records made from the row, within the cut
     for path in sorted((cut_dir / "sdtm").glob("*.parquet")):
-        frame = pd.read_parquet(path)
+        frame = read_parquet(path)
         frame = frame[
             (frame["SRCFILE"] == srcfile)
             & (frame["SRCROW"].astype(int) == int(srcrow))
@@ -223,16 +226,17 @@ def rows_fed_by(
         records += [(path.stem, u) for u in apply_data_cut({path.stem: frame}, cutoff)[path.stem]["USUBJID"]]
     fed: set[str] = set()
     for endpoint in ard["endpoint"].unique():
-        lineage = load_lineage(cut_dir, endpoint)
-        for names, part in lineage.groupby("DATASETS"):
+        lineage = Lineage.read(cut_dir / "ard" / f"{endpoint}.lineage.parquet")
+        for names, part in lineage.rows.groupby("DATASETS"):
             domains = domains_behind(names.split())
             subjects = {u for d, u in records if d in domains}
-            fed |= set(part.loc[part["USUBJID"].isin(subjects), "ard_row_id"])
+            sets = set(lineage.sets.loc[lineage.sets["USUBJID"].isin(subjects), "SUBJSET"])
+            fed |= set(part.loc[part["SUBJSET"].isin(sets), "ard_row_id"])
     return ard[ard["ard_row_id"].isin(fed)].reset_index(drop=True)
 
 
 def _cutoff(cut_dir: Path) -> str:
-    return str(pd.read_parquet(cut_dir / "adam" / "ADSL.parquet", columns=["DCUTDT"])["DCUTDT"].iloc[0].date())
+    return str(read_parquet(cut_dir / "adam" / "ADSL.parquet", columns=["DCUTDT"])["DCUTDT"].iloc[0].date())
 
 
 def _adam_records(name: str, data: pd.DataFrame) -> pd.DataFrame:
@@ -461,7 +465,7 @@ def check_row(ard: pd.DataFrame, output_id: str, row: int, where: str) -> None:
 
 def check_raw_row(cut_dir: Path, raw_file: str, raw_row: int | None, sheet: str, where: str) -> None:
     """The file, sheet and row a reverse trace names exist among the rows the sites sent."""
-    parts = [pd.read_parquet(path, columns=RAW_KEY) for path in sorted((cut_dir / "ingest").glob("*/*.parquet"))]
+    parts = [read_parquet(path, columns=RAW_KEY) for path in sorted((cut_dir / "ingest").glob("*/*.parquet"))]
     read = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=RAW_KEY)
     read["SRCSHEET"] = read["SRCSHEET"].fillna("")
     files = sorted(read["SRCFILE"].unique())

@@ -57,6 +57,7 @@ import pandas as pd
 from inoflow.config import DEFAULT_ROW_COUNT_FALL, load_contract, load_units
 from inoflow.errors import FINDING_COLUMNS, Finding, findings_frame, shown_id
 from inoflow.extract.parsing import iso_date_bounds
+from inoflow.frames import read_parquet
 
 CONFORMANCE, COMPLETENESS, PLAUSIBILITY = "conformance", "completeness", "plausibility"
 CATEGORIES = (CONFORMANCE, COMPLETENESS, PLAUSIBILITY)
@@ -452,7 +453,7 @@ def set_aside_patients(study, paths: Iterable[str | Path]) -> pd.DataFrame:
     parts = []
     for path in paths:
         site = Path(path).parent.name
-        rejected = pd.read_parquet(path)
+        rejected = read_parquet(path)
         columns = study.sites[site].domain_spec("patients").get("columns", {})
         source = next((c for c, t in columns.items() if (t if isinstance(t, str) else t["to"]) == "SUBJID"), None)
         if rejected.empty or source not in rejected.columns:
@@ -1425,4 +1426,4 @@ def _read_model(sdtm: dict[str, pd.DataFrame] | Iterable[str | Path]) -> dict[st
     """A common model, or its parquet files (one per domain, named ``<DOMAIN>.parquet``)."""
     if isinstance(sdtm, dict):
         return sdtm
-    return {Path(path).stem: pd.read_parquet(path) for path in sdtm}
+    return {Path(path).stem: read_parquet(path) for path in sdtm}

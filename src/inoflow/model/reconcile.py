@@ -19,6 +19,7 @@ import logging
 import pandas as pd
 
 from inoflow.errors import InoflowError
+from inoflow.frames import read_parquet
 
 log = logging.getLogger(__name__)
 
@@ -150,13 +151,13 @@ def write_reconciliation(
         before = {(r["site"], r["domain"]): r for r in earlier.to_dict("records")}
     sdtm_rows: set[tuple[str, int]] = set()
     for path in sdtm:
-        domain = pd.read_parquet(path, columns=["SRCFILE", "SRCROW"])
+        domain = read_parquet(path, columns=["SRCFILE", "SRCROW"])
         sdtm_rows.update(zip(domain["SRCFILE"], domain["SRCROW"].astype(int), strict=True))
     rows, rejected_all = [], []
     for (site, domain), read_path, rejected_path, harmonised_path in zip(keys, read, rejected, harmonised, strict=True):
-        read_table = pd.read_parquet(read_path, columns=["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"])
-        rejected_table = pd.read_parquet(rejected_path)
-        harmonised_table = pd.read_parquet(harmonised_path, columns=["SRCROW"])
+        read_table = read_parquet(read_path, columns=["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW"])
+        rejected_table = read_parquet(rejected_path)
+        harmonised_table = read_parquet(harmonised_path, columns=["SRCROW"])
         rows.append(
             reconcile_extract(
                 study,

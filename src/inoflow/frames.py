@@ -1,0 +1,58 @@
+"""Reading the workflow's parquet tables in a memory that grows with the study's records, not
+with the length of their text.
+
+A common-model or ADaM table repeats the same few texts on every record: STUDYID, DOMAIN, the
+test names and units, the source file and its sha256, the JSON of the columns used. pandas'
+``read_parquet`` first decodes the whole table into Arrow text buffers (every repeated value
+written out again: 600 MB for the 775,000 laboratory records of 10,000 patients, whose file
+is 3.4 MB) and then makes a Python object per cell of a ``string`` column (SRCFILE, SRCSHA256,
+SRCSHEET: 113 bytes per record for the sha256 alone).
+
+:func:`read_parquet` returns the same frame (the same values, the same dtypes: tested on every
+table of the demo) but keeps text dictionary-encoded while reading and gives every distinct
+value one Python object, shared by the cells that hold it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+
+def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """``pd.read_parquet(path, columns=columns)``, text columns read dictionary-encoded and
+    decoded to one shared object per distinct value."""
+    schema = pq.read_schema(path)
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    if columns is not None:
+        text = [c for c in text if c in columns]
+    table = pq.read_table(path, columns=columns, read_dictionary=text)
+    # what pandas makes of each column (object, string, Int64, datetime...), from the schema alone
+    plain = pa.Table.from_batches([], schema=_undictionary(table.schema)).to_pandas()
+    frame = table.to_pandas()
+    del table
+    for name in text:
+        frame[name] = _decoded(frame[name], plain[name].dtype)
+    return frame
+
+
+def _undictionary(schema: pa.Schema) -> pa.Schema:
+    """The schema with every dictionary-encoded column back to its value type."""
+    fields = [f.with_type(f.type.value_type) if pa.types.is_dictionary(f.type) else f for f in schema]
+    return pa.schema(fields, metadata=schema.metadata)
+
+
+def _decoded(column: pd.Series, dtype) -> pd.Series:
+    """A categorical column -> ``dtype`` (object: None where missing, as pandas reads a null
+    text; ``string``: pd.NA), each distinct value one object."""
+    codes = column.cat.codes.to_numpy()
+    categories = column.cat.categories.to_numpy(dtype=object)
+    values = categories.take(np.where(codes < 0, 0, codes)) if len(categories) else np.empty(len(codes), dtype=object)
+    values[codes < 0] = None
+    if pd.api.types.is_object_dtype(dtype):
+        return pd.Series(values, index=column.index, name=column.name, dtype=object)
+    return pd.Series(pd.array(values, dtype=dtype), index=column.index, name=column.name)
