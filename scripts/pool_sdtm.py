@@ -12,16 +12,20 @@ from inoflow.runner import step
 smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 
-def pool(sdtm_domains, tables, studyid, contract):
-    # imported here: a cut whose families are all restored needs none of it
-    from inoflow.frames import read_parquet  # the same frame as pandas', in less memory
-    from inoflow.model.pool import pool_domain
+def pool(sdtm_domains, tables, studyid):
+    """Pool a family's domains site by site (inoflow.model.pool.write_pooled_domains): each
+    site's harmonised tables are read once, for every domain of the family."""
+    from pathlib import Path
 
-    frames = [(raw, read_parquet(path)) for raw, path in tables]
-    for name in sdtm_domains:
-        sources = contract.sources_of(name)
-        domain = pool_domain(name, [frame for raw, frame in frames if raw in sources], studyid)
-        domain.to_parquet(getattr(smk.output, name), index=False)
+    from inoflow.frames import read_parquet  # the same frame as pandas', in less memory
+    from inoflow.model.pool import write_pooled_domains
+
+    by_site = {}
+    for raw, path in tables:  # harmonised/<site>/<raw domain>.parquet
+        by_site.setdefault(Path(path).parent.name, []).append((raw, path))
+    sites = ((site, {raw: read_parquet(path) for raw, path in items}) for site, items in sorted(by_site.items()))
+    paths = {name: getattr(smk.output, name) for name in sdtm_domains}
+    write_pooled_domains(list(sdtm_domains), sites, studyid, paths)
 
 
 with step(smk) as log:
@@ -38,7 +42,7 @@ with step(smk) as log:
         tables = [(Path(path).stem, path) for path in smk.params.tables if Path(path).stem in raw_domains]
         parts.run(
             family,
-            lambda: pool(sdtm_domains, tables, studyid, contract),  # noqa: B023 (run at once)
+            lambda: pool(sdtm_domains, tables, studyid),  # noqa: B023 (run at once)
             outputs={name: getattr(smk.output, name) for name in sdtm_domains},
             inputs=[("tables", path) for _, path in tables] + shared,
             params={"code": smk.params.code},

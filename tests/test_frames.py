@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inoflow import frames
 from inoflow.frames import read_parquet
 
 
@@ -20,6 +21,12 @@ def _same(expected: pd.DataFrame, got: pd.DataFrame) -> None:
     for column in expected.columns:  # None and NaN are equal to assert_frame_equal; not to a reader
         if expected[column].dtype == object:
             assert [type(v) for v in got[column]] == [type(v) for v in expected[column]], column
+
+
+@pytest.fixture(autouse=True)
+def every_table_decoded(monkeypatch):
+    """The hand-made tables are small: read them as a large one is read."""
+    monkeypatch.setattr(frames, "SMALL", 0)
 
 
 @pytest.fixture

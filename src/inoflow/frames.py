@@ -22,11 +22,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+SMALL = 20_000
+
 
 def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataFrame:
     """``pd.read_parquet(path, columns=columns)``, text columns read dictionary-encoded and
-    decoded to one shared object per distinct value."""
-    schema = pq.read_schema(path)
+    decoded to one shared object per distinct value (a table of fewer than ``SMALL`` rows is
+    read by pandas itself: there the decoding costs more time than it saves memory)."""
+    parquet = pq.ParquetFile(path)
+    if parquet.metadata.num_rows < SMALL:
+        parquet.close()
+        return pd.read_parquet(path, columns=columns)
+    schema = parquet.schema_arrow
+    parquet.close()
     text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
     if columns is not None:
         text = [c for c in text if c in columns]

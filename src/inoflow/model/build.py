@@ -84,7 +84,7 @@ def build_sdtm_domain(name: str, canonical: dict[str, pd.DataFrame], studyid: st
     if out.empty:  # the model's types, as a filled domain has them
         for column, spec in {**_model_columns(name), "SRCROW": None}.items():
             out[column] = out[column].astype("Int64" if column in ("SRCROW", f"{name}SEQ") else _empty_dtype(spec))
-    log.info("%s: %d records for %d subjects", name, len(out), out["USUBJID"].nunique())
+    log.debug("%s: %d records for %d subjects", name, len(out), out["USUBJID"].nunique())
     return out
 
 
