@@ -4,6 +4,8 @@
 One job per cut; each dataset is a part of it in the output cache (inoflow.cache.JobParts): a
 dataset whose sources, definitions, cut-off and code are those of an earlier run or cut is
 restored from its verified entry, and only a dataset with a changed source is derived again.
+A dataset derived from one subject's records at a time (BY_SUBJECT) is derived in batches of
+subjects (inoflow.adam.derive.derive_by_subject), so the job's memory does not grow with the study.
 """
 
 from inoflow.cache import JobParts
@@ -16,7 +18,7 @@ def derive_one(name, sources, definitions_path, cutoff, log):
     # imported here: a cut whose datasets are all restored needs none of it
     import yaml
 
-    from inoflow.adam.derive import derive
+    from inoflow.adam.derive import derive_by_subject
     from inoflow.adam.validate import validate_adam
     from inoflow.frames import read_parquet  # the same frame as pandas', in less memory
 
@@ -24,7 +26,8 @@ def derive_one(name, sources, definitions_path, cutoff, log):
     adam = {a: read_parquet(getattr(smk.output, a)) for a in sources["adam"]}
     with open(definitions_path, encoding="utf-8") as handle:
         definitions = yaml.safe_load(handle)
-    dataset = derive(name, sdtm, adam, definitions, cutoff)
+    # a batch of subjects at a time where the dataset allows it (ADAM_SOURCES, BY_SUBJECT)
+    dataset = derive_by_subject(name, sdtm, adam, definitions, cutoff)
     # raises AdamError listing every failure, each naming the file and row of its source record
     validate_adam(name, dataset, sources={**sdtm, **adam})
     log.info("%s: %d records, %d subjects", name, len(dataset), dataset["USUBJID"].nunique())

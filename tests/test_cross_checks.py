@@ -91,6 +91,31 @@ def stops(findings: pd.DataFrame) -> str:
     return str(error.value)
 
 
+def test_a_gate_refusal_lists_the_first_findings_and_counts_the_rest():
+    """A cut with thousands of findings (a site sent its patients twice) is refused with the
+    first GATE_LISTED findings in the terminal and the rest counted; all are in the report."""
+    from inoflow.tables.book import GATE_LISTED
+
+    findings = pd.DataFrame(
+        {
+            "site": "SA01",
+            "file": "SA01/dm.csv",
+            "sheet": "",
+            "row": range(2, 2 + 45),
+            "column": "PT_NO",
+            "value": "",
+            "rule": "the same patient sent by two sites?",
+            "category": "plausibility",
+            "severity": "error",
+        }
+    )
+    message = stops(findings)
+    assert GATE_LISTED == 20 and message.startswith("45 data-quality finding(s) of severity error")
+    assert "row 21, column" in message and "row 22, column" not in message
+    assert message.endswith("\n  ... and 25 more, listed in the report")
+    assert len(message.splitlines()) == 1 + GATE_LISTED + 1
+
+
 # --- Records of patients not in the patient list ----------------------------------------------
 
 

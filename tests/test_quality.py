@@ -479,3 +479,42 @@ def test_write_data_quality_report_from_files(demo_sdtm, tmp_path):
     assert pd.read_csv(out["csv"]).columns.tolist() == REPORT_COLUMNS
     assert pd.read_csv(out["checks.csv"])["failures"].eq(0).all()
     assert "<b>No findings.</b>" in out["html"].read_text(encoding="utf-8")
+
+
+def test_checks_on_the_stored_model_equal_those_in_memory(sdtm, tmp_path):
+    """The report's job reads the common model from its parquet files a domain at a time
+    (StoredModel: with keep_rows 0 every domain is read again at each use, and the checks that
+    go through every record read only their columns): the same findings and checks as on the
+    frames in memory, on a model broken for six checks."""
+    from inoflow.model.quality import StoredModel
+
+    ds, ex, lb, ae, mh = (sdtm[d] for d in ("DS", "EX", "LB", "AE", "MH"))
+    ds.loc[ds["USUBJID"] == subject("IN05", "05/101"), "DSSTDTC"] = "2019-04-30"  # after death
+    ex.loc[at(ex, "IN05", 4), "EXSTDTC"] = "2019-03-27"  # a dose after death
+    lb.loc[at(lb, "IN04", 13, IN04_FILE, LBTESTCD="HGB"), "LBSTRESU"] = "g/L"  # not the standard unit
+    lb.loc[at(lb, "IN04", 13, IN04_FILE, LBTESTCD="PLAT"), "LBDTC"] = "1917-01-05"  # before birth
+    ae.loc[at(ae, "IN01", 18, IN01_FILE), "AEENDTC"] = "2023-04-01"  # after the last contact
+    mh.loc[mh["USUBJID"] == subject("IN02", "02-0003"), "MHSTDTC"] = "2018-03-20"  # diagnosis after dose
+    ae.loc[ae.index[ae["SITEID"] == "IN02"][0], "USUBJID"] = subject("IN02", "02-0099")  # not in the list
+    paths = []
+    for name, frame in sdtm.items():
+        paths.append(tmp_path / f"{name}.parquet")
+        frame.to_parquet(paths[-1], index=False)
+    stored = StoredModel(paths, keep_rows=0)
+    assert list(stored) == list(sdtm) and stored.columns("LB") == list(sdtm["LB"].columns)
+    from_files, checks_from_files = check_common_model(stored, SITES)
+    in_memory, checks_in_memory = check_common_model(sdtm, SITES)
+    pd.testing.assert_frame_equal(from_files, in_memory)
+    pd.testing.assert_frame_equal(checks_from_files, checks_in_memory)
+    failed = checks_in_memory.set_index("check")["failures"]
+    assert set(failed[failed > 0].index) == {
+        "no_records_after_death",
+        "lab_values_in_standard_units",
+        "dates_within_the_patients_time",
+        "no_records_after_last_contact",
+        "diagnosis_before_first_dose",
+        "records_of_listed_subjects",
+    }
+    assert all(f.empty for f in stored._kept.values())  # only empty domains kept: others read at each use
+    kept = StoredModel(paths)  # a domain of up to a million rows is read once
+    assert kept["DM"] is kept["DM"] and set(kept._kept) == {"DM"}

@@ -6,9 +6,10 @@ k mod 5 (IN01..IN05: two Excel workbooks, three sets of CSV files in their own f
 and units, footers and deleted records as the demo sites write them), so every dialect the
 demo's Indian sites use is exercised in rotation. Its patients are the demo cohort's
 (src/inodemo/cohort.py) replicated, each site's from the demo site whose dialect it writes:
-replica r of a demo patient is shifted in time by a whole
-number of days and in age by whole years (two at a time), both derived from r, so that no two patients share
-the facts that recognise one patient sent twice (sex, birth year, diagnosis and first dose).
+replica r of a demo patient is shifted in time by a whole number of days (r mod DAYS), in age
+by whole years (two at a time) and, from replica DAYS on, its diagnosis earlier by r div DAYS
+years, all derived from r, so that no two patients share the facts that recognise one patient
+sent twice (sex, birth year or age, diagnosis and first dose: within a site and across sites).
 
 Everything is written into a copy of the project (inoflow.project.copy_project): the study file
 ``config/studies/india.yaml`` names the new sites and one cut, each site's dialect is the demo
@@ -35,6 +36,10 @@ TEMPLATES = ("IN01", "IN02", "IN03", "IN04", "IN05")
 CUT = "2025-06-30"
 DAYS = 540  # a replica's shift in days is r mod DAYS (the demo ends on 2023-04-30: all before the cut)
 AGES = 9  # and its shift in age, 2 * (r // DAYS mod AGES) years: 0, +2, ... +16 (older only: adults stay adults)
+# and its diagnosis r // DAYS years (of 365 days) earlier: replicas r and r + DAYS share their first
+# dose, and two sites' patients with the same sex, diagnosis and first dose may be one patient sent
+# twice (inoflow.model.quality: one_subject_one_site, which does not compare ages); a year, not a
+# day, since two demo patients' times from diagnosis to first dose may differ by a few days
 
 
 def site_ids(sites: int) -> list[str]:
@@ -81,6 +86,7 @@ def scale_truth(sites: int, patients: int, seed: int | None = None) -> dict[str,
     # replicas r and r + DAYS share their dates, and ages a year apart may be one patient
     # (inoflow.model.quality: the same sex, dates and an age at most a year apart)
     plan["YEARS"] = 2 * ((plan["REPLICA"] // DAYS) % AGES)
+    plan["DIAG_EARLIER"] = 365 * (plan["REPLICA"] // DAYS)  # days: a year per r div DAYS
     truth = {}
     for domain, frame in base.items():
         if "SUBJID" not in frame.columns or domain == "outcomes":
@@ -89,6 +95,8 @@ def scale_truth(sites: int, patients: int, seed: int | None = None) -> dict[str,
             frame = frame[frame["SUBJID"].notna() & frame["SUBJID"].ne("")]
         rows = plan.merge(frame, on=["SITEID", "SUBJID"], how="inner", sort=False)
         rows = _shift(rows, rows["DAYS"])
+        if "DIAG_DATE" in rows.columns:
+            rows["DIAG_DATE"] = _shift(rows[["DIAG_DATE"]], -rows["DIAG_EARLIER"])["DIAG_DATE"]
         if "AGE" in rows.columns:
             rows["AGE"] = rows["AGE"] + rows["YEARS"]
         if "BIRTH_YEAR" in rows.columns:

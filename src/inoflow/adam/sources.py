@@ -35,3 +35,11 @@ def upstream_of(datasets) -> list[str]:
     for name in datasets:
         visit(name)
     return seen
+
+
+# The datasets whose every record is derived from one subject's records alone and that are ordered
+# by USUBJID first: each can be derived for a batch of subjects at a time (inoflow.adam.derive:
+# derive_by_subject), which bounds a derivation's memory by the batch, not the study. ADELIG is
+# not: it is ordered by site and screening number. Tested: every dataset derived one subject at
+# a time equals the whole derivation (tests/test_adam_batches.py).
+BY_SUBJECT: frozenset[str] = frozenset({"ADRS", "ADAE", "ADSL", "ADTTE", "ADRU"})

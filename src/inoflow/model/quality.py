@@ -44,7 +44,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from inspect import signature
@@ -154,13 +154,78 @@ class Checked(list):
 # --- Helpers ---------------------------------------------------------------------------------
 
 
-def _domain(sdtm: dict[str, pd.DataFrame], name: str, *columns: str) -> pd.DataFrame:
+RECORD_COLUMNS = ["USUBJID", "SUBJID", "SITEID", "SRCFILE", "SRCSHEET", "SRCROW", "SRCCOLS"]
+"""The columns that say whose a record is and where it was read (a finding names them)."""
+
+
+class StoredModel(Mapping):
+    """A common model in its parquet files (one per domain, named ``<DOMAIN>.parquet``), each
+    domain read when a check uses it. A domain of at most ``keep_rows`` rows is kept once read; a
+    larger one (the laboratory results of a national registry) is read again at each use, and the
+    checks that go through every record read only the columns they use (:func:`_narrow`): the
+    report never holds every domain, nor every column of the largest, at once."""
+
+    def __init__(self, paths: Iterable[str | Path], keep_rows: int = 1_000_000):
+        self.paths = {Path(path).stem: Path(path) for path in paths}
+        self.keep_rows = keep_rows
+        self._kept: dict[str, pd.DataFrame] = {}
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        if name in self._kept:
+            return self._kept[name]
+        frame = read_parquet(self.paths[name])
+        if len(frame) <= self.keep_rows:
+            self._kept[name] = frame
+        return frame
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def columns(self, name: str) -> list[str]:
+        if name in self._kept:
+            return list(self._kept[name].columns)
+        import pyarrow.parquet as pq
+
+        return pq.read_schema(self.paths[name]).names
+
+    def read(self, name: str, columns: list[str]) -> pd.DataFrame:
+        """Only ``columns`` of a domain (those it has)."""
+        present = [c for c in columns if c in self.columns(name)]
+        return self._kept[name][present] if name in self._kept else read_parquet(self.paths[name], columns=present)
+
+
+def _domain(sdtm: Mapping[str, pd.DataFrame], name: str, *columns: str) -> pd.DataFrame:
     """A domain of the common model with at least the given columns (empty if not sent)."""
     frame = sdtm.get(name)
-    base = ["USUBJID", "SUBJID", "SITEID", "SRCFILE", "SRCSHEET", "SRCROW", "SRCCOLS"]
     if frame is None:
-        return pd.DataFrame(columns=[*base, *columns])
-    missing = [c for c in [*base, *columns] if c not in frame.columns]
+        return pd.DataFrame(columns=[*RECORD_COLUMNS, *columns])
+    missing = [c for c in [*RECORD_COLUMNS, *columns] if c not in frame.columns]
+    return frame.assign(**dict.fromkeys(missing)) if missing else frame
+
+
+def _columns(sdtm: Mapping[str, pd.DataFrame], name: str) -> list[str]:
+    """The columns of a domain of the common model."""
+    return sdtm.columns(name) if isinstance(sdtm, StoredModel) else list(sdtm[name].columns)
+
+
+def _narrow(sdtm: Mapping[str, pd.DataFrame], name: str, *columns: str, locate: bool = True) -> pd.DataFrame:
+    """Only the given columns of a domain and, with ``locate``, those a finding on its records
+    names (RECORD_COLUMNS and the domain's --TESTCD): for the checks that go through every record
+    of every domain. A column the domain lacks is added empty, as :func:`_domain` does."""
+    wanted = list(dict.fromkeys([*(RECORD_COLUMNS if locate else []), *columns]))
+    optional = [f"{name}TESTCD"] if locate else []
+    if name not in sdtm:
+        return pd.DataFrame(columns=wanted)
+    present = set(_columns(sdtm, name))
+    read = [c for c in dict.fromkeys([*wanted, *optional]) if c in present]
+    if isinstance(sdtm, StoredModel):
+        frame = sdtm.read(name, read)
+    else:
+        frame = sdtm[name][read]
+    missing = [c for c in wanted if c not in present]
     return frame.assign(**dict.fromkeys(missing)) if missing else frame
 
 
@@ -249,10 +314,12 @@ def _death_records(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return ds.sort_values(["USUBJID", "DTHDT"], kind="stable").drop_duplicates("USUBJID").set_index("USUBJID")
 
 
-def _dated_records(sdtm: dict[str, pd.DataFrame]):
-    """Every (domain, date variable, records with that date filled) of the common model."""
-    for name, frame in sdtm.items():
-        for variable in [c for c in frame.columns if c in DATE_LABELS]:
+def _dated_records(sdtm: Mapping[str, pd.DataFrame]):
+    """Every (domain, date variable, records with that date filled) of the common model, each
+    with the columns that locate a record (:func:`_narrow`) and its date."""
+    for name in list(sdtm):
+        for variable in [c for c in _columns(sdtm, name) if c in DATE_LABELS]:
+            frame = _narrow(sdtm, name, variable)
             dated = frame[frame[variable].notna()]
             if len(dated):
                 yield name, variable, _dates(dated, variable, "ADT")
@@ -380,7 +447,7 @@ def lab_values_in_standard_units(sdtm: dict[str, pd.DataFrame]) -> list[Finding]
     standard = {test: q["standard"] for test, q in load_units().quantities.items()}
     findings, checked = [], 0
     for name in ("LB", "VS"):
-        frame = _domain(sdtm, name, f"{name}TESTCD", f"{name}TEST", f"{name}STRESN", f"{name}STRESU")
+        frame = _narrow(sdtm, name, f"{name}TESTCD", f"{name}TEST", f"{name}STRESN", f"{name}STRESU")
         frame = frame[frame[f"{name}TESTCD"].isin(standard) & frame[f"{name}STRESN"].notna()]
         checked += len(frame)
         expected = frame[f"{name}TESTCD"].map(standard)
@@ -491,8 +558,11 @@ def records_of_listed_subjects(
             aside.setdefault((row["SITEID"], row["SUBJID"]), row)
     findings, checked = [], 0
     unlisted_files: dict[tuple, list[pd.Series]] = {}
-    for name, frame in sdtm.items():
-        if name in ("DM", "IE") or frame.empty:
+    for name in list(sdtm):
+        if name in ("DM", "IE"):
+            continue
+        frame = _narrow(sdtm, name)
+        if frame.empty:
             continue
         checked += len(frame)
         orphans = frame[~frame["USUBJID"].isin(listed)]
@@ -573,9 +643,9 @@ def every_site_sends_required_domains(
     REQUIRED_DOMAINS: patient list (DM), InO doses (EX), disease assessments (RS) and follow-up
     (DS). A site with none is a file not sent, sent empty, or read with the wrong layout."""
     sites = set(expected_sites)
-    for frame in sdtm.values():
-        if "SITEID" in frame.columns:
-            sites |= set(frame["SITEID"].dropna())
+    for name in list(sdtm):
+        if "SITEID" in _columns(sdtm, name):
+            sites |= set(_narrow(sdtm, name, "SITEID", locate=False)["SITEID"].dropna())
     findings = []
     for site in sorted(sites):
         for name in REQUIRED_DOMAINS:
@@ -1422,8 +1492,9 @@ def write_data_quality_report(
     return table
 
 
-def _read_model(sdtm: dict[str, pd.DataFrame] | Iterable[str | Path]) -> dict[str, pd.DataFrame]:
-    """A common model, or its parquet files (one per domain, named ``<DOMAIN>.parquet``)."""
-    if isinstance(sdtm, dict):
+def _read_model(sdtm: Mapping[str, pd.DataFrame] | Iterable[str | Path]) -> Mapping[str, pd.DataFrame]:
+    """A common model, or its parquet files (one per domain, named ``<DOMAIN>.parquet``), read
+    when used (:class:`StoredModel`)."""
+    if isinstance(sdtm, Mapping):
         return sdtm
-    return {Path(path).stem: read_parquet(path) for path in sdtm}
+    return StoredModel(sdtm)

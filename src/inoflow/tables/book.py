@@ -54,10 +54,15 @@ class DataQualityError(InoflowError):
     """A cut under policy fail has data-quality findings: no book until they are resolved."""
 
 
+GATE_LISTED = 20
+"""Findings listed in the refusal of the data-quality gate (the terminal and the log); all of them
+are in the report."""
+
+
 def check_data_quality_gate(findings: pd.DataFrame, policy: str, report_path: str) -> None:
     """Under policy fail (every locked cut), refuse to assemble the book while the data-quality
     report lists findings of severity error (each listed with site, file, row, column, value and
-    rule). A warning (a check the study declared so, ``data_quality: severity:``) is listed in the
+    rule; the first GATE_LISTED of them, the rest counted). A warning (a check the study declared so, ``data_quality: severity:``) is listed in the
     report and stops nothing; a finding without a severity is an error."""
     if policy != "fail" or findings.empty:
         return
@@ -72,8 +77,10 @@ def check_data_quality_gate(findings: pd.DataFrame, policy: str, report_path: st
         + (f", column {r.column!r}" if r.column else "")
         + (f", value {r.value!r}" if r.value else "")
         + f": {r.rule}"
-        for r in errors.fillna({"sheet": "", "column": "", "value": ""}).itertuples()
+        for r in errors.head(GATE_LISTED).fillna({"sheet": "", "column": "", "value": ""}).itertuples()
     ]
+    if len(errors) > GATE_LISTED:
+        lines.append(f"  ... and {len(errors) - GATE_LISTED} more, listed in the report")
     warnings = len(findings) - len(errors)
     listed = f" (and {warnings} warning(s), listed in the report)" if warnings else ""
     raise DataQualityError(
