@@ -73,11 +73,13 @@ def derive_by_subject(
     derivation of all subjects, in memory that grows with the batch, not the study. A study of at
     most ``batch_subjects`` subjects, or a dataset not in ``BY_SUBJECT``, is derived whole.
     """
+    if name not in BY_SUBJECT:
+        return derive(name, sdtm, adam, definitions, cutoff)
     frames = {**{("sdtm", d): f for d, f in sdtm.items()}, **{("adam", a): f for a, f in adam.items()}}
     subjects = pd.Index(
         sorted(set().union(*(f["USUBJID"].dropna().unique() for f in frames.values() if "USUBJID" in f.columns)))
     )
-    if name not in BY_SUBJECT or len(subjects) <= batch_subjects:
+    if len(subjects) <= batch_subjects:
         return derive(name, sdtm, adam, definitions, cutoff)
     count = -(-len(subjects) // batch_subjects)
     rows = {key: _rows_by_batch(frame, subjects, batch_subjects, count) for key, frame in frames.items()}

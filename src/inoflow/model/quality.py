@@ -169,6 +169,7 @@ class StoredModel(Mapping):
         self.paths = {Path(path).stem: Path(path) for path in paths}
         self.keep_rows = keep_rows
         self._kept: dict[str, pd.DataFrame] = {}
+        self._columns: dict[str, list[str]] = {}
 
     def __getitem__(self, name: str) -> pd.DataFrame:
         if name in self._kept:
@@ -185,16 +186,16 @@ class StoredModel(Mapping):
         return len(self.paths)
 
     def columns(self, name: str) -> list[str]:
-        if name in self._kept:
-            return list(self._kept[name].columns)
-        import pyarrow.parquet as pq
+        """A domain's columns, read from its file's schema once."""
+        if name not in self._columns:
+            import pyarrow.parquet as pq
 
-        return pq.read_schema(self.paths[name]).names
+            self._columns[name] = pq.read_schema(self.paths[name]).names
+        return self._columns[name]
 
     def read(self, name: str, columns: list[str]) -> pd.DataFrame:
-        """Only ``columns`` of a domain (those it has)."""
-        present = [c for c in columns if c in self.columns(name)]
-        return self._kept[name][present] if name in self._kept else read_parquet(self.paths[name], columns=present)
+        """Only ``columns`` of a domain (each one it has)."""
+        return self._kept[name][columns] if name in self._kept else read_parquet(self.paths[name], columns=columns)
 
 
 def _domain(sdtm: Mapping[str, pd.DataFrame], name: str, *columns: str) -> pd.DataFrame:

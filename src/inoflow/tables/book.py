@@ -62,8 +62,9 @@ are in the report."""
 def check_data_quality_gate(findings: pd.DataFrame, policy: str, report_path: str) -> None:
     """Under policy fail (every locked cut), refuse to assemble the book while the data-quality
     report lists findings of severity error (each listed with site, file, row, column, value and
-    rule; the first GATE_LISTED of them, the rest counted). A warning (a check the study declared so, ``data_quality: severity:``) is listed in the
-    report and stops nothing; a finding without a severity is an error."""
+    rule; the first GATE_LISTED of them, the rest counted). A warning (a check the study declared
+    so, ``data_quality: severity:``) is listed in the report and stops nothing; a finding without
+    a severity is an error."""
     if policy != "fail" or findings.empty:
         return
     severity = findings["severity"] if "severity" in findings.columns else pd.Series("", index=findings.index)
