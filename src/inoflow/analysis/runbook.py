@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ class NotebookRunner:
         self.cwd = str(cwd or os.getcwd())  # the working folder (the study's configuration), as every job
         self.km = None
         self.executed = 0
+        self.sockets: str | None = None  # the kernel's private folder of IPC sockets
 
     def __enter__(self) -> NotebookRunner:
         return self
@@ -38,6 +41,9 @@ class NotebookRunner:
         if self.km is not None:
             self.km.shutdown_kernel(now=True)
             self.km = None
+        if self.sockets is not None:
+            shutil.rmtree(self.sockets, ignore_errors=True)
+            self.sockets = None
 
     def _kernel(self):
         if self.km is None:
@@ -47,7 +53,10 @@ class NotebookRunner:
             # client's sockets closed late, images without alternative text) stay out of the
             # terminal, and the kernel talks over local sockets (IPC), not TCP
             logging.getLogger("traitlets").setLevel(logging.ERROR)
-            self.km = KernelManager(kernel_name=KERNEL, transport="ipc")
+            # the sockets in a folder of this runner's own: by default they are kernel-ipc-1..5 in
+            # the working folder, which two endpoint jobs running at once would share
+            self.sockets = tempfile.mkdtemp(prefix="inoflow-kernel-")
+            self.km = KernelManager(kernel_name=KERNEL, transport="ipc", ip=os.path.join(self.sockets, "kernel"))
             self.km.start_kernel(cwd=self.cwd)
             self.log.info("kernel %s started", KERNEL)
         elif self.executed:
