@@ -2,13 +2,21 @@
 the contract is refused with a message naming the file and the problem."""
 
 import copy
+import datetime
 import re
 
 import pytest
 import yaml
 from conftest import PROJECT_ROOT
 
-from inoflow.config import check_site_against_contract, load_config, read_yaml, validate_against_schema
+from inoflow import config as config_module
+from inoflow.config import (
+    check_site_against_contract,
+    document_key,
+    load_config,
+    read_yaml,
+    validate_against_schema,
+)
 from inoflow.errors import ConfigError
 
 
@@ -36,6 +44,54 @@ def test_unknown_policy_is_refused():
     spec["validation_policy"] = "ignore"
     with pytest.raises(ConfigError, match="at validation_policy: 'ignore' is not one of"):
         validate_against_schema(spec, "study", "india.yaml")
+
+
+def test_a_document_found_valid_is_not_validated_again_and_an_invalid_one_always_is(tmp_path, monkeypatch):
+    monkeypatch.setenv(config_module.CHECKED_ENV, str(tmp_path / "checked"))
+    spec = yaml.safe_load((PROJECT_ROOT / "config/studies/india.yaml").read_text(encoding="utf-8"))
+    validate_against_schema(spec, "study", "india.yaml")
+    markers = list((tmp_path / "checked").iterdir())
+    assert [m.name for m in markers] == [document_key(spec, "study")]
+    assert markers[0].stat().st_size == 0  # a name only: no path, no value of the document
+
+    def no_validator(name):
+        raise AssertionError(f"validated {name} again")
+
+    monkeypatch.setattr(config_module, "_schema_validator", no_validator)
+    validate_against_schema(copy.deepcopy(spec), "study", "india.yaml")  # the same content: remembered
+    changed = copy.deepcopy(spec)
+    changed["validation_policy"] = "ignore"
+    with pytest.raises(AssertionError, match="validated study again"):
+        validate_against_schema(changed, "study", "india.yaml")
+    monkeypatch.undo()
+    monkeypatch.setenv(config_module.CHECKED_ENV, str(tmp_path / "checked"))
+    for _ in range(2):  # refused each time: an invalid document is never remembered
+        with pytest.raises(ConfigError, match="at validation_policy: 'ignore' is not one of"):
+            validate_against_schema(changed, "study", "india.yaml")
+    assert len(list((tmp_path / "checked").iterdir())) == 1
+
+
+def test_a_checked_document_is_named_by_every_type_the_schema_tells_apart():
+    keys = [
+        document_key(doc, "study")
+        for doc in (
+            {"a": 1},
+            {"a": 1.0},
+            {"a": True},
+            {"a": "1"},
+            {1: "a"},
+            {"1": "a"},
+            {"a": datetime.date(2022, 9, 30)},
+            {"a": "2022-09-30"},
+            {"a": {"date": "2022-09-30"}},
+            {"a": [1, 2]},
+            {"a": [2, 1]},
+            {"a": None},
+        )
+    ]
+    assert len(set(keys)) == len(keys)
+    assert document_key({"a": 1, "b": 2}, "study") == document_key({"b": 2, "a": 1}, "study")  # order is no content
+    assert document_key({"a": 1}, "study") != document_key({"a": 1}, "site")  # each schema its own
 
 
 def test_misspelled_key_in_site_dialect_is_refused():
