@@ -2,7 +2,7 @@
 of any size.
 
     .venv/bin/python scripts/benchmark.py [--cores 4] [--repeat 1]
-    .venv/bin/python scripts/benchmark.py --sites S --patients P [--cores 4]
+    .venv/bin/python scripts/benchmark.py --sites S --patients P [--cores 4] [--keep DIR]
 
 With --sites and --patients: a synthetic study of S sites x P patients (src/inodemo/scale.py:
 the Indian demo grown, its five site dialects in rotation) is generated in a copy of the
@@ -39,6 +39,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -98,34 +99,50 @@ def restored_from_cache(project: Path, cut: str) -> int:
     return sum(int(counts[-1]) for counts in found if counts)
 
 
-def scale(sites: int, patients: int, cores: str) -> None:
-    """The scale scenario (see the module docstring): one line."""
-    from inodemo.scale import CUT, write_scale_study
+def scale(sites: int, patients: int, cores: str, keep: Path | None = None) -> None:
+    """The scale scenario (see the module docstring): one line. With ``keep``, the study is
+    made in that folder and left there; a study of the same size found there is reused (its
+    extracts; the code and configuration copied afresh, the results removed)."""
+    if keep is None:
+        with tempfile.TemporaryDirectory(prefix="inoflow-bench-scale-") as tmp:
+            scale_in(Path(tmp) / "project", sites, patients, cores)
+    else:
+        scale_in(keep.resolve() / "project", sites, patients, cores)
 
-    with tempfile.TemporaryDirectory(prefix="inoflow-bench-scale-") as tmp:
-        project = copy_project(Path(tmp) / "project", ROOT)
+
+def scale_in(project: Path, sites: int, patients: int, cores: str) -> None:
+    from inodemo.scale import CUT, configure_scale_study, generated_marker, write_scale_study
+
+    marker = generated_marker(project)
+    if marker.is_file() and marker.read_text(encoding="utf-8").strip() == f"{sites} x {patients}":
+        shutil.rmtree(project / "results", ignore_errors=True)
+        copy_project(project, ROOT)
+        configure_scale_study(project, sites, patients)
+        print(f"reusing the {sites} sites x {patients} patients generated in {project}", flush=True)
+    else:
+        copy_project(project, ROOT)
         start = time.perf_counter()
         files = write_scale_study(project, sites, patients, workers=min(int(cores), os.cpu_count() or 1))
         print(
             f"generated {len(files)} files for {sites} sites x {patients} patients in {time.perf_counter() - start:.1f} s",
             flush=True,
         )
-        cold_wall, cold_cpu, jobs, rss = run(project, [], cores)
-        noop = run(project, [], cores).wall
-        ae = next(
-            p
-            for p in sorted((project / "data" / "scale" / CUT).rglob("*"))
-            if "adverse" in p.name.lower() and p.suffix == ".csv"
-        )
-        lines = ae.read_text(encoding="utf-8").splitlines(keepends=True)
-        lines[1] = lines[1].replace(",2,", ",3,", 1) if ",2," in lines[1] else lines[1].replace(",3,", ",2,", 1)
-        ae.write_text("".join(lines), encoding="utf-8")
-        changed = run(project, [], cores).wall
-        print(
-            f"scale {sites} sites x {patients} patients: cold {cold_wall:.1f} s wall, {cold_cpu:.0f} CPU-s, "
-            f"peak RSS {rss:.0f} MB, {jobs} jobs; no-op {noop:.1f} s; one AE file {changed:.1f} s",
-            flush=True,
-        )
+    cold_wall, cold_cpu, jobs, rss = run(project, [], cores)
+    noop = run(project, [], cores).wall
+    ae = next(
+        p
+        for p in sorted((project / "data" / "scale" / CUT).rglob("*"))
+        if "adverse" in p.name.lower() and p.suffix == ".csv"
+    )
+    lines = ae.read_text(encoding="utf-8").splitlines(keepends=True)
+    lines[1] = lines[1].replace(",2,", ",3,", 1) if ",2," in lines[1] else lines[1].replace(",3,", ",2,", 1)
+    ae.write_text("".join(lines), encoding="utf-8")
+    changed = run(project, [], cores).wall
+    print(
+        f"scale {sites} sites x {patients} patients: cold {cold_wall:.1f} s wall, {cold_cpu:.0f} CPU-s, "
+        f"peak RSS {rss:.0f} MB, {jobs} jobs; no-op {noop:.1f} s; one AE file {changed:.1f} s",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -134,11 +151,16 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="times to run every scenario (default 1)")
     parser.add_argument("--sites", type=int, help="a synthetic study of this many sites (with --patients)")
     parser.add_argument("--patients", type=int, help="patients per site of the synthetic study")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="make the synthetic study in this folder and leave it there; one of the same size found there is reused",
+    )
     args = parser.parse_args()
     if args.sites or args.patients:
         if not (args.sites and args.patients):
             parser.error("--sites and --patients go together")
-        scale(args.sites, args.patients, args.cores)
+        scale(args.sites, args.patients, args.cores, args.keep)
         return
     walls: dict[str, list[float]] = {}
 

@@ -296,6 +296,46 @@ def test_a_formula_with_its_calculated_value_reads_the_value(india, demo_extract
     assert table.loc[table["SRCROW"] == 5, "cd22_pct"].tolist() == ["68.6"]
 
 
+def test_every_kind_of_excel_cell_is_read_as_the_text_a_site_means(tmp_path):
+    """The cells' values come from calamine, the workbook's structure and the error and formula
+    cells from its XML: each kind of cell as text, by hand."""
+    import datetime as dt
+    import zipfile
+
+    from openpyxl import Workbook
+
+    from inoflow.extract.ingest import _read_xlsx
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "data"
+    sheet["A1"] = "a title row above the header"
+    sheet.append([])
+    sheet.append(["text", "whole", "decimal", "date", "date-time", "time", "flag", "percent", "serial", "error"])
+    sheet.append([" x ", 32, 67.6, dt.datetime(2020, 1, 2), dt.datetime(2020, 1, 2, 13, 45, 30), dt.time(8, 30)])
+    sheet.append(["   ", 1e20, 0.1 + 0.2, dt.date(2021, 3, 4), None, None, True, 0.25, 44000, "=1/0"])
+    sheet["H5"].number_format = "0%"
+    sheet["I5"].number_format = "dd/mm/yyyy"
+    sheet.append(["two\nlines", -0.0, 1 / 3])
+    path = tmp_path / "book.xlsx"
+    workbook.save(path)
+    with zipfile.ZipFile(path) as source:  # as Excel saves an error: the formula and its value
+        parts = {name: source.read(name) for name in source.namelist()}
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(
+                name, data.replace(b'<c r="J5"><f>1/0</f><v /></c>', b'<c r="J5" t="e"><f>1/0</f><v>#DIV/0!</v></c>')
+            )
+    header, rows, problems = _read_xlsx(path, "book.xlsx", "IN04", "data", 3)
+    assert header == ["text", "whole", "decimal", "date", "date-time", "time", "flag", "percent", "serial", "error"]
+    assert rows == [
+        (4, [" x ", "32", "67.6", "2020-01-02", "2020-01-02 13:45:30", "08:30:00", None, None, None, None]),
+        (5, [None, "100000000000000000000", "0.3", "2021-03-04", None, None, "TRUE", "0.25", "2020-06-18", "#DIV/0!"]),
+        (6, ["two\nlines", "0", "0.3333333333333333", None, None, None, None, None, None, None]),
+    ]
+    assert problems == []  # the error cell has its value: it is validated as sent, not read as empty
+
+
 def test_a_column_the_dialect_does_not_declare_is_dropped_not_written(india, demo_extracts, tmp_path, caplog):
     from inoflow.extract.process import process_extract
 

@@ -1,6 +1,6 @@
 """Dialect transformations, one rule at a time, with hand-worked cases."""
 
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import pytest
@@ -163,6 +163,11 @@ def test_blank_mask_uses_dialect_missing_texts():
         (" 2021-04-01T10:00 ", "2021-04-01", "2021-04-01"),  # a date-time counts by its date
         (date(2020, 1, 5), "2020-01-05", "2020-01-05"),  # a date object
         (pd.Timestamp("2020-03-04 13:00", tz="UTC"), "2020-03-04", "2020-03-04"),  # a timestamp: its day
+        (pd.Timestamp("2020-03-04 23:30", tz="UTC").tz_convert("Asia/Kolkata"), "2020-03-05", "2020-03-05"),  # its own
+        (datetime(2021, 1, 2, 23, 59), "2021-01-02", "2021-01-02"),  # a date-time object
+        (date(3000, 1, 1), None, None),  # a date object no timestamp holds (it stopped the run)
+        (date(1500, 1, 1), None, None),
+        (pd.NaT, None, None),
         ("2019-02-30", None, None),  # no calendar day
         ("2019-04-31", None, None),
         ("2019-13", None, None),  # no month

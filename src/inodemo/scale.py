@@ -110,9 +110,9 @@ def scale_truth(sites: int, patients: int, seed: int | None = None) -> dict[str,
     return truth
 
 
-def write_scale_study(project: Path, sites: int, patients: int, workers: int = 1) -> list[Path]:
-    """Configure the copy of the project at ``project`` as the scaled study and write its
-    extracts (``workers`` processes writing sites side by side); returns the files written."""
+def configure_scale_study(project: Path, sites: int, patients: int) -> None:
+    """Configure the copy of the project at ``project`` as the scaled study (its study file,
+    the sites' dialects, the entry configuration); the extracts are not touched."""
     project = Path(project)
     config = project / "config"
     (config / "sites" / "scale").mkdir(parents=True, exist_ok=True)
@@ -133,6 +133,20 @@ def write_scale_study(project: Path, sites: int, patients: int, workers: int = 1
     main = yaml.safe_load((config / "config.yaml").read_text(encoding="utf-8"))
     main["studies"] = ["config/studies/india.yaml"]
     (config / "config.yaml").write_text(yaml.safe_dump(main, sort_keys=False), encoding="utf-8")
+
+
+def generated_marker(project: Path) -> Path:
+    """The file saying which study the extracts under ``data/scale/`` are (``S x P``), written
+    once they are all written: a benchmark may reuse them (scripts/benchmark.py --keep)."""
+    return Path(project) / "data" / "scale" / "generated.txt"
+
+
+def write_scale_study(project: Path, sites: int, patients: int, workers: int = 1) -> list[Path]:
+    """Configure the copy of the project at ``project`` as the scaled study and write its
+    extracts (``workers`` processes writing sites side by side); returns the files written."""
+    project = Path(project)
+    configure_scale_study(project, sites, patients)
+    generated_marker(project).unlink(missing_ok=True)
     global _TRUTH, _SITES  # noqa: PLW0603 (read by the forked workers, not pickled to them)
     truth = scale_truth(sites, patients)
     # each site's rows set apart once (a site's file is written from its own rows only)
@@ -149,6 +163,7 @@ def write_scale_study(project: Path, sites: int, patients: int, workers: int = 1
     else:
         done = [_render_one(job) for job in work]
     _TRUTH, _SITES = {}, {}
+    generated_marker(project).write_text(f"{sites} x {patients}\n", encoding="utf-8")
     return [path for paths in done for path in paths]
 
 

@@ -30,8 +30,10 @@ import csv
 import io
 import logging
 import re
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 
@@ -358,6 +360,8 @@ def _cell_text(value: object) -> str | None:
     """Excel cell -> text: dates as ISO 8601, whole numbers without '.0'."""
     if value is None:
         return None
+    if type(value) is str:  # most cells: text (the checks below are for other types)
+        return value if value.strip() != "" else None
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0, 0) else value.isoformat(sep=" ")
     if isinstance(value, date):
@@ -377,37 +381,70 @@ FORMULA_RULE = (
 )
 
 
-def _formulas_without_value(worksheet) -> list[tuple[int, int]]:
-    """(row, column number) of every formula cell of a sheet that holds no calculated value.
+@dataclass(frozen=True)
+class SheetXml:
+    """What only a sheet's XML tells: the formula cells with no calculated value, and the
+    error cells (``#DIV/0!``, ``#N/A``: type ``e``) with their text, each by (row, column
+    number). The cell reader gives both as empty."""
 
-    Read from the sheet's XML in the workbook already open (read-only openpyxl gives such a
-    cell as None, the same as an empty cell); a sheet without formulas is passed over at the
-    cost of one byte search."""
+    formulas_without_value: list[tuple[int, int]]
+    errors: dict[tuple[int, int], str]
+
+
+def _sheet_xml(worksheet) -> SheetXml:
+    """The :class:`SheetXml` of a sheet, read from the workbook already open; a sheet with no
+    formula and no error cell is passed over at the cost of two byte searches."""
     import xml.etree.ElementTree as ET
 
     from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
 
     with worksheet._get_source() as source:  # the open workbook's archive, not the file again
         data = source.read()
-    if b"<f" not in data and b":f" not in data:
-        return []
-    found = []
+    found: list[tuple[int, int]] = []
+    errors: dict[tuple[int, int], str] = {}
+    if b"<f" not in data and b":f" not in data and b't="e"' not in data and b"t='e'" not in data:
+        return SheetXml(found, errors)
     for _, element in ET.iterparse(io.BytesIO(data)):
         if element.tag.rsplit("}", 1)[-1] != "c":
             continue
         children = {child.tag.rsplit("}", 1)[-1]: child for child in element}
         value = children.get("v")
-        # no calculated value: no <v>, or an empty one in a cell that is not a text result
-        missing = value is None or (not (value.text or "") and element.get("t") != "str")
-        if "f" in children and missing and element.get("r"):
-            letters, row = coordinate_from_string(element.get("r"))
-            found.append((row, column_index_from_string(letters)))
+        reference = element.get("r")
+        if reference:
+            letters, row = coordinate_from_string(reference)
+            cell = (row, column_index_from_string(letters))
+            # no calculated value: no <v>, or an empty one in a cell that is not a text result
+            missing = value is None or (not (value.text or "") and element.get("t") != "str")
+            if "f" in children and missing:
+                found.append(cell)
+            elif element.get("t") == "e" and value is not None and value.text:
+                errors[cell] = value.text
         element.clear()
-    return found
+    return SheetXml(found, errors)
 
 
-# the workbooks kept open by :func:`workbooks_kept_open`: path -> the open workbook, or None
-_OPEN_WORKBOOKS: dict[Path, object] | None = None
+# the workbooks kept open by :func:`workbooks_kept_open`: path -> the open workbook
+_OPEN_WORKBOOKS: dict[Path, Workbook] | None = None
+
+
+@dataclass
+class Workbook:
+    """An Excel workbook opened once: its structure (sheet names, visibility, the sheets' XML)
+    through openpyxl, read-only, and its cells' values, as last calculated, through calamine
+    (python-calamine: the same values as openpyxl's, tested on every workbook of the demo,
+    about fifty times faster)."""
+
+    structure: Any  # openpyxl.Workbook, read-only
+    values: Any  # python_calamine.CalamineWorkbook
+
+    def rows(self, sheet: str) -> list[list[object]]:
+        """The sheet's rows from row 1 and column A, each cell as openpyxl gives it (an empty
+        cell ``None`` or ``''``; an error cell ``''``: see :class:`SheetXml`)."""
+        return self.values.get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+
+    def close(self) -> None:
+        self.structure.close()
+        self.values.close()
 
 
 @contextlib.contextmanager
@@ -424,20 +461,29 @@ def workbooks_kept_open():
         _OPEN_WORKBOOKS = outer
 
 
-def _open_workbook(path: Path, relative: str, site: str, sheet: str):
-    """The workbook at ``path``, read-only, values as last calculated; kept open within
+def _open_workbook(path: Path, relative: str, site: str, sheet: str) -> Workbook:
+    """The workbook at ``path`` (see :class:`Workbook`); kept open within
     :func:`workbooks_kept_open`. An unreadable workbook is a finding."""
     from openpyxl import load_workbook
+    from python_calamine import CalamineWorkbook
 
     key = Path(path).resolve()
     if _OPEN_WORKBOOKS is not None and key in _OPEN_WORKBOOKS:
         return _OPEN_WORKBOOKS[key]
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        structure = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises several types for a damaged workbook
         raise ExtractError(
             [Finding(site, relative, sheet, None, "", "", f"not a readable Excel workbook ({type(exc).__name__})")]
         ) from None
+    try:
+        values = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine's own error types
+        structure.close()
+        raise ExtractError(
+            [Finding(site, relative, sheet, None, "", "", f"not a readable Excel workbook ({type(exc).__name__})")]
+        ) from None
+    workbook = Workbook(structure, values)
     if _OPEN_WORKBOOKS is not None:
         _OPEN_WORKBOOKS[key] = workbook
     return workbook
@@ -448,7 +494,7 @@ def _read_xlsx(
 ) -> tuple[list[str], list[tuple[int, list[str | None]]], list[Finding]]:
     workbook = _open_workbook(path, relative, site, sheet)
     try:
-        if sheet not in workbook.sheetnames:
+        if sheet not in workbook.structure.sheetnames:
             raise ExtractError(
                 [
                     Finding(
@@ -458,31 +504,37 @@ def _read_xlsx(
                         None,
                         "",
                         "",
-                        f"sheet not found; the workbook has {workbook.sheetnames}",
+                        f"sheet not found; the workbook has {workbook.structure.sheetnames}",
                         "completeness",
                     )
                 ]
             )
-        worksheet = workbook[sheet]
+        worksheet = workbook.structure[sheet]
         if worksheet.sheet_state != "visible":
             rule = (
                 f"the sheet is {worksheet.sheet_state} in the workbook: a hidden sheet is not read (it is often "
                 "an outdated copy); ask the site to unhide it or to send the sheet meant"
             )
             raise ExtractError([Finding(site, relative, sheet, None, "", "", rule)])
+        xml = _sheet_xml(worksheet)
+        errors: dict[int, list[tuple[int, str]]] = {}
+        for (row, column), text in xml.errors.items():
+            errors.setdefault(row, []).append((column, text))
         header: list[str] | None = None
         records: list[tuple[int, list[str | None]]] = []
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), start=1):
+        for number, values in enumerate(workbook.rows(sheet), start=1):
             if number < header_row:
                 continue
             cells = [_cell_text(v) for v in values]
+            for column, text in errors.get(number, ()):
+                cells[column - 1] = text
             if header is None:
                 header = [(c or "").strip() for c in cells]
                 while header and header[-1] == "":
                     header.pop()
                 continue
             records.append((number, (cells + [None] * len(header))[: max(len(header), len(cells))]))
-        # openpyxl reports formatted-but-empty trailing rows; they carry nothing to account for
+        # a sheet may report formatted-but-empty trailing rows; they carry nothing to account for
         while records and all(c is None for c in records[-1][1]):
             records.pop()
         not_data = not_data or NotData([])
@@ -490,7 +542,7 @@ def _read_xlsx(
         rows: list[tuple[int, list[str | None]]] = []
         problems: list[Finding] = []
         data_rows = {number for number, _ in records}
-        for number, column in _formulas_without_value(worksheet):
+        for number, column in xml.formulas_without_value:
             if number in data_rows and header and column <= len(header):
                 problems.append(
                     Finding(site, relative, sheet, number, header[column - 1], "", FORMULA_RULE, "completeness")

@@ -71,15 +71,22 @@ def parse_date(values: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
 
 def _parse_cells(values: pd.Series, read) -> tuple[pd.Series, pd.Series]:
     """Each non-blank cell's stripped text through ``read`` (which returns None for text it
-    cannot parse): (the values, None for blank or unparseable cells; bad: the unparseable)."""
+    cannot parse, and the same result for the same text: it is called once per distinct text, a
+    column of dates repeating the same days): (the values, None for blank or unparseable cells;
+    bad: the unparseable)."""
     parsed: list[object] = []
     bad: list[bool] = []
+    results: dict[str, object] = {}
     for value in values:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
             parsed.append(None)
             bad.append(False)
             continue
-        result = read(str(value).strip())
+        text = str(value).strip()
+        if text in results:
+            result = results[text]
+        else:
+            result = results[text] = read(text)
         parsed.append(result)
         bad.append(result is None)
     return pd.Series(parsed, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
@@ -175,9 +182,19 @@ def iso_date_bounds(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         first[outside] = last[outside] = np.datetime64("NaT")
         first, last = first.astype("datetime64[ns]"), last.astype("datetime64[ns]")
         low[is_text], high[is_text] = first, last
-    for position, value in enumerate(values):
-        if not is_text[position] and isinstance(value, (date, pd.Timestamp)) and not pd.isna(value):
-            low[position] = high[position] = pd.Timestamp(value).normalize().tz_localize(None).to_datetime64()
+    # dates and date-times (a timestamp is one) count by their calendar day, where they are
+    positions = [
+        position
+        for position, value in enumerate(values)
+        if not is_text[position] and isinstance(value, date) and not pd.isna(value)
+    ]
+    if positions:
+        days = np.array(
+            [(v.date() if isinstance(v, datetime) else v).isoformat() for v in values.iloc[positions]],
+            dtype="datetime64[D]",
+        )
+        days[(days < _EARLIEST) | (days > _LATEST)] = np.datetime64("NaT")
+        low[positions] = high[positions] = days.astype("datetime64[ns]")
     return pd.Series(low, index=values.index), pd.Series(high, index=values.index)
 
 
