@@ -16,22 +16,33 @@ smk = snakemake  # noqa: F821 (injected by Snakemake)
 
 def derive_one(name, sources, definitions_path, cutoff, log):
     # imported here: a cut whose datasets are all restored needs none of it
-    import yaml
-
     from inoflow.adam.derive import derive_by_subject
     from inoflow.adam.validate import validate_adam
+    from inoflow.config import read_yaml
     from inoflow.frames import read_parquet  # the same frame as pandas', in less memory
 
-    sdtm = {d: read_parquet(sdtm_paths[d]) for d in sources["sdtm"]}
+    sdtm = {d: read_domain(d) for d in sources["sdtm"]}
     adam = {a: read_parquet(getattr(smk.output, a)) for a in sources["adam"]}
-    with open(definitions_path, encoding="utf-8") as handle:
-        definitions = yaml.safe_load(handle)
+    definitions = read_yaml(definitions_path)
     # a batch of subjects at a time where the dataset allows it (ADAM_SOURCES, BY_SUBJECT)
     dataset = derive_by_subject(name, sdtm, adam, definitions, cutoff)
     # raises AdamError listing every failure, each naming the file and row of its source record
     validate_adam(name, dataset, sources={**sdtm, **adam})
     log.info("%s: %d records, %d subjects", name, len(dataset), dataset["USUBJID"].nunique())
     dataset.to_parquet(getattr(smk.output, name), index=False)
+
+
+def read_domain(name):
+    """A common-model domain, without the columns no derivation reads (NOT_READ)."""
+    import pyarrow.parquet as pq
+
+    from inoflow.adam.sources import NOT_READ
+    from inoflow.frames import read_parquet
+
+    path = sdtm_paths[name]
+    if name not in NOT_READ:
+        return read_parquet(path)
+    return read_parquet(path, columns=[c for c in pq.read_schema(path).names if c not in NOT_READ[name]])
 
 
 with step(smk) as log:

@@ -11,7 +11,7 @@ import yaml
 
 from inoflow.adam import derive as derive_module
 from inoflow.adam.derive import derive_by_subject, derive_datasets
-from inoflow.adam.sources import ADAM_SOURCES, BY_SUBJECT
+from inoflow.adam.sources import ADAM_SOURCES, BY_SUBJECT, NOT_READ
 
 
 def _whole_and_batched(study, sdtm, cut, batch_subjects):
@@ -80,3 +80,32 @@ def test_a_derivation_not_ordered_by_subject_is_refused(monkeypatch):
         derive_by_subject("ADSL", {"DM": dm}, {}, {}, "2023-01-01", batch_subjects=2)
     ordered = derive_by_subject("ADSL", {"DM": dm}, {}, {}, "2023-01-01", batch_subjects=1)
     assert ordered["USUBJID"].tolist() == ["A", "B", "C", "D"]
+
+
+def test_no_derivation_reads_a_column_the_adam_job_leaves_unread(india, demo_sdtm, italy_study, italy_sdtm):
+    """The ADaM job does not read NOT_READ's columns (scripts/derive_adam.py): no module of
+    inoflow.adam names one, and every dataset of both studies is the same without them."""
+    from pathlib import Path
+
+    import inoflow.adam
+
+    sources = sorted(p for p in Path(inoflow.adam.__file__).parent.glob("*.py") if p.name != "sources.py")
+    named = [
+        (path.name, column)
+        for path in sources
+        for columns in NOT_READ.values()
+        for column in columns
+        if f'"{column}"' in path.read_text(encoding="utf-8") or f"'{column}'" in path.read_text(encoding="utf-8")
+    ]
+    assert len(sources) > 10 and named == []
+    for study, sdtm, cut in ((india, demo_sdtm, "2023-04-30"), (italy_study, italy_sdtm, "2022-12-31")):
+        definitions = yaml.safe_load(study.definitions.read_text(encoding="utf-8"))
+        names = [n for n in ADAM_SOURCES if n != "ADRU" or "cost_table" in definitions]
+        narrow = {d: f.drop(columns=list(NOT_READ.get(d, ()))) for d, f in sdtm.items()}
+        assert set(NOT_READ["LB"]) <= set(sdtm["LB"].columns)
+        cutoff = study.cuts[cut].cutoff
+        whole = derive_datasets(names, sdtm, definitions, cutoff)
+        without = derive_datasets(names, narrow, definitions, cutoff)
+        assert list(without) == list(whole) == names
+        for name in names:
+            pd.testing.assert_frame_equal(without[name], whole[name], check_exact=True)

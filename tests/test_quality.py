@@ -518,3 +518,41 @@ def test_checks_on_the_stored_model_equal_those_in_memory(sdtm, tmp_path):
     assert all(f.empty for f in stored._kept.values())  # only empty domains kept: others read at each use
     kept = StoredModel(paths)  # a domain of up to a million rows is read once
     assert kept["DM"] is kept["DM"] and set(kept._kept) == {"DM"}
+
+
+def test_checks_on_a_large_stored_domain_read_in_parts_equal_those_in_memory(sdtm, tmp_path):
+    """A stored domain over ``keep_rows`` records is gone through a part at a time by the checks
+    that look at one record at a time (the laboratory results of a national registry): the same
+    findings as in memory, with one finding for a source row whose records fall in two parts."""
+    from inoflow.model.quality import StoredModel
+
+    lb = sdtm["LB"].reset_index(drop=True)
+    source = ["SITEID", "SRCFILE", "SRCSHEET", "SRCROW"]
+    sizes = lb.groupby(source, dropna=False, sort=False).size()
+    starts = lb.reset_index().groupby(source, dropna=False, sort=False)["index"].min()
+    # a wide laboratory row (several records, one source row) a third of the way into LB
+    first = starts[(sizes >= 2) & (starts >= len(lb) // 3)].index[0]
+    rows = lb.index[(lb[source].fillna("") == pd.Series(first, index=source).fillna("")).all(axis=1)]
+    assert len(rows) >= 2 and list(rows) == list(range(rows[0], rows[0] + len(rows)))
+    lb.loc[rows, "USUBJID"] = subject(first[0], "0998")  # a patient the site's list lacks
+    lb.loc[rows[-1] + 5, "LBSTRESU"] = "g/L"  # not the standard unit, in the next part
+    model = {**sdtm, "LB": lb}
+    paths = []
+    for name, frame in model.items():
+        paths.append(tmp_path / f"{name}.parquet")
+        # LB's row groups (and so its parts) end right after the first of the source row's records
+        frame.to_parquet(paths[-1], index=False, row_group_size=int(rows[0]) + 1 if name == "LB" else None)
+    stored = StoredModel(paths, keep_rows=int(rows[0]) + 1)
+    unread = StoredModel([tmp_path / "absent" / "ZZ.parquet"])  # asking whether a domain is there reads nothing
+    assert "ZZ" in unread and "LB" not in unread and not unread._kept
+    parts = list(stored.read_in_parts("LB", ["USUBJID"]))
+    assert len(parts) == 3 and len(parts[0]) == rows[0] + 1 and parts[1].index[0] == rows[0] + 1
+    from_files, checks_from_files = check_common_model(stored, SITES)
+    in_memory, checks_in_memory = check_common_model(model, SITES)
+    pd.testing.assert_frame_equal(from_files, in_memory)
+    pd.testing.assert_frame_equal(checks_from_files, checks_in_memory)
+    failed = checks_from_files.set_index("check")["failures"]
+    assert failed["records_of_listed_subjects"] == 1  # once, though its records are in two parts
+    assert failed["lab_values_in_standard_units"] == 1
+    orphan = from_files[from_files["rule"].str.contains("is not in the site's patient list")]
+    assert orphan[["file", "row"]].values.tolist() == [[first[1], first[3]]]

@@ -35,16 +35,55 @@ def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataF
         return pd.read_parquet(path, columns=columns)
     schema = parquet.schema_arrow
     parquet.close()
-    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
-    if columns is not None:
-        text = [c for c in text if c in columns]
+    text = _text_columns(schema, columns)
     table = pq.read_table(path, columns=columns, read_dictionary=text)
+    return _frame(table, text)
+
+
+def read_parquet_in_parts(path: str | Path, columns: list[str] | None = None, rows: int = 1_000_000):
+    """The frames :func:`read_parquet` would return, a part of at most about ``rows`` rows at a
+    time (whole row groups), in order, each indexed by its rows' positions in the table: for
+    a pass over the records of a table larger than the memory a step may use."""
+    parquet = pq.ParquetFile(path)
+    try:
+        groups = list(range(parquet.metadata.num_row_groups))
+        if parquet.metadata.num_rows <= rows or len(groups) <= 1:
+            yield read_parquet(path, columns=columns)
+            return
+        text = _text_columns(parquet.schema_arrow, columns)
+        reader = pq.ParquetFile(path, read_dictionary=text)
+        start, part = 0, []
+        for group in groups:
+            part.append(group)
+            size = sum(parquet.metadata.row_group(g).num_rows for g in part)
+            if size >= rows or group == groups[-1]:
+                frame = _frame(reader.read_row_groups(part, columns=columns), text)
+                frame.index = pd.RangeIndex(start, start + len(frame))
+                start += len(frame)
+                part = []
+                yield frame
+        reader.close()
+    finally:
+        parquet.close()
+
+
+def _text_columns(schema: pa.Schema, columns: list[str] | None) -> list[str]:
+    text = [f.name for f in schema if pa.types.is_string(f.type) or pa.types.is_large_string(f.type)]
+    return text if columns is None else [c for c in text if c in columns]
+
+
+def _frame(table: pa.Table, text: list[str]) -> pd.DataFrame:
+    """A table read with ``text`` dictionary-encoded -> the frame pandas would make of it."""
     # what pandas makes of each column (object, string, Int64, datetime...), from the schema alone
     plain = pa.Table.from_batches([], schema=_undictionary(table.schema)).to_pandas()
     frame = table.to_pandas()
     del table
     for name in text:
         frame[name] = _decoded(frame[name], plain[name].dtype)
+    # Arrow's allocator keeps what the table used for its next tables; a step reads a large table
+    # and then works in pandas, so it is handed back (reading the laboratory records of 100,000
+    # patients, the process held 2.5 GB instead of 1.2 GB)
+    pa.default_memory_pool().release_unused()
     return frame
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from inoflow.config import Study, load_contract
+from inoflow.config import Study, load_contract, read_yaml
 from inoflow.extract.process import process_extract
 from inoflow.model.pool import pool_domain
 
@@ -50,7 +50,6 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
     """A whole cut in one process, written in the workflow's layout under ``out_dir``
     (``ingest/<site>/<domain>.parquet``, ``sdtm/``, ``adam/``, ``ard/<endpoint>.parquet`` with
     ``<endpoint>.lineage.parquet``, ``<endpoint>.subjects.parquet``): what :mod:`inoflow.audit.trace` reads, without a Snakemake run."""
-    import yaml
 
     from inoflow.adam.derive import derive_datasets
     from inoflow.analysis.endpoints import ADAM_INPUTS
@@ -60,7 +59,7 @@ def write_cut(study: Study, cut: str, out_dir: Path) -> Path:
     out_dir = Path(out_dir)
     spec = study.cuts[cut]
     sdtm = build_common_model(study, harmonise_cut(study, spec.extracts, read_dir=out_dir / "ingest", sites=spec.sites))
-    definitions = yaml.safe_load(study.definitions.read_text(encoding="utf-8"))
+    definitions = read_yaml(study.definitions)
     endpoints = study_endpoints(study.study)
     adam = derive_datasets([n for e in endpoints for n in ADAM_INPUTS[e]], sdtm, definitions, spec.cutoff)
     for folder, frames in (("sdtm", sdtm), ("adam", adam)):

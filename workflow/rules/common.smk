@@ -9,10 +9,9 @@ from pathlib import Path
 import inoflow  # first: it keeps jsonschema's slow optional IRI checker out (see inoflow/__init__.py)
 from snakemake.utils import validate
 
-import yaml
 
 from inoflow.codeversion import code_hash
-from inoflow.config import load_contract, load_studies
+from inoflow.config import load_contract, load_studies, read_yaml
 from inoflow.errors import InoflowError
 from inoflow.runlock import clear_stale_lock
 from inoflow.audit.lock import check_locked_cuts, extract_files
@@ -143,9 +142,7 @@ os.makedirs(OUTPUT_CACHE, exist_ok=True)
 SHARED_CONFIG = [config["contract"], config["units"]]
 DEIDENTIFICATION = "config/deidentification.yaml"
 VOCABULARIES = sorted(str(p) for p in Path(config["vocabularies"]).glob("*.yaml"))
-OUTPUT_CATALOGUE = yaml.safe_load(
-    Path("config/reference/outputs.yaml").read_text(encoding="utf-8")
-)
+OUTPUT_CATALOGUE = read_yaml("config/reference/outputs.yaml")
 
 # What each job asks of a cluster (profiles/slurm; a local run reads only threads and cores):
 # memory in MB and run time in minutes, sized for a study of 100 sites x 1,000 patients on
@@ -396,7 +393,7 @@ def definitions_file(wildcards):
 @functools.cache
 def definitions_of(study):
     """A study's definitions file, read once per Snakemake start (input functions run per job)."""
-    return yaml.safe_load(Path(STUDIES[study].definitions).read_text(encoding="utf-8"))
+    return read_yaml(STUDIES[study].definitions)
 
 
 def definitions_footnote(wildcards):

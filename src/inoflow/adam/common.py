@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
+
+from inoflow.config import read_yaml
 
 PROVENANCE = ["SRCFILE", "SRCSHA256", "SRCSHEET", "SRCROW", "SRCCOLS"]
 """Provenance columns of every SDTM record, carried into ADaM records from one source record."""
@@ -72,8 +73,7 @@ def load_definitions(path: str | Path) -> dict:
     (30.4375, {'le': 5})
     """
     path = Path(path)
-    with path.open(encoding="utf-8") as handle:
-        definitions = yaml.safe_load(handle)
+    definitions = read_yaml(path)  # libyaml where PyYAML has it
     if not isinstance(definitions, dict):
         raise ValueError(f"{path}: a definitions file is a mapping")
     missing = [key for key in REQUIRED_DEFINITIONS if key not in definitions]

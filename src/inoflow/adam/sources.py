@@ -19,6 +19,13 @@ ADAM_SOURCES: dict[str, dict[str, list[str]]] = {
     "ADRU": {"sdtm": ["DM", "EX", "HO", "PR"], "adam": ["ADSL"]},
 }
 
+# Columns of a common-model domain that no ADaM derivation reads: the results as the site wrote
+# them (LBORRES, LBORRESU; LBSTRESC, the standard result as text, beside LBSTRESN), the test's
+# name beside its code, the domain's own name. The ADaM job leaves them unread: at 100,000
+# patients LB holds 7.75 million records, and these columns were a fifth of the job's memory.
+# tests/test_adam_batches.py: no ADaM module names one, and every dataset is the same without them.
+NOT_READ: dict[str, tuple[str, ...]] = {"LB": ("DOMAIN", "LBTEST", "LBORRES", "LBORRESU", "LBSTRESC")}
+
 
 def upstream_of(datasets) -> list[str]:
     """``datasets`` and every ADaM dataset they are derived from, sources first."""

@@ -8,12 +8,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from inoflow.analysis.ard import finish, finish_with_lineage
 from inoflow.analysis.endpoints import ADAM_INPUTS
 from inoflow.analysis.lineage import Lineage, tag
 from inoflow.audit.provenance import Provenance
+from inoflow.config import read_yaml
 from inoflow.frames import read_parquet
 from inoflow.tables import report
 
@@ -140,7 +140,7 @@ def run_endpoint(
     """Build, write and return one endpoint's ARD with its lineage, tables (CSV + HTML) and
     figures (PNG + SVG), each HTML table and figure with its provenance footer."""
     adam = _tagged({name: read_parquet(path) for name, path in adam_paths.items()})
-    definitions = yaml.safe_load(Path(definitions_path).read_text(encoding="utf-8"))
+    definitions = read_yaml(definitions_path)
     ard, lineage = build_ard_with_lineage(endpoint, adam, definitions, output_ids)
     Path(ard_path).parent.mkdir(parents=True, exist_ok=True)
     ard.to_parquet(ard_path, index=False)

@@ -44,6 +44,8 @@ from __future__ import annotations
 
 import html
 import json
+import logging
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -57,7 +59,9 @@ import pandas as pd
 from inoflow.config import DEFAULT_ROW_COUNT_FALL, load_contract, load_units
 from inoflow.errors import FINDING_COLUMNS, Finding, findings_frame, shown_id
 from inoflow.extract.parsing import iso_date_bounds
-from inoflow.frames import read_parquet
+from inoflow.frames import read_parquet, read_parquet_in_parts
+
+log = logging.getLogger(__name__)
 
 CONFORMANCE, COMPLETENESS, PLAUSIBILITY = "conformance", "completeness", "plausibility"
 CATEGORIES = (CONFORMANCE, COMPLETENESS, PLAUSIBILITY)
@@ -182,6 +186,9 @@ class StoredModel(Mapping):
     def __iter__(self) -> Iterator[str]:
         return iter(self.paths)
 
+    def __contains__(self, name: object) -> bool:  # Mapping's would read the domain to find it
+        return name in self.paths
+
     def __len__(self) -> int:
         return len(self.paths)
 
@@ -196,6 +203,14 @@ class StoredModel(Mapping):
     def read(self, name: str, columns: list[str]) -> pd.DataFrame:
         """Only ``columns`` of a domain (each one it has)."""
         return self._kept[name][columns] if name in self._kept else read_parquet(self.paths[name], columns=columns)
+
+    def read_in_parts(self, name: str, columns: list[str]) -> Iterator[pd.DataFrame]:
+        """Only ``columns`` of a domain, in parts of at most about ``keep_rows`` records
+        (:func:`~inoflow.frames.read_parquet_in_parts`): one part if it is kept."""
+        if name in self._kept:
+            yield self._kept[name][columns]
+        else:
+            yield from read_parquet_in_parts(self.paths[name], columns=columns, rows=self.keep_rows)
 
 
 def _domain(sdtm: Mapping[str, pd.DataFrame], name: str, *columns: str) -> pd.DataFrame:
@@ -216,18 +231,32 @@ def _narrow(sdtm: Mapping[str, pd.DataFrame], name: str, *columns: str, locate: 
     """Only the given columns of a domain and, with ``locate``, those a finding on its records
     names (RECORD_COLUMNS and the domain's --TESTCD): for the checks that go through every record
     of every domain. A column the domain lacks is added empty, as :func:`_domain` does."""
+    return pd.concat(list(_narrow_parts(sdtm, name, *columns, locate=locate, whole=True)))
+
+
+def _narrow_parts(
+    sdtm: Mapping[str, pd.DataFrame], name: str, *columns: str, locate: bool = True, whole: bool = False
+) -> Iterator[pd.DataFrame]:
+    """:func:`_narrow`'s frame in parts of consecutive records (a stored domain over
+    ``keep_rows`` records: the laboratory results of a national registry), indexed by their
+    positions in the domain: for a check that looks at one record at a time, which then never
+    holds the whole domain. With ``whole``, one part."""
     wanted = list(dict.fromkeys([*(RECORD_COLUMNS if locate else []), *columns]))
     optional = [f"{name}TESTCD"] if locate else []
     if name not in sdtm:
-        return pd.DataFrame(columns=wanted)
+        yield pd.DataFrame(columns=wanted)
+        return
     present = set(_columns(sdtm, name))
     read = [c for c in dict.fromkeys([*wanted, *optional]) if c in present]
-    if isinstance(sdtm, StoredModel):
-        frame = sdtm.read(name, read)
-    else:
-        frame = sdtm[name][read]
     missing = [c for c in wanted if c not in present]
-    return frame.assign(**dict.fromkeys(missing)) if missing else frame
+    if not isinstance(sdtm, StoredModel):
+        frames = iter([sdtm[name][read]])
+    elif whole:
+        frames = iter([sdtm.read(name, read)])
+    else:
+        frames = sdtm.read_in_parts(name, read)
+    for frame in frames:
+        yield frame.assign(**dict.fromkeys(missing)) if missing else frame
 
 
 def _dates(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
@@ -317,13 +346,14 @@ def _death_records(sdtm: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 def _dated_records(sdtm: Mapping[str, pd.DataFrame]):
     """Every (domain, date variable, records with that date filled) of the common model, each
-    with the columns that locate a record (:func:`_narrow`) and its date."""
+    with the columns that locate a record (:func:`_narrow`) and its date; a large domain's
+    records in consecutive parts (:func:`_narrow_parts`), each its own item."""
     for name in list(sdtm):
         for variable in [c for c in _columns(sdtm, name) if c in DATE_LABELS]:
-            frame = _narrow(sdtm, name, variable)
-            dated = frame[frame[variable].notna()]
-            if len(dated):
-                yield name, variable, _dates(dated, variable, "ADT")
+            for frame in _narrow_parts(sdtm, name, variable):  # a large domain a part at a time
+                dated = frame[frame[variable].notna()]
+                if len(dated):
+                    yield name, variable, _dates(dated, variable, "ADT")
 
 
 # --- Plausibility: dates in an order that can happen ------------------------------------------
@@ -448,15 +478,16 @@ def lab_values_in_standard_units(sdtm: dict[str, pd.DataFrame]) -> list[Finding]
     standard = {test: q["standard"] for test, q in load_units().quantities.items()}
     findings, checked = [], 0
     for name in ("LB", "VS"):
-        frame = _narrow(sdtm, name, f"{name}TESTCD", f"{name}TEST", f"{name}STRESN", f"{name}STRESU")
-        frame = frame[frame[f"{name}TESTCD"].isin(standard) & frame[f"{name}STRESN"].notna()]
-        checked += len(frame)
-        expected = frame[f"{name}TESTCD"].map(standard)
-        for index, record in frame[frame[f"{name}STRESU"] != expected].iterrows():
-            label = record[f"{name}TEST"] or record[f"{name}TESTCD"]
-            unit = _shown(record[f"{name}STRESU"]) or "no unit"
-            rule = f"{label} is in {unit}, not in the standard unit {expected[index]}: was the unit converted?"
-            findings.append(_finding(name, record, f"{name}STRESN", rule, CONFORMANCE))
+        columns = (f"{name}TESTCD", f"{name}TEST", f"{name}STRESN", f"{name}STRESU")
+        for frame in _narrow_parts(sdtm, name, *columns):  # a large domain a part at a time
+            frame = frame[frame[f"{name}TESTCD"].isin(standard) & frame[f"{name}STRESN"].notna()]
+            checked += len(frame)
+            expected = frame[f"{name}TESTCD"].map(standard)
+            for index, record in frame[frame[f"{name}STRESU"] != expected].iterrows():
+                label = record[f"{name}TEST"] or record[f"{name}TESTCD"]
+                unit = _shown(record[f"{name}STRESU"]) or "no unit"
+                rule = f"{label} is in {unit}, not in the standard unit {expected[index]}: was the unit converted?"
+                findings.append(_finding(name, record, f"{name}STRESN", rule, CONFORMANCE))
     return Checked(findings, checked)
 
 
@@ -558,16 +589,19 @@ def records_of_listed_subjects(
         for _, row in set_aside.iterrows():
             aside.setdefault((row["SITEID"], row["SUBJID"]), row)
     findings, checked = [], 0
+    seen: set[tuple] = set()
     unlisted_files: dict[tuple, list[pd.Series]] = {}
-    for name in list(sdtm):
-        if name in ("DM", "IE"):
-            continue
-        frame = _narrow(sdtm, name)
+    for name, frame in ((n, f) for n in list(sdtm) if n not in ("DM", "IE") for f in _narrow_parts(sdtm, n)):
         if frame.empty:
             continue
         checked += len(frame)
         orphans = frame[~frame["USUBJID"].isin(listed)]
         orphans = orphans.drop_duplicates(["SITEID", "SRCFILE", "SRCSHEET", "SRCROW"])
+        if len(orphans):  # a source row's records may straddle two parts of a large domain
+            located = [orphans[c] for c in ("SITEID", "SRCFILE", "SRCSHEET", "SRCROW")]
+            keys = [(name, *key) for key in zip(*located, strict=True)]
+            orphans = orphans[[key not in seen for key in keys]]
+            seen.update(keys)
         for _, record in orphans.iterrows():
             site = record["SITEID"]
             if site not in sites_listing:
@@ -646,7 +680,8 @@ def every_site_sends_required_domains(
     sites = set(expected_sites)
     for name in list(sdtm):
         if "SITEID" in _columns(sdtm, name):
-            sites |= set(_narrow(sdtm, name, "SITEID", locate=False)["SITEID"].dropna())
+            for frame in _narrow_parts(sdtm, name, "SITEID", locate=False):
+                sites |= set(frame["SITEID"].dropna())
     findings = []
     for site in sorted(sites):
         for name in REQUIRED_DOMAINS:
@@ -1154,7 +1189,15 @@ def check_common_model(
     rows = []
     for check in CROSS_DOMAIN_CHECKS:
         wanted = signature(check.function).parameters
+        started = time.perf_counter()
         found = check.function(sdtm, **{k: v for k, v in available.items() if k in wanted})
+        log.info(
+            "data quality: %s: %d finding(s) in %.1f s (%s)",
+            check.name,
+            len(found),
+            time.perf_counter() - started,
+            _memory(),
+        )
         severity = overrides.get(check.name, check.severity)
         findings += found
         severities += [severity] * len(found)
@@ -1165,6 +1208,21 @@ def check_common_model(
     frame = frame.sort_values(["site", "file", "sheet", "row", "column"], kind="stable", na_position="first")
     checks = pd.DataFrame(rows, columns=CHECK_COLUMNS).astype({"records_checked": "Int64", "failures": "int64"})
     return frame[REPORT_COLUMNS].reset_index(drop=True), checks
+
+
+def _memory() -> str:
+    """The process's resident memory now and at its peak, for the log ("rss 0.4 GB, peak 0.9
+    GB"); Linux's /proc, else the peak alone."""
+    try:
+        fields = dict(
+            line.split(":", 1) for line in Path("/proc/self/status").read_text().splitlines() if line.startswith("Vm")
+        )
+        now, peak = (int(fields[k].split()[0]) / 1024**2 for k in ("VmRSS", "VmHWM"))
+        return f"rss {now:.2f} GB, peak {peak:.2f} GB"
+    except (OSError, KeyError, ValueError):
+        import resource
+
+        return f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2:.2f} GB"
 
 
 # --- The report ------------------------------------------------------------------------------

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from inoflow.analysis.notebook import footnote
 from inoflow.audit.provenance import describe_code_version, git_state, package_versions
+from inoflow.config import read_yaml
 from inoflow.errors import InoflowError
 from inoflow.model import quality
 from inoflow.tables import compare, report
@@ -217,4 +217,4 @@ def assemble_book(
 
 
 def load_endpoints(study: str) -> dict[str, list[str]]:
-    return yaml.safe_load(report.OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["endpoints"]
+    return read_yaml(report.OUTPUTS_FILE)[study]["endpoints"]

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from inoflow.analysis.ard import display_row_keys
 from inoflow.analysis.stats import km as kmlib
+from inoflow.config import read_yaml
 
 
 def pyplot():
@@ -115,13 +115,13 @@ VARIABLE_LABELS = {
 
 def load_outputs(study: str) -> dict:
     """Output id -> {title, population} from the output catalogue."""
-    outputs = yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["outputs"]
+    outputs = read_yaml(OUTPUTS_FILE)[study]["outputs"]
     return {output_id: repair_flow_title(spec) for output_id, spec in outputs.items()}
 
 
 def study_endpoints(study: str) -> dict[str, list[str]]:
     """A study's endpoints and the output ids of each, from the output catalogue."""
-    return dict(yaml.safe_load(OUTPUTS_FILE.read_text(encoding="utf-8"))[study]["endpoints"])
+    return dict(read_yaml(OUTPUTS_FILE)[study]["endpoints"])
 
 
 def endpoint_outputs(study: str, endpoint: str) -> list[str]:
