@@ -41,30 +41,26 @@ def read_parquet(path: str | Path, columns: list[str] | None = None) -> pd.DataF
 
 
 def read_parquet_in_parts(path: str | Path, columns: list[str] | None = None, rows: int = 1_000_000):
-    """The frames :func:`read_parquet` would return, a part of at most about ``rows`` rows at a
-    time (whole row groups), in order, each indexed by its rows' positions in the table: for
-    a pass over the records of a table larger than the memory a step may use."""
-    parquet = pq.ParquetFile(path)
-    try:
-        groups = list(range(parquet.metadata.num_row_groups))
-        if parquet.metadata.num_rows <= rows or len(groups) <= 1:
+    """The frame :func:`read_parquet` would return, in consecutive parts, each indexed by its
+    rows' positions in the table: whole row groups, a part ending at the first group boundary
+    at or past ``rows`` rows (one part for a table of at most ``rows`` rows or of one group);
+    for a pass over the records of a table larger than the memory a step may use."""
+    with pq.ParquetFile(path) as parquet:
+        metadata = parquet.metadata
+        if metadata.num_rows <= rows or metadata.num_row_groups <= 1:
             yield read_parquet(path, columns=columns)
             return
         text = _text_columns(parquet.schema_arrow, columns)
-        reader = pq.ParquetFile(path, read_dictionary=text)
-        start, part = 0, []
-        for group in groups:
+    with pq.ParquetFile(path, read_dictionary=text) as reader:
+        start, part, size = 0, [], 0
+        for group in range(metadata.num_row_groups):
             part.append(group)
-            size = sum(parquet.metadata.row_group(g).num_rows for g in part)
-            if size >= rows or group == groups[-1]:
+            size += metadata.row_group(group).num_rows
+            if size >= rows or group == metadata.num_row_groups - 1:
                 frame = _frame(reader.read_row_groups(part, columns=columns), text)
                 frame.index = pd.RangeIndex(start, start + len(frame))
-                start += len(frame)
-                part = []
+                start, part, size = start + len(frame), [], 0
                 yield frame
-        reader.close()
-    finally:
-        parquet.close()
 
 
 def _text_columns(schema: pa.Schema, columns: list[str] | None) -> list[str]:

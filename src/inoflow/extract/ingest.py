@@ -383,12 +383,12 @@ FORMULA_RULE = (
 
 @dataclass(frozen=True)
 class SheetXml:
-    """What only a sheet's XML tells: the formula cells with no calculated value, and the
-    error cells (``#DIV/0!``, ``#N/A``: type ``e``) with their text, each by (row, column
-    number). The cell reader gives both as empty."""
+    """What only a sheet's XML tells: the formula cells with no calculated value, by (row,
+    column number), and the error cells (``#DIV/0!``, ``#N/A``: type ``e``), row -> (column
+    number, text). The cell reader gives both as empty."""
 
     formulas_without_value: list[tuple[int, int]]
-    errors: dict[tuple[int, int], str]
+    errors: dict[int, list[tuple[int, str]]]
 
 
 def _sheet_xml(worksheet) -> SheetXml:
@@ -401,7 +401,7 @@ def _sheet_xml(worksheet) -> SheetXml:
     with worksheet._get_source() as source:  # the open workbook's archive, not the file again
         data = source.read()
     found: list[tuple[int, int]] = []
-    errors: dict[tuple[int, int], str] = {}
+    errors: dict[int, list[tuple[int, str]]] = {}
     if b"<f" not in data and b":f" not in data and b't="e"' not in data and b"t='e'" not in data:
         return SheetXml(found, errors)
     for _, element in ET.iterparse(io.BytesIO(data)):
@@ -412,13 +412,13 @@ def _sheet_xml(worksheet) -> SheetXml:
         reference = element.get("r")
         if reference:
             letters, row = coordinate_from_string(reference)
-            cell = (row, column_index_from_string(letters))
+            column = column_index_from_string(letters)
             # no calculated value: no <v>, or an empty one in a cell that is not a text result
             missing = value is None or (not (value.text or "") and element.get("t") != "str")
             if "f" in children and missing:
-                found.append(cell)
+                found.append((row, column))
             elif element.get("t") == "e" and value is not None and value.text:
-                errors[cell] = value.text
+                errors.setdefault(row, []).append((column, value.text))
         element.clear()
     return SheetXml(found, errors)
 
@@ -517,16 +517,13 @@ def _read_xlsx(
             )
             raise ExtractError([Finding(site, relative, sheet, None, "", "", rule)])
         xml = _sheet_xml(worksheet)
-        errors: dict[int, list[tuple[int, str]]] = {}
-        for (row, column), text in xml.errors.items():
-            errors.setdefault(row, []).append((column, text))
         header: list[str] | None = None
         records: list[tuple[int, list[str | None]]] = []
         for number, values in enumerate(workbook.rows(sheet), start=1):
             if number < header_row:
                 continue
             cells = [_cell_text(v) for v in values]
-            for column, text in errors.get(number, ()):
+            for column, text in xml.errors.get(number, ()):
                 cells[column - 1] = text
             if header is None:
                 header = [(c or "").strip() for c in cells]

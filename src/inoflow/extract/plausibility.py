@@ -203,7 +203,7 @@ def unit_mixups(harmonised: pd.DataFrame) -> dict:
         for index, record in rows.iterrows():
             value = float(record["VALUE"])
             declared = units.canonical_unit(record["UNIT__ORIG"]) if isinstance(record["UNIT__ORIG"], str) else None
-            if declared not in factors or low <= value <= high:
+            if declared not in factors:
                 continue
             if test in plausible and not plausible[test][0] <= value <= plausible[test][1]:
                 continue  # outside the plausible range: that finding says it already

@@ -205,8 +205,8 @@ class StoredModel(Mapping):
         return self._kept[name][columns] if name in self._kept else read_parquet(self.paths[name], columns=columns)
 
     def read_in_parts(self, name: str, columns: list[str]) -> Iterator[pd.DataFrame]:
-        """Only ``columns`` of a domain, in parts of at most about ``keep_rows`` records
-        (:func:`~inoflow.frames.read_parquet_in_parts`): one part if it is kept."""
+        """Only ``columns`` of a domain, in parts of whole row groups of about ``keep_rows``
+        records (:func:`~inoflow.frames.read_parquet_in_parts`): one part if it is kept."""
         if name in self._kept:
             yield self._kept[name][columns]
         else:
@@ -231,7 +231,7 @@ def _narrow(sdtm: Mapping[str, pd.DataFrame], name: str, *columns: str, locate: 
     """Only the given columns of a domain and, with ``locate``, those a finding on its records
     names (RECORD_COLUMNS and the domain's --TESTCD): for the checks that go through every record
     of every domain. A column the domain lacks is added empty, as :func:`_domain` does."""
-    return pd.concat(list(_narrow_parts(sdtm, name, *columns, locate=locate, whole=True)))
+    return next(_narrow_parts(sdtm, name, *columns, locate=locate, whole=True))
 
 
 def _narrow_parts(
