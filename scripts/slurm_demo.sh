@@ -16,7 +16,7 @@
 # the script then only runs and compares (set SLURM_PARTITION to its partition).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh >/dev/null
+bash scripts/setup.sh --slurm >/dev/null
 work="$(mktemp -d /tmp/inoflow-slurm-XXXXXX)"
 partition="${SLURM_PARTITION:-main}"
 

@@ -113,6 +113,7 @@ WORKFLOW_PATTERNS = (
     "workflow/schemas/*.py",
     "notebooks/*.ipynb",
     "requirements.lock",  # the exact versions of every package the code runs with
+    # (not requirements-slurm.lock: the SLURM executor plugin submits jobs, it computes nothing)
 )
 _RULE_SCRIPT = re.compile(r"""\bscript:\s*["']([^"']+\.py)["']""")
 

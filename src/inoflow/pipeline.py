@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from inoflow.config import Study, load_contract, read_yaml
+from inoflow.extract.ingest import workbooks_kept_open
 from inoflow.extract.process import process_extract
 from inoflow.model.pool import pool_domain
 
@@ -26,12 +27,13 @@ def harmonise_cut(
     (the workflow's ``ingest/``)."""
     canonical: dict[str, list[pd.DataFrame]] = {}
     for site in (study.sites[s] for s in (study.sites if sites is None else sites)):
-        for domain in site.domains:
-            stages = process_extract(site, domain, extracts, policy)
-            if read_dir is not None:
-                (Path(read_dir) / site.site).mkdir(parents=True, exist_ok=True)
-                pq.write_table(stages.read, Path(read_dir) / site.site / f"{domain}.parquet")
-            canonical.setdefault(domain, []).append(stages.harmonised)
+        with workbooks_kept_open():  # a site's workbook is opened once for all its sheets, as the extract job does
+            for domain in site.domains:
+                stages = process_extract(site, domain, extracts, policy)
+                if read_dir is not None:
+                    (Path(read_dir) / site.site).mkdir(parents=True, exist_ok=True)
+                    pq.write_table(stages.read, Path(read_dir) / site.site / f"{domain}.parquet")
+                canonical.setdefault(domain, []).append(stages.harmonised)
     return {domain: pd.concat(parts, ignore_index=True) for domain, parts in canonical.items()}
 
 

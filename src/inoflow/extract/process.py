@@ -71,7 +71,7 @@ def process_extract(
     )
     read = drop_undeclared(read, site, domain)  # a column the dialect does not declare is never written
     dialect = DomainDialect.of(site, domain)  # resolved once, shared by the stages
-    validation = validate_extract(read.to_pandas(), site, domain, policy, dialect)  # parses each value once
+    validation = validate_extract(text_frame(read), site, domain, policy, dialect)  # parses each value once
     harmonised = harmonise_extract(validation.accepted, site, domain, validation.parsed)
     findings = check_plausibility(harmonised, validation.accepted, site.site, domain, today)
     findings += check_duplicates(harmonised, site.site, domain)
@@ -87,6 +87,12 @@ def process_extract(
     rejected = _mask_named_cells(validation.rejected, named)
     validation = ValidationResult(validation.accepted, rejected, validation.findings, validation.parsed)
     return ExtractStages(read, validation, harmonised)
+
+
+def text_frame(read: pa.Table) -> pd.DataFrame:
+    """An extract as read (text cells, SRCROW) as validation takes it: pandas' string dtype, SRCROW
+    Int64 (converted by Arrow, not cell by cell)."""
+    return read.to_pandas(types_mapper={pa.string(): pd.StringDtype(), pa.int64(): pd.Int64Dtype()}.get)
 
 
 def process_file(site: Site, domains: list[str], extracts: Path, policy: str, folders: dict[str, str]) -> list[Finding]:

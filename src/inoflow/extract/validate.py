@@ -119,7 +119,9 @@ def validate_extract(
     """
     dialect = dialect or DomainDialect.of(site, domain)
     settings = dialect.settings
-    table = table.astype({c: "string" for c in table.columns if c != "SRCROW"}).astype({"SRCROW": "Int64"})
+    types = {c: "Int64" if c == "SRCROW" else "string" for c in table.columns}
+    if any(str(table[c].dtype) != t for c, t in types.items()):  # process.text_frame gives them so
+        table = table.astype(types)
     file = table["SRCFILE"].iloc[0] if len(table) else site.domain_spec(domain)["file"]
     sheet = site.domain_spec(domain).get("sheet", "")
     data_columns = [c for c in table.columns if c not in PROVENANCE]
@@ -142,11 +144,14 @@ def validate_extract(
         hit = matches(table) & reasons.eq("")
         reasons[hit] = reason
     set_aside = reasons.ne("")
-    rows = table.loc[~set_aside].copy()
+    kept = not set_aside.any()  # the rows are the table's (no row set aside): no reindexing below
+    rows = table.copy() if kept else table.loc[~set_aside].copy()
 
     # 2. dialect 'no value' texts become missing before checking
     for column in data_columns:
-        rows[column] = rows[column].where(~empty[column].loc[rows.index], pd.NA)
+        no_value = empty[column] & table[column].notna()  # a 'no value' text, not a cell already empty
+        if no_value.any():
+            rows[column] = rows[column].where(~(no_value if kept else no_value.loc[rows.index]), pd.NA)
 
     # 3. every declared column parsed once; the pandera schema checks what did not parse, lazily
     parsed = dialect.parse(rows)

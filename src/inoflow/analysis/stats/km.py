@@ -62,7 +62,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri  # the standard normal quantile function
 
 __all__ = [
     "CONF_TYPES",
@@ -157,6 +156,8 @@ def _check_time_point(t, name: str) -> float:
 def _confint(surv: np.ndarray, se_log: np.ndarray, conf_level: float, conf_type: str) -> tuple[np.ndarray, np.ndarray]:
     """Pointwise limits from S and the Greenwood SE of log S, as R ``survfit_confint`` (usual
     lower limit, upper limit truncated at 1 for "log" and "plain")."""
+    from scipy.special import ndtri  # the standard normal quantile; here: a job that formats KM rows never fits one
+
     z = ndtri(1 - (1 - conf_level) / 2)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if conf_type == "plain":

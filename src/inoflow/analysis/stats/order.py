@@ -13,7 +13,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binom
 
 METHOD = "Distribution-free (order statistics, binomial) confidence interval of the median"
 
@@ -42,6 +41,8 @@ def median_ci(values, conf_level: float = 0.95) -> MedianCI:
         raise ValueError(f"conf_level must be between 0 and 1, got {conf_level}")
     if n == 0:
         return MedianCI(math.nan, math.nan, math.nan, None, None, math.nan)
+    from scipy.stats import binom  # here: scipy.stats costs ~0.5 s to import, and most jobs never call this
+
     med = float(np.median(x))
     alpha = 1 - conf_level
     k = 0

@@ -18,8 +18,6 @@ from __future__ import annotations
 import math
 import numbers
 
-from scipy.special import betaincinv  # the beta quantile function; scipy.stats costs ~0.5 s to import
-
 METHOD = "Clopper-Pearson exact"
 
 __all__ = ["METHOD", "clopper_pearson"]
@@ -49,6 +47,10 @@ def clopper_pearson(x: int, n: int, conf_level: float = 0.95) -> tuple[float, fl
         raise ValueError(f"conf_level must be strictly between 0 and 1, got {conf_level!r}")
     if n == 0:
         return (math.nan, math.nan)
+    # the beta quantile function, imported here (scipy.special costs ~0.15 s, scipy.stats ~0.5 s):
+    # a job that only formats or compares ARD rows never computes an interval
+    from scipy.special import betaincinv
+
     alpha = 1.0 - float(conf_level)
     lower = 0.0 if x == 0 else float(betaincinv(x, n - x + 1, alpha / 2))
     upper = 1.0 if x == n else float(betaincinv(x + 1, n - x, 1 - alpha / 2))
