@@ -75,7 +75,7 @@ def _parsed(rule: ColumnRule, parsed: ParsedExtract) -> pd.Series:
 def _harmonise_records(accepted: pd.DataFrame, parsed: ParsedExtract) -> pd.DataFrame:
     units = load_units()
     domain = parsed.dialect.domain
-    out = pd.DataFrame(index=accepted.index)
+    columns: dict[str, object] = {}  # the output's columns in order, made into a frame once
     sources: dict[str, str] = {}
     rules = parsed.dialect.rules
     by_source = {r.source: r for r in rules}
@@ -83,28 +83,29 @@ def _harmonise_records(accepted: pd.DataFrame, parsed: ParsedExtract) -> pd.Data
         values = _parsed(rule, parsed)
         sources[rule.variable] = rule.source
         if rule.vtype == "term":
-            out[rule.variable] = (
+            columns[rule.variable] = (
                 accepted[rule.source].str.strip().astype("object").where(accepted[rule.source].notna(), None)
             )
-            out[f"{rule.variable}__STD"] = values
+            columns[f"{rule.variable}__STD"] = values
             continue
         quantity = VARIABLE_QUANTITY.get((domain, rule.variable))
         if rule.unit and quantity:
             unit_name = units.canonical_unit(rule.unit)
-            out[f"{rule.variable}__ORIG"] = accepted[rule.source]
-            out[f"{rule.variable}__ORIGU"] = rule.unit
+            columns[f"{rule.variable}__ORIG"] = accepted[rule.source]
+            columns[f"{rule.variable}__ORIGU"] = rule.unit
             if unit_name in units.quantities[quantity].get("per_bsa", []):
                 bsa = _parsed(by_source[rule.bsa_column], parsed)
                 values = (values / bsa).round(DOSE_DECIMALS)
                 sources[rule.variable] = f"{rule.source} / {rule.bsa_column}"
             else:
                 values, _ = parsing.convert_units(values, pd.Series(rule.unit, index=values.index), quantity, units)
-        out[rule.variable] = values
-    if domain == "labs":
-        out = _convert_long_labs(out, accepted, sources, units)
-    out[PROVENANCE] = accepted[PROVENANCE]
-    out["SRCCOLS"] = json.dumps(sources, ensure_ascii=False)
-    return out
+        columns[rule.variable] = values
+    provenance = {c: accepted[c] for c in PROVENANCE}
+    provenance["SRCCOLS"] = json.dumps(sources, ensure_ascii=False)
+    if domain != "labs":
+        return pd.DataFrame(columns | provenance, index=accepted.index)
+    out = _convert_long_labs(pd.DataFrame(columns, index=accepted.index), accepted, sources, units)
+    return out.assign(**provenance)
 
 
 def _convert_long_labs(out: pd.DataFrame, accepted: pd.DataFrame, sources: dict[str, str], units) -> pd.DataFrame:
@@ -162,18 +163,19 @@ def _harmonise_wide_tests(accepted: pd.DataFrame, parsed: ParsedExtract) -> pd.D
 
 
 def _apply_dtypes(out: pd.DataFrame, domain: str) -> pd.DataFrame:
-    contract = load_contract()
-    for var, spec in contract.variables(domain).items():
-        if spec["type"] == "integer":
-            out[var] = pd.array(out[var], dtype="Int64")
-        elif spec["type"] == "number":
-            out[var] = pd.to_numeric(out[var]).astype("float64")
-        elif spec["type"] == "date":
-            out[var] = out[var].astype("object").where(out[var].notna(), None)
-        else:
-            out[var] = out[var].astype("object").where(out[var].notna(), None)
-    for column in out.columns:
-        if column.endswith("__ORIG") or column.endswith("__ORIGU") or column.endswith("__STD"):
-            out[column] = out[column].astype("object").where(out[column].notna(), None)
-    out["SRCROW"] = out["SRCROW"].astype("Int64")
-    return out
+    """Each column in its contract type (integer: Int64, number: float64, any other: objects with
+    None for missing), the original and standardised texts as objects, SRCROW Int64."""
+    types = {var: spec["type"] for var, spec in load_contract().variables(domain).items()}
+    columns = {}
+    for column, values in out.items():
+        vtype = types.get(column)
+        if vtype == "integer":
+            values = pd.array(values, dtype="Int64")
+        elif vtype == "number":
+            values = pd.to_numeric(values).astype("float64")
+        elif vtype is not None or column.endswith(("__ORIG", "__ORIGU", "__STD")):
+            values = values.astype("object").where(values.notna(), None)
+        elif column == "SRCROW":
+            values = values.astype("Int64")
+        columns[column] = values
+    return pd.DataFrame(columns, index=out.index)

@@ -24,26 +24,39 @@ _NUMBER = {
 def blank_mask(values: pd.Series, missing: list[str]) -> pd.Series:
     """Cells that hold no value: missing, empty or one of the dialect's 'no value' texts."""
     missing_set = {m.strip().casefold() for m in missing}
-    text = values.astype("string").str.strip().str.casefold()
-    return values.isna() | text.isin(missing_set).fillna(True)
+    seen: dict[object, bool] = {}  # each distinct text looked up once
+    blank = []
+    for value in values:
+        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
+            blank.append(True)
+            continue
+        known = seen.get(value)
+        if known is None:
+            known = seen[value] = str(value).strip().casefold() in missing_set
+        blank.append(known)
+    return pd.Series(blank, index=values.index, dtype=bool)
 
 
 def parse_number(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> tuple[pd.Series, pd.Series]:
     """Parse decimal numbers written with the dialect's decimal and thousands separators.
 
-    Returns (floats, bad) where ``bad`` marks non-blank cells that are not numbers.
+    Returns (floats, bad) where ``bad`` marks non-blank cells that are not numbers. Each
+    distinct text is read once, by Python's ``float`` (correctly rounded: the 17 digits that
+    write an Excel cell's double read back as that double).
     >>> parse_number(pd.Series(["1,5", "x"]), decimal=",")[0].tolist()[0]
     1.5
     """
-    text = values.astype("string").str.strip()
-    if thousands:
-        text = text.str.replace(thousands, "", regex=False)
-    ok = text.str.match(_NUMBER[decimal].pattern).fillna(False).astype(bool)
-    if decimal == ",":
-        text = text.str.replace(",", ".", regex=False)
-    out = pd.to_numeric(text.where(ok), errors="coerce").astype("float64")
-    bad = values.notna() & ~ok
-    return out, bad
+    pattern = _NUMBER[decimal]
+
+    def read(text: str) -> float | None:
+        if thousands:
+            text = text.replace(thousands, "")
+        if not pattern.match(text):
+            return None
+        return float(text.replace(",", ".") if decimal == "," else text)
+
+    numbers, bad = _parse_cells(values, read)
+    return numbers.astype("float64"), bad
 
 
 def parse_integer(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> tuple[pd.Series, pd.Series]:
@@ -250,11 +263,7 @@ def map_codes(values: pd.Series, mapping: dict[str, str], allowed: list[str]) ->
     lookup = {str(k).strip().casefold(): v for k, v in mapping.items()}
     for code in allowed:
         lookup.setdefault(code.casefold(), code)
-    keys = values.astype("string").str.strip().str.casefold()
-    out = keys.map(lambda k: lookup.get(k) if isinstance(k, str) else None)
-    out = out.astype("object").where(out.notna(), None)
-    bad = values.notna() & pd.Series([v is None for v in out], index=values.index)
-    return out, bad
+    return _parse_cells(values, lambda text: lookup.get(text.casefold()))
 
 
 def normalise_term(text: str) -> str:
