@@ -24,17 +24,9 @@ _NUMBER = {
 def blank_mask(values: pd.Series, missing: list[str]) -> pd.Series:
     """Cells that hold no value: missing, empty or one of the dialect's 'no value' texts."""
     missing_set = {m.strip().casefold() for m in missing}
-    seen: dict[object, bool] = {}  # each distinct text looked up once
-    blank = []
-    for value in values:
-        if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)):
-            blank.append(True)
-            continue
-        known = seen.get(value)
-        if known is None:
-            known = seen[value] = str(value).strip().casefold() in missing_set
-        blank.append(known)
-    return pd.Series(blank, index=values.index, dtype=bool)
+    codes, texts = pd.factorize(values)  # each distinct text once; a missing cell is -1
+    blank = np.fromiter((str(t).strip().casefold() in missing_set for t in texts), dtype=bool, count=len(texts))
+    return pd.Series(np.append(blank, True)[codes], index=values.index)
 
 
 def parse_number(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> tuple[pd.Series, pd.Series]:
@@ -84,25 +76,16 @@ def parse_date(values: pd.Series, fmt: str) -> tuple[pd.Series, pd.Series]:
 
 def _parse_cells(values: pd.Series, read) -> tuple[pd.Series, pd.Series]:
     """Each non-blank cell's stripped text through ``read`` (which returns None for text it
-    cannot parse, and the same result for the same text: it is called once per distinct text, a
-    column of dates repeating the same days): (the values, None for blank or unparseable cells;
-    bad: the unparseable)."""
-    parsed: list[object] = []
-    bad: list[bool] = []
-    results: dict[str, object] = {}
-    for value in values:
-        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
-            parsed.append(None)
-            bad.append(False)
-            continue
-        text = str(value).strip()
-        if text in results:
-            result = results[text]
-        else:
-            result = results[text] = read(text)
-        parsed.append(result)
-        bad.append(result is None)
-    return pd.Series(parsed, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
+    cannot parse, and the same result for the same text: it is called once per distinct text,
+    a column of dates repeating the same days): (the values, None for blank or unparseable
+    cells; bad: the unparseable)."""
+    codes, texts = pd.factorize(values)  # a missing cell (None, NaN, NA) is -1
+    results = np.fromiter((read(str(t).strip()) for t in texts), dtype=object, count=len(texts))
+    bad = np.fromiter((r is None for r in results), dtype=bool, count=len(results))
+    return (
+        pd.Series(np.append(results, None)[codes], index=values.index, dtype="object"),
+        pd.Series(np.append(bad, False)[codes], index=values.index),
+    )
 
 
 _DAY_DIRECTIVES = ("%d", "%j", "%U", "%W", "%a", "%A", "%w", "%H", "%I", "%M", "%S")
