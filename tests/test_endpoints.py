@@ -56,6 +56,29 @@ def test_every_output_renders_as_a_table(ard):
         assert len(table) > 0 and table["Result"].str.len().gt(0).all()
 
 
+def test_every_output_as_rtf_and_docx_shows_the_ard_values(ard, tmp_path):
+    """Each output's RTF and DOCX table hold the display table's text, and each result cell is
+    the conventional display of its ARD rows' formatted values (report.cell_text of stat_fmt)."""
+    from docx import Document
+    from rtf_text import rtf_table_rows
+
+    from inoflow.analysis.ard import display_row_keys
+    from inoflow.tables.report import cell_text, write_table
+
+    for output_id in ard["output_id"].unique():
+        _, _, rtf_path, docx_path = write_table(ard, output_id, "Title", "Footnote.", tmp_path, "Provenance.")
+        table = render_table(ard, output_id)
+        expected = [list(table.columns)] + [[str(v) for v in row] for row in table.itertuples(index=False)]
+        docx_rows = [[c.text for c in row.cells] for row in Document(str(docx_path)).tables[0].rows]
+        assert docx_rows == expected, output_id
+        rtf_rows = rtf_table_rows(rtf_path.read_text(encoding="utf-8"))
+        assert [row for row in rtf_rows if row != expected[0]][:-1] == expected[1:], output_id
+        rows = ard[ard["output_id"] == output_id]
+        keys = display_row_keys(rows)
+        blocks = [rows[keys == key] for key in dict.fromkeys(keys)]
+        assert [r[-1] for r in docx_rows[1:]] == [cell_text(b) for b in blocks], output_id
+
+
 def test_comparison_with_the_publication(ard):
     result = compare(ard, load_items("india"))
     assert "MISMATCH" not in set(result["status"]), result[result["status"] == "MISMATCH"].to_string()

@@ -254,6 +254,21 @@ def test_editing_a_derivation_module_rederives_its_dataset_only(project):
     run_and_compare_with_the_clean_run(project)
 
 
+def test_editing_an_endpoint_module_recomputes_that_endpoint_only(project):
+    """The edit (a docstring) changes the death endpoint's code hash, a param of the endpoints
+    job compared between runs: the job runs and computes the death endpoint again, the others
+    restored from the cache. (Its notebook parameters, computed from the outputs, are not
+    compared by Snakemake: before the code param, the edit reran only the book.)"""
+    restore = project.edit("src/inoflow/analysis/endpoints/death.py", '"""', '"""Edited. ')
+    try:
+        assert project.planned() == {"run_endpoints", "assemble_book"}
+        assert project.run_and_report() == {"run_endpoints[death]", "assemble_book"}
+        assert_same_results(project.results / "india" / CUT, project.clean)
+    finally:
+        restore()
+    run_and_compare_with_the_clean_run(project)
+
+
 def test_editing_one_sites_mapping_rereads_that_sites_files_only(project):
     """The edit (a comment) changes the dialect file: every file of IN03 is read again; their
     tables come out byte for byte the same, so every family, dataset and endpoint is restored."""

@@ -484,6 +484,13 @@ def endpoint_outputs(endpoints):
     return outputs
 
 
+def endpoint_code(wildcards):
+    """The code hash of each endpoint the cut's job runs. A param of the wildcards only: Snakemake
+    compares such a param between runs, not one computed from the outputs (notebook_parameters),
+    so editing an endpoint's module reruns the job, which recomputes that endpoint."""
+    return {e: CODE[f"endpoint/{e}"] for e in endpoints_of(wildcards.study)}
+
+
 def get_notebook_parameters(wildcards, output):
     """Each endpoint's notebook parameters (papermill): endpoint -> parameters."""
     base = CUT_DIR.format(study=wildcards.study, cut=wildcards.cut)

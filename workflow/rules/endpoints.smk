@@ -25,6 +25,7 @@ for endpoint_rule, (rule_endpoints, endpoint_studies) in ENDPOINT_RULES.items():
             **RESOURCES["run_endpoints"],
         params:
             notebook_parameters=get_notebook_parameters,
+            code=endpoint_code,
         script:
             "../../scripts/run_notebooks.py"
 

@@ -25,8 +25,16 @@ from typing import Any
 KERNEL = "python3"
 RESET = "get_ipython().reset(new_session=True)"
 # what an endpoint notebook imports, whatever its endpoint (inoflow.analysis.notebook.run_endpoint:
-# the analysis plan, the tables and, through report.pyplot, matplotlib with the Agg backend)
-WARM_UP_MODULES = ("IPython.display", "inoflow.analysis.notebook", "inoflow.analysis.endpoints.plan", "scipy.special")
+# the analysis plan, the tables with their RTF and DOCX writers and, through report.pyplot,
+# matplotlib with the Agg backend)
+WARM_UP_MODULES = (
+    "IPython.display",
+    "inoflow.analysis.notebook",
+    "inoflow.analysis.endpoints.plan",
+    "scipy.special",
+    "rtflite",
+    "docx",
+)
 
 
 def warm_up(modules: tuple[str, ...] = WARM_UP_MODULES) -> str:

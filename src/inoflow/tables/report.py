@@ -214,9 +214,13 @@ def render_table(ard: pd.DataFrame, output_id: str) -> pd.DataFrame:
 
 def write_table(
     ard: pd.DataFrame, output_id: str, title: str, footnote: str, folder: Path, provenance: str | None = None
-) -> tuple[Path, Path]:
-    """Write one output's table as CSV (data only, for pasting) and HTML (numbered rows, each
-    with the ARD rows behind it, the footnote and the provenance footer); returns both paths."""
+) -> tuple[Path, Path, Path, Path]:
+    """Write one output's table as CSV (data only, for pasting), HTML (numbered rows, each
+    with the ARD rows behind it, the footnote and the provenance footer), and RTF and DOCX for a
+    clinical study report (:mod:`inoflow.tables.documents`: title, footnote and provenance in
+    the document, numbered pages); returns the four paths."""
+    from inoflow.tables.documents import TableDocument, write_docx, write_rtf
+
     folder.mkdir(parents=True, exist_ok=True)
     table = render_table(ard, output_id)
     csv_path, html_path = folder / f"{output_id}.csv", folder / f"{output_id}.html"
@@ -225,7 +229,10 @@ def write_table(
         table_html(table, output_id, title, footnote, row_ids=cell_row_ids(ard, output_id), provenance=provenance),
         encoding="utf-8",
     )
-    return csv_path, html_path
+    document = TableDocument(output_id, title, table, footnote, provenance or "")
+    rtf_path = write_rtf(document, folder / f"{output_id}.rtf")
+    docx_path = write_docx(document, folder / f"{output_id}.docx")
+    return csv_path, html_path, rtf_path, docx_path
 
 
 def cell_row_ids(ard: pd.DataFrame, output_id: str) -> list[list[str]]:
