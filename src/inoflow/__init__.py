@@ -17,6 +17,7 @@ whole cut in one process (tests, benchmark); :mod:`inoflow.dictionary` writes th
 dictionary; :mod:`inoflow.project` copies the project.
 """
 
+import os
 import sys
 
 __version__ = "0.1.0"
@@ -28,3 +29,10 @@ __version__ = "0.1.0"
 # process that imports inoflow (the workflow, its rule scripts, the notebooks' runner, the
 # scripts); jsonschema then goes without it, as it does where it is not installed.
 sys.modules.setdefault("rfc3987_syntax", None)
+
+# openpyxl reads and writes workbooks through lxml when lxml is installed (python-docx, for the
+# DOCX tables, brings it). Through lxml it writes other bytes (the seeded demo workbooks would
+# no longer be the committed ones) and reads without defusedxml's guards against hostile XML in
+# a workbook sent from outside. The standard library and defusedxml are kept, for every process
+# that imports inoflow before openpyxl (a user may set OPENPYXL_LXML=True beforehand).
+os.environ.setdefault("OPENPYXL_LXML", "False")
