@@ -24,9 +24,8 @@ _NUMBER = {
 def blank_mask(values: pd.Series, missing: list[str]) -> pd.Series:
     """Cells that hold no value: missing, empty or one of the dialect's 'no value' texts."""
     missing_set = {m.strip().casefold() for m in missing}
-    codes, texts = pd.factorize(values)  # each distinct text once; a missing cell is -1
-    blank = np.fromiter((str(t).strip().casefold() in missing_set for t in texts), dtype=bool, count=len(texts))
-    return pd.Series(np.append(blank, True)[codes], index=values.index)
+    blank = _each_distinct(values, lambda text: text.casefold() in missing_set, missing=True, dtype=bool)
+    return pd.Series(blank, index=values.index)
 
 
 def parse_number(values: pd.Series, decimal: str = ".", thousands: str | None = None) -> tuple[pd.Series, pd.Series]:
@@ -79,13 +78,18 @@ def _parse_cells(values: pd.Series, read) -> tuple[pd.Series, pd.Series]:
     cannot parse, and the same result for the same text: it is called once per distinct text,
     a column of dates repeating the same days): (the values, None for blank or unparseable
     cells; bad: the unparseable)."""
-    codes, texts = pd.factorize(values)  # a missing cell (None, NaN, NA) is -1
-    results = np.fromiter((read(str(t).strip()) for t in texts), dtype=object, count=len(texts))
-    bad = np.fromiter((r is None for r in results), dtype=bool, count=len(results))
-    return (
-        pd.Series(np.append(results, None)[codes], index=values.index, dtype="object"),
-        pd.Series(np.append(bad, False)[codes], index=values.index),
-    )
+    results = _each_distinct(values, read, missing=None, dtype=object)
+    bad = np.equal(results, None) & values.notna().to_numpy()  # None where a text did not parse
+    return pd.Series(results, index=values.index, dtype="object"), pd.Series(bad, index=values.index)
+
+
+def _each_distinct(values: pd.Series, read, missing: object, dtype) -> np.ndarray:
+    """``read`` of each cell's stripped text, called once per distinct text (``pandas.factorize``:
+    quick on a column of a few rows and on one of many); ``missing`` for a missing cell (None,
+    NaN, NA)."""
+    codes, texts = pd.factorize(values)  # a missing cell is -1
+    results = np.fromiter((read(str(t).strip()) for t in texts), dtype=dtype, count=len(texts))
+    return np.append(results, np.array([missing], dtype=dtype))[codes]
 
 
 _DAY_DIRECTIVES = ("%d", "%j", "%U", "%W", "%a", "%A", "%w", "%H", "%I", "%M", "%S")

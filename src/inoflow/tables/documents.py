@@ -116,7 +116,7 @@ def write_docx(document: TableDocument, path: Path) -> Path:
     if document.landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
-    _page_numbers(section.footer.paragraphs[0], OxmlElement, qn)
+    _page_numbers(section.footer.paragraphs[0])
 
     title = doc.add_paragraph()
     run = title.add_run(document.heading)
@@ -149,18 +149,22 @@ def write_docx(document: TableDocument, path: Path) -> Path:
     return path
 
 
-def _page_numbers(paragraph, OxmlElement, qn) -> None:  # noqa: N803 (python-docx's names)
+def _page_numbers(paragraph) -> None:
     """'Page x of y' as Word fields (PAGE, NUMPAGES), right-aligned."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 
     paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
     paragraph.add_run("Page ")
-    _field(paragraph, "PAGE", OxmlElement, qn)
+    _field(paragraph, "PAGE")
     paragraph.add_run(" of ")
-    _field(paragraph, "NUMPAGES", OxmlElement, qn)
+    _field(paragraph, "NUMPAGES")
 
 
-def _field(paragraph, instruction: str, OxmlElement, qn) -> None:  # noqa: N803
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (``instruction``: PAGE, NUMPAGES) at the end of ``paragraph``."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
     run = paragraph.add_run()
     for kind, text in (("begin", None), (None, instruction), ("end", None)):
         if kind is None:
