@@ -24,7 +24,7 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         policy=smk.params.policy,
         publication_cut=smk.params.publication_cut,
         out_excluded=smk.output.excluded,
-        definitions_text=smk.params.definitions_text,
+        definitions=smk.input.definitions,
     )
     for status, count in comparison["status"].value_counts().items():
         log.info("comparison with the publication: %d %s", count, status)

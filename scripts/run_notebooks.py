@@ -19,7 +19,11 @@ with step(smk) as log:
     parts = JobParts(smk, log, script=__file__)
     notebooks = {os.path.splitext(os.path.basename(path))[0]: path for path in smk.input.notebooks}
     adam = {os.path.splitext(os.path.basename(path))[0]: path for path in smk.input.adam}
-    shared = [("definitions", smk.input.definitions), ("catalogue", smk.input.catalogue)]
+    shared = [
+        ("definitions", smk.input.definitions),
+        ("catalogue", smk.input.catalogue),
+        ("display", smk.input.display),
+    ]
     with NotebookRunner(log) as runner:
         for endpoint, parameters in smk.params.notebook_parameters.items():
             outputs = {name: path for name, path in smk.output.items() if name.split("__")[1] == endpoint}

@@ -23,7 +23,7 @@ TABLE = pd.DataFrame(
 
 
 def _document(table: pd.DataFrame = TABLE) -> TableDocument:
-    return TableDocument("OM01", "Participants achieving CR or CRi", table, "Population: FAS.", "Source: ADSL.")
+    return TableDocument("OM01", "Participants achieving CR or CRi", table, ["Population: FAS."], "Source: ADSL.")
 
 
 def test_docx_holds_every_cell_title_notes_and_page_numbers(tmp_path):

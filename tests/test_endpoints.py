@@ -56,27 +56,42 @@ def test_every_output_renders_as_a_table(ard):
         assert len(table) > 0 and table["Result"].str.len().gt(0).all()
 
 
-def test_every_output_as_rtf_and_docx_shows_the_ard_values(ard, tmp_path):
-    """Each output's RTF and DOCX table hold the display table's text, and each result cell is
-    the conventional display of its ARD rows' formatted values (report.cell_text of stat_fmt)."""
-    from docx import Document
-    from rtf_text import rtf_table_rows
+def test_every_output_as_rtf_and_docx_shows_the_ard_values(ard, definitions, tmp_path):
+    """Each output's CSV, RTF and DOCX hold the display table's text, made of the ARD's
+    formatted values (table_checks.check_tables)."""
+    from table_checks import check_tables
 
-    from inoflow.analysis.ard import display_row_keys
-    from inoflow.tables.report import cell_text, write_table
+    check_tables(ard, "india", definitions, tmp_path)
 
-    for output_id in ard["output_id"].unique():
-        _, _, rtf_path, docx_path = write_table(ard, output_id, "Title", "Footnote.", tmp_path, "Provenance.")
-        table = render_table(ard, output_id)
-        expected = [list(table.columns)] + [[str(v) for v in row] for row in table.itertuples(index=False)]
-        docx_rows = [[c.text for c in row.cells] for row in Document(str(docx_path)).tables[0].rows]
-        assert docx_rows == expected, output_id
-        rtf_rows = rtf_table_rows(rtf_path.read_text(encoding="utf-8"))
-        assert [row for row in rtf_rows if row != expected[0]][:-1] == expected[1:], output_id
-        rows = ard[ard["output_id"] == output_id]
-        keys = display_row_keys(rows)
-        blocks = [rows[keys == key] for key in dict.fromkeys(keys)]
-        assert [r[-1] for r in docx_rows[1:]] == [cell_text(b) for b in blocks], output_id
+
+def test_tables_read_as_the_paper_lays_them_out(ard, definitions):
+    """T6 and OM17 as a medical writer reads them: HSCT side by side with N in the headers,
+    codes as labels, one line per statistic (values: the demo's ARD, equal to R elsewhere)."""
+    from inoflow.tables.report import load_outputs
+    from inoflow.tables.shells import display_table
+
+    outputs = load_outputs("india")
+    t6 = display_table(ard, "T6", outputs["T6"]).frame()
+    assert t6.columns.tolist() == ["", "HSCT after InO: Yes (N = 11)", "HSCT after InO: No (N = 20)"]
+    assert t6.values.tolist() == [
+        ["VOD", "5/11 (45.5%) [95% CI 16.7-76.6]", "2/20 (10.0%) [95% CI 1.2-31.7]"],
+        ["Grade 3/4 liver toxicity", "4/11 (36.4%) [95% CI 10.9-69.2]", "8/20 (40.0%) [95% CI 19.1-63.9]"],
+        ["Haematological toxicity", "9/11 (81.8%) [95% CI 48.2-97.7]", "19/20 (95.0%) [95% CI 75.1-99.9]"],
+    ]
+    om17 = display_table(ard, "OM17", outputs["OM17"]).frame()
+    assert om17.columns.tolist() == [
+        "",
+        "HSCT after InO: Yes (N = 11)",
+        "HSCT after InO: No (N = 21)",
+        "Total (N = 32)",
+    ]
+    assert om17.values.tolist()[:4] == [
+        ["Salvage line of InO", "", "", ""],
+        ["   First salvage", "", "", ""],
+        ["      Patients (events)", "2 (0)", "8 (5)", "10 (5)"],
+        ["      At 6 months, % (95% CI)", "100.0 (100.0-100.0)", "28.6 (4.1-61.2)", "44.4 (13.6-71.9)"],
+    ]
+    assert len(om17) == 1 + 3 * (1 + 8)  # the section, then each salvage line with its eight lines
 
 
 def test_comparison_with_the_publication(ard):

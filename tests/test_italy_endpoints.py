@@ -58,6 +58,12 @@ def test_every_italian_output_is_in_the_ard_and_renders(ard):
         assert len(render_table(ard, output_id)) > 0
 
 
+def test_every_italian_output_as_csv_rtf_and_docx_shows_the_ard_values(ard, definitions, tmp_path):
+    from table_checks import check_tables
+
+    check_tables(ard, "italy", definitions, tmp_path)
+
+
 def test_the_outputs_come_from_the_plan_and_the_cost_module(definitions):
     assert [e for e in ENDPOINTS if uses_plan(e, definitions)] == ["response", "survival", "safety", "death"]
     assert not uses_plan("costs", definitions)

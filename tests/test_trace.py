@@ -266,7 +266,8 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     # the reverse question: which numbers does one raw row feed?
     assert trace_command("--raw-file", "IN02/IN02_bone_marrow.csv", "--raw-row", "3") == 0
     reverse = capsys.readouterr().out.splitlines()
-    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 1252 ARD row(s) in 38 output(s)"
+    # 1,252 statistics and the 49 header counts (N = n: cards ard_total_n rows) of the table shells
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 1301 ARD row(s) in 38 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 

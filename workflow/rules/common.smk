@@ -143,6 +143,9 @@ SHARED_CONFIG = [config["contract"], config["units"]]
 DEIDENTIFICATION = "config/deidentification.yaml"
 VOCABULARIES = sorted(str(p) for p in Path(config["vocabularies"]).glob("*.yaml"))
 OUTPUT_CATALOGUE = read_yaml("config/reference/outputs.yaml")
+DISPLAY_FILE = (
+    "config/reference/display.yaml"  # labels, codelist, formats of every table
+)
 
 # What each job asks of a cluster (profiles/slurm; a local run reads only threads and cores):
 # memory in MB and run time in minutes, sized for a study of 100 sites x 1,000 patients on
@@ -396,11 +399,6 @@ def definitions_of(study):
     return read_yaml(STUDIES[study].definitions)
 
 
-def definitions_footnote(wildcards):
-    """The definitions text a study's tables carry (``footnote`` of its definitions file)."""
-    return definitions_of(wildcards.study).get("footnote", "")
-
-
 def endpoints_of(study):
     """A study's endpoints, from the output catalogue (config/reference/outputs.yaml)."""
     return list(OUTPUT_CATALOGUE[study]["endpoints"])
@@ -459,6 +457,7 @@ def get_endpoint_inputs(wildcards):
         ],
         "definitions": definitions_file(wildcards),
         "catalogue": "config/reference/outputs.yaml",
+        "display": DISPLAY_FILE,
         **(cost_table_file(wildcards) if "costs" in endpoints else {}),
     }
 
@@ -528,6 +527,9 @@ def get_book_inputs(wildcards):
         "data_quality": f"{base}/data_quality/data_quality.csv",
         "checks": f"{base}/data_quality/checks.csv",
         "adelig": f"{base}/adam/ADELIG.parquet",
+        "definitions": definitions_file(wildcards),
+        "catalogue": "config/reference/outputs.yaml",
+        "display": DISPLAY_FILE,
     }
 
 
@@ -575,6 +577,7 @@ def get_cut_comparison_inputs(wildcards):
             f"{base}/sdtm/{name}.parquet" for name in CONTRACT.sdtm_domains()
         ]
         inputs[f"{side}_ard"] = f"{base}/ard/all_outputs.parquet"
+    inputs["display"] = DISPLAY_FILE  # the labels of the comparison page
     return inputs
 
 

@@ -52,7 +52,6 @@ rule assemble_book:
         code=CODE["book"],
         policy=validation_policy,
         publication_cut=publication_cut,
-        definitions_text=definitions_footnote,
     script:
         "../../scripts/assemble_book.py"
 

@@ -90,15 +90,19 @@ STAT_LABELS = {
 }
 
 
-def _fmt(stat_name: str, value, context: str, variable: str) -> str:
-    """Display text of one statistic: counts whole; proportions and survival probabilities as
-    percentages to 1 decimal; times in months and the median with its order-statistic interval
-    to 1 decimal; standard errors to 4 decimals; other numbers (summaries, costs) to 2 decimals."""
+def _fmt(stat_name: str, value, context: str, variable: str, spec: str | None = None) -> str:
+    """Display text of one statistic: ``spec`` (a Python format specification) where the builder
+    gives one (:data:`WHOLE_NUMBERS`, :data:`MONEY`); else counts whole; proportions and survival
+    probabilities as percentages to 1 decimal; times in months and the median with its
+    order-statistic interval to 1 decimal; standard errors to 4 decimals; other numbers to 2
+    decimals."""
     if isinstance(value, str):
         return value
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "NE"
     value = float(value)
+    if spec:
+        return format(value, spec)
     if stat_name in ("n", "N", "n.risk", "n.event", "n.censored"):
         return str(int(value))
     if stat_name == "conf.level":
@@ -113,9 +117,26 @@ def _fmt(stat_name: str, value, context: str, variable: str) -> str:
     return f"{value:.1f}" if context in ("survival_survfit", "survival_followup", "median_ci") else f"{value:.2f}"
 
 
-def _rows(output_id: str, group, variable: str, level, context: str, stats: dict, lineage: dict) -> list[dict]:
+# Formats of the summary statistics of a variable of whole numbers (cycles, days, units): the
+# range whole, the mean, SD, median and quartiles to 1 decimal.
+WHOLE_NUMBERS = {"mean": ".1f", "sd": ".1f", "median": ".1f", "p25": ".1f", "p75": ".1f", "min": ".0f", "max": ".0f"}
+MONEY = ",.2f"  # amounts of money: thousands separated, to the cent
+
+
+def _rows(
+    output_id: str,
+    group,
+    variable: str,
+    level,
+    context: str,
+    stats: dict,
+    lineage: dict,
+    formats: dict[str, str] | None = None,
+) -> list[dict]:
     """``group``: None, (var, level), or ((var1, level1), (var2, level2)) for two grouping variables.
-    ``lineage``: the subjects behind the statistics, by role (:mod:`inoflow.analysis.lineage`)."""
+    ``lineage``: the subjects behind the statistics, by role (:mod:`inoflow.analysis.lineage`).
+    ``formats``: statistic name -> format specification of its ``stat_fmt`` (:func:`_fmt`)."""
+    formats = formats or {}
     rows = []
     g1, g2 = group if group and isinstance(group[0], tuple) else (group, None)
     for name, value in stats.items():
@@ -135,7 +156,7 @@ def _rows(output_id: str, group, variable: str, level, context: str, stats: dict
                 "stat_name": name,
                 "stat_label": STAT_LABELS.get(name, name),
                 "stat": numeric,
-                "stat_fmt": _fmt(name, value, context, variable),
+                "stat_fmt": _fmt(name, value, context, variable, formats.get(name)),
                 LINEAGE_KEY: lineage,
             }
         )
@@ -246,13 +267,24 @@ def ard_proportion_ci(
 
 
 def ard_continuous(
-    data: pd.DataFrame, variable: str, output_id: str, by: str | None = None, by_levels: Sequence | None = None
+    data: pd.DataFrame,
+    variable: str,
+    output_id: str,
+    by: str | None = None,
+    by_levels: Sequence | None = None,
+    money: bool = False,
 ) -> list[dict]:
-    """:func:`summary_statistics` of ``variable`` (each group's)."""
+    """:func:`summary_statistics` of ``variable`` (each group's). Formatted as :data:`MONEY` for
+    amounts of money, as :data:`WHOLE_NUMBERS` where every value is a whole number."""
     rows = []
     for group, part in _groups(data, by, by_levels):
         numeric = pd.to_numeric(part[variable], errors="coerce")
         stats = summary_statistics(numeric)
+        if money:
+            formats = dict.fromkeys(("mean", "sd", "median", "p25", "p75", "min", "max"), MONEY)
+        else:
+            values = numeric.dropna().astype(float)
+            formats = WHOLE_NUMBERS if len(values) and bool((values == values.round()).all()) else None
         rows += _rows(
             output_id,
             group,
@@ -261,6 +293,7 @@ def ard_continuous(
             "continuous",
             stats,
             {"value": subjects_of(part, numeric.notna()), **sources_of(part)},
+            formats,
         )
     return rows
 
@@ -432,14 +465,38 @@ def ard_summary(
     group: tuple[str, str] | None = None,
     level: str | None = None,
     roles: dict[str, Sequence[bool] | pd.Series | None] | None = None,
+    formats: dict[str, str] | None = None,
 ) -> list[dict]:
     """Statistics computed elsewhere (``stats``: name -> number or text) as ARD rows of ``data``
     (for ``variable`` at ``level``). ``roles``: lineage role -> the rows of ``data`` it holds (a
     mask; None: every row); by default every subject is the denominator. A statistic no subject
-    decides (a unit cost) takes ``roles={}``: only the source."""
+    decides (a unit cost) takes ``roles={}``: only the source. ``formats`` as for :func:`_rows`."""
     roles = {"denominator": None} if roles is None else roles
     lineage = {role: subjects_of(data, mask) for role, mask in roles.items()}
-    return _rows(output_id, group, variable, level, context, stats, {**lineage, **sources_of(data)})
+    return _rows(output_id, group, variable, level, context, stats, {**lineage, **sources_of(data)}, formats)
+
+
+TOTAL_N = "..ard_total_n.."
+
+
+def ard_total_n(
+    data: pd.DataFrame, output_id: str, by: str | None = None, by_levels: Sequence | None = None
+) -> list[dict]:
+    """The number of patients of an output's population, overall or per level of ``by`` (the
+    ``N = n`` of a column header), as ``cards::ard_total_n`` writes it: variable
+    ``..ard_total_n..``, context ``total_n``, statistic ``N``."""
+    rows = []
+    for group, part in _groups(data, by, by_levels):
+        rows += _rows(
+            output_id,
+            group,
+            TOTAL_N,
+            None,
+            "total_n",
+            {"N": len(part)},
+            {"denominator": subjects_of(part), **sources_of(part)},
+        )
+    return rows
 
 
 def ard_events(

@@ -16,6 +16,7 @@ from inoflow.audit.provenance import Provenance
 from inoflow.config import read_yaml
 from inoflow.frames import read_parquet
 from inoflow.tables import report
+from inoflow.tables.shells import load_display
 
 
 def builder(endpoint: str):
@@ -24,16 +25,6 @@ def builder(endpoint: str):
     if endpoint not in ADAM_INPUTS:
         raise ValueError(f"unknown endpoint {endpoint!r}; known: {sorted(ADAM_INPUTS)}")
     return importlib.import_module(f"inoflow.analysis.endpoints.{endpoint}")
-
-
-POPULATIONS = {
-    "FAS": "Full analysis set: all eligible patients who received InO",
-    "RESP": "Responders: patients with CR or CRi",
-}
-METHODS = (
-    "Proportions with exact Clopper-Pearson 95% CIs. Kaplan-Meier estimates with Greenwood variance and "
-    "log-log 95% CIs; medians with Brookmeyer-Crowley 95% CIs. Months = days / 30.4375."
-)
 
 
 def endpoint_rows(
@@ -114,14 +105,6 @@ def disposition_boxes(ard: pd.DataFrame, definitions: dict) -> list[tuple[str, s
     ]
 
 
-def footnote(spec: dict, definitions_text: str | None = None) -> str:
-    """A table's footnote: its population, the definitions it applies (the ``footnote`` text of
-    the study's definitions file) and the methods."""
-    population = POPULATIONS.get(spec.get("population", ""), "")
-    parts = (f"Population: {population}." if population else "", definitions_text or "", METHODS)
-    return " ".join(p for p in parts if p)
-
-
 def run_endpoint(
     endpoint: str,
     study: str,
@@ -159,12 +142,12 @@ def run_endpoint(
     outputs = report.load_outputs(study)
     result = EndpointResult(ard=ard, lineage=lineage, provenance=provenance)
     tables = Path(tables_dir)
+    display = load_display()
     for output_id in output_ids:
-        spec = outputs[output_id]
-        report.write_table(
-            ard, output_id, spec["title"], footnote(spec, definitions.get("footnote")), tables, provenance.footer()
+        _, table = report.write_table(
+            ard, output_id, outputs[output_id], definitions, tables, provenance.footer(), display
         )
-        result.tables[output_id] = report.render_table(ard, output_id)
+        result.tables[output_id] = table.frame()
     report.write_provenance(provenance, tables / "provenance.json")
     figures = Path(figures_dir)
     figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure

@@ -549,7 +549,7 @@ def write_cut_comparison(
         from inoflow.tables import report  # matplotlib comes with it: import only when used
 
         titles = report.load_outputs(study) if titles is None else titles
-        variable_labels = report.VARIABLE_LABELS if variable_labels is None else variable_labels
+        variable_labels = report.variable_labels() if variable_labels is None else variable_labels
     changes, summary = _compare_all(read_common_model(before_dir), read_common_model(after_dir))
     subjects = subjects_changed(changes)
     cells = compare_ards(read_ard(before_dir), read_ard(after_dir))

@@ -18,18 +18,19 @@ from pathlib import Path
 
 import pandas as pd
 
-from inoflow.analysis.notebook import footnote
 from inoflow.audit.provenance import describe_code_version, git_state, package_versions
 from inoflow.config import read_yaml
 from inoflow.errors import InoflowError
 from inoflow.model import quality
 from inoflow.tables import compare, report
+from inoflow.tables.shells import display_table, footnotes, load_display
 
 CSS = """
 body{font-family:Georgia,serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.4}
 h1{font-size:1.6em}h2{border-bottom:2px solid #1f4e79;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;font-family:Arial,sans-serif;font-size:.85em;margin:.5em 0}
 td,th{border:1px solid #ccc;padding:3px 7px;vertical-align:top}th{background:#eef3f8}
+tbody th{background:none;font-weight:normal;text-align:left}tr.heading th{font-weight:bold}
 .footnote{font-size:.8em;color:#555}.provenance{font-size:.7em;color:#777}.synthetic{background:#fff3cd;border:1px solid #e0c060;padding:.6em}
 .MISMATCH{background:#f8d7da}.status-documented{background:#fff3cd}
 img{max-width:100%}
@@ -125,7 +126,7 @@ def assemble_book(
     out_excluded: str | None = None,
     publication_cut: str = "",
     tables_dirs: dict[str, str] | None = None,
-    definitions_text: str | None = None,
+    definitions: str | None = None,
 ) -> pd.DataFrame:
     """Write the book and the comparison table; return the comparison. Each table carries the
     provenance footer its endpoint recorded (``tables/<endpoint>/provenance.json``)."""
@@ -134,6 +135,8 @@ def assemble_book(
         dq["row"] = pd.to_numeric(dq["row"], errors="coerce").astype("Int64")
         check_data_quality_gate(dq, policy, data_quality)
     outputs = report.load_outputs(study)
+    definitions_data = read_yaml(definitions) if definitions else {}
+    display = load_display()
     ards = {e: pd.read_parquet(p) for e, p in ard_paths.items()}
     ard = pd.concat(ards.values(), ignore_index=True)
     ard.to_parquet(out_ard, index=False)
@@ -167,11 +170,9 @@ def assemble_book(
             spec = outputs[output_id]
             parts.append(
                 report.table_html(
-                    report.render_table(ards[endpoint], output_id),
-                    output_id,
+                    display_table(ards[endpoint], output_id, spec, display),
                     spec["title"],
-                    footnote(spec, definitions_text),
-                    row_ids=report.cell_row_ids(ards[endpoint], output_id),
+                    footnotes(ards[endpoint], output_id, spec, definitions_data, display),
                     provenance=endpoint_footer,
                 )
             )

@@ -6,8 +6,8 @@ output's number and title, the table with its column headers repeated on every p
 output's footnote and the provenance line; pages are numbered ("Page x of y") and a table of
 more than :data:`PORTRAIT_COLUMNS` columns, or with a cell longer than
 :data:`PORTRAIT_CELL_CHARACTERS` characters, is laid out on a landscape page. Every cell's text is
-the display table's (:func:`inoflow.tables.report.render_table`: the ARD's formatted values);
-nothing is recomputed or reformatted here.
+the display table's (:mod:`inoflow.tables.shells`: the ARD's formatted values); nothing is
+recomputed or reformatted here. The label column's indentation (leading spaces) is kept.
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ class TableDocument:
 
     output_id: str
     title: str
-    table: pd.DataFrame  # the display table: every cell text
-    footnote: str = ""
+    table: pd.DataFrame  # the display table: every cell text (:meth:`inoflow.tables.shells.DisplayTable.frame`)
+    footnotes: tuple[str, ...] | list[str] = ()
     provenance: str = ""
 
     @property
@@ -50,7 +50,7 @@ class TableDocument:
         ]
 
     def notes(self) -> list[str]:
-        return [text for text in (self.footnote, self.provenance) if text]
+        return [text for text in (*self.footnotes, self.provenance) if text]
 
 
 def _one_line(value: object) -> str:

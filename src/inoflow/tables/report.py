@@ -1,10 +1,12 @@
 """Tables and figures rendered from the ARD (never from the analysis data directly).
 
-Tables: one row per (group, characteristic, level), one text cell per conventional display
-("n/N (%) [95% CI]", "n (%)", "Mean (SD)", "Median (Q1-Q3)", "KM % (95% CI)", ...), written as
-CSV (for a medical writer to paste) and HTML. Figures: the Kaplan-Meier curve drawn from the
-fitted model with the numbers at risk and the median taken from the ARD, and the disposition
-flow from the ARD's counts.
+Tables: each output as its table shell lays it out (:mod:`inoflow.tables.shells`: groups side by
+side with N = n in the headers, labels from one codelist, formats per analysis, its own
+footnotes), written as CSV (for a medical writer to paste), HTML (each cell with the ARD rows
+behind it), RTF and DOCX (:mod:`inoflow.tables.documents`). :func:`render_table` is the ARD
+listing (one row per cell of the table, numbered as ``inoflow-trace`` numbers them). Figures: the
+Kaplan-Meier curve drawn from the fitted model with the numbers at risk and the median taken
+from the ARD, and the disposition flow from the ARD's counts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pandas as pd
 from inoflow.analysis.ard import display_row_keys
 from inoflow.analysis.stats import km as kmlib
 from inoflow.config import read_yaml
+from inoflow.tables.shells import DisplayTable, display_table, footnotes, load_display
 
 
 def pyplot():
@@ -33,84 +36,14 @@ def pyplot():
 
 OUTPUTS_FILE = Path("config/reference/outputs.yaml")  # the output catalogue, of the working folder
 
-VARIABLE_LABELS = {
-    "RESPFL": "CR/CRi",
-    "BESTRSP": "Best response",
-    "NCYCLES": "Number of InO cycles",
-    "CYCRESP": "Cycles to CR/CRi",
-    "DOSECAT": "Cycle-1 dose category",
-    "DOSEMODFL": "Any dose modification",
-    "CMFL": "Concomitant medication",
-    "HSCTFL": "HSCT after InO",
-    "HSCT1CFL": "HSCT after a single InO cycle",
-    "EMDBLFL": "EMD/LBL at baseline",
-    "SEX": "Sex",
-    "AGEGR1": "Age group (years)",
-    "AGE": "Age (years)",
-    "SALVLNGR": "Salvage line of InO",
-    "DISSTAT": "Disease status before InO",
-    "BURDEN": "Disease burden (baseline marrow blasts)",
-    "MRDNEGFL": "MRD negative",
-    "MRDFIRST": "MRD negative at first CR/CRi",
-    "VODFL": "VOD",
-    "VODHSCFL": "VOD after HSCT",
-    "LIVTOXFL": "Grade 3/4 liver toxicity",
-    "ASTFL": "AST >= 2.5 x ULN",
-    "ALTFL": "ALT >= 2.5 x ULN",
-    "BILIFL": "Bilirubin >= 1.5 x ULN",
-    "HEMTOXFL": "Haematological toxicity",
-    "THRMBFL": "Thrombocytopenia (platelets < 150 x10^9/L)",
-    "NEUTRFL": "Neutropenia (ANC < 1.0 x10^9/L)",
-    "FNFL": "Febrile neutropenia (ANC < 1.0 x10^9/L, T >= 38.5 C)",
-    "DTHFL": "Died",
-    "DTHCAUS": "Cause of death",
-    "FASFL": "Analysed",
-    "ELIGFL": "Identified in the screening logs: eligible",
-    "ENRLFL": "Eligible and enrolled",
-    "ICADULT": "Excluded: age under 18 years",
-    "ICCD22POS": "Excluded: not CD22 positive",
-    "ICRRSTAT": "Excluded: not relapsed or refractory",
-    "ICINOMONO": "Excluded: InO not given as monotherapy",
-    "ICPHTKI": "Excluded: Ph-positive without failure of at least one TKI",
-    "LTFUWIN": "Lost to follow-up (months after first dose)",
-    "time": "Kaplan-Meier estimate at month",
-    "prob": "Median or quantile (months), at probability",
-    "followup": "Median follow-up (months, reverse Kaplan-Meier)",
-    "AAGE": "Age at the first dose (years)",
-    "PRIORLN": "Previous lines of therapy",
-    "PRINDCT": "Prior standard induction chemotherapy",
-    "PRBLINA": "Prior blinatumomab",
-    "PHSTAT": "Philadelphia chromosome",
-    "AEDECOD": "Grade >= 3 adverse event (preferred term)",
-    "AEGROUP": "Grade >= 3 adverse events, group",
-    "AETOXGR": "Worst grade",
-    "SCENARIO": "Scenario",
-    "cost_table": "Unit-cost table",
-    "unit_cost": "Unit cost",
-    "COST_INOVIAL": "Cost per patient: InO vials",
-    "COST_INOADM": "Cost per patient: InO administrations",
-    "COST_WARDDAY": "Cost per patient: ward days",
-    "COST_ICUDAY": "Cost per patient: intensive care days",
-    "COST_RBCUNIT": "Cost per patient: red blood cell units",
-    "COST_PLTUNIT": "Cost per patient: platelet units",
-    "COST_HSCT": "Cost per patient: allogeneic HSCT",
-    "INOMG": "InO administered (mg)",
-    "INOVIAL": "InO vials, no vial sharing",
-    "INOVIALS": "InO vial-equivalents, vial sharing",
-    "INOWASTE": "InO wasted, no vial sharing (mg)",
-    "INOADM": "InO administrations",
-    "CYCLES": "InO cycles",
-    "WARDDAY": "Inpatient ward days",
-    "ICUDAY": "Intensive care unit days",
-    "RBCUNIT": "Red blood cell units",
-    "PLTUNIT": "Platelet units",
-    "HSCT": "Allogeneic HSCT",
-    "TOTAL": "Total cost per patient",
-    "COSTPCYC": "Cost per cycle (per patient)",
-    "COSTPRSP": "Cost per responder (cohort total / responders)",
-    "crude_alive": "Crude proportion known alive at month",
-    "..ard_survfit..": "Patients (events)",
-}
+SPEC_KEYS = ("title", "population", "columns", "total", "nest")  # what an outputs.yaml entry may hold
+
+
+def variable_labels() -> dict[str, str]:
+    """Variable name -> label (``variables`` of config/reference/display.yaml)."""
+    from inoflow.tables.shells import load_display
+
+    return load_display()["variables"]
 
 
 def load_outputs(study: str) -> dict:
@@ -134,15 +67,12 @@ def repair_flow_title(spec: dict) -> dict:
     commas is split into extra keys with no value ({title: A (x, y), ...} reads as title 'A (x'
     and a key 'y)'). Join them back, in order, into the title.
 
-    >>> repair_flow_title({"title": "VOD (a", "b)": None, "population": "FAS"})
-    {'title': 'VOD (a, b)', 'population': 'FAS'}
+    >>> repair_flow_title({"title": "VOD (a", "b)": None, "population": "FAS", "columns": "HSCTFL"})
+    {'title': 'VOD (a, b)', 'population': 'FAS', 'columns': 'HSCTFL'}
     """
-    pieces = [spec["title"]] + [
-        key for key, value in spec.items() if key not in ("title", "population") and value is None
-    ]
+    pieces = [spec["title"]] + [key for key, value in spec.items() if key not in SPEC_KEYS and value is None]
     repaired = {"title": ", ".join(pieces)}
-    if "population" in spec:
-        repaired["population"] = spec["population"]
+    repaired.update({key: spec[key] for key in SPEC_KEYS[1:] if key in spec})
     return repaired
 
 
@@ -185,24 +115,26 @@ def cell_text(block: pd.DataFrame) -> str:
 
 
 def render_table(ard: pd.DataFrame, output_id: str) -> pd.DataFrame:
-    """A display table for one output id: one row per ARD row key, in ARD order."""
+    """The ARD listing of one output id: one row per ARD block (row key and context), in ARD
+    order, the cells ``inoflow-trace --output X --row N`` numbers."""
     rows = ard[ard["output_id"] == output_id]
     if rows.empty:
         raise KeyError(f"no ARD rows for output {output_id}")
+    labels = variable_labels()
     keys = display_row_keys(rows)
     table = []
     for key in dict.fromkeys(keys):
         block = rows[keys == key]
         first = block.iloc[0]
         group = " / ".join(
-            f"{VARIABLE_LABELS.get(first[g], first[g])}: {first[g + '_level']}"
+            f"{labels.get(first[g], first[g])}: {first[g + '_level']}"
             for g in ("group1", "group2")
             if isinstance(first[g], str)
         )
         table.append(
             {
                 "Group": group or "All",
-                "Characteristic": VARIABLE_LABELS.get(first["variable"], first["variable"]),
+                "Characteristic": labels.get(first["variable"], first["variable"]),
                 "Level": ""
                 if first["variable_level"] is None or pd.isna(first["variable_level"])
                 else str(first["variable_level"]),
@@ -213,26 +145,33 @@ def render_table(ard: pd.DataFrame, output_id: str) -> pd.DataFrame:
 
 
 def write_table(
-    ard: pd.DataFrame, output_id: str, title: str, footnote: str, folder: Path, provenance: str | None = None
-) -> tuple[Path, Path, Path, Path]:
-    """Write one output's table as CSV (data only, for pasting), HTML (numbered rows, each
-    with the ARD rows behind it, the footnote and the provenance footer), and RTF and DOCX for a
-    clinical study report (:mod:`inoflow.tables.documents`: title, footnote and provenance in
-    the document, numbered pages); returns the four paths."""
+    ard: pd.DataFrame,
+    output_id: str,
+    spec: dict,
+    definitions: dict,
+    folder: Path,
+    provenance: str | None = None,
+    display: dict | None = None,
+) -> tuple[list[Path], DisplayTable]:
+    """Write one output's table, laid out by its shell (``spec``: its outputs.yaml entry), as CSV
+    (the text, for pasting), HTML (each cell with the ARD rows behind it, the footnotes and the
+    provenance footer), and RTF and DOCX for a clinical study report
+    (:mod:`inoflow.tables.documents`: title, footnotes and provenance in the document, numbered
+    pages); returns the four paths and the table."""
     from inoflow.tables.documents import TableDocument, write_docx, write_rtf
 
+    display = display if display is not None else load_display()
     folder.mkdir(parents=True, exist_ok=True)
-    table = render_table(ard, output_id)
+    table = display_table(ard, output_id, spec, display)
+    notes = footnotes(ard, output_id, spec, definitions, display)
+    frame = table.frame()
     csv_path, html_path = folder / f"{output_id}.csv", folder / f"{output_id}.html"
-    table.to_csv(csv_path, index=False)
-    html_path.write_text(
-        table_html(table, output_id, title, footnote, row_ids=cell_row_ids(ard, output_id), provenance=provenance),
-        encoding="utf-8",
-    )
-    document = TableDocument(output_id, title, table, footnote, provenance or "")
+    frame.to_csv(csv_path, index=False)
+    html_path.write_text(table_html(table, spec["title"], notes, provenance=provenance), encoding="utf-8")
+    document = TableDocument(output_id, spec["title"], frame, notes, provenance or "")
     rtf_path = write_rtf(document, folder / f"{output_id}.rtf")
     docx_path = write_docx(document, folder / f"{output_id}.docx")
-    return csv_path, html_path, rtf_path, docx_path
+    return [csv_path, html_path, rtf_path, docx_path], table
 
 
 def cell_row_ids(ard: pd.DataFrame, output_id: str) -> list[list[str]]:
@@ -242,34 +181,32 @@ def cell_row_ids(ard: pd.DataFrame, output_id: str) -> list[list[str]]:
     return [rows.loc[keys == key, "ard_row_id"].tolist() for key in dict.fromkeys(keys)]
 
 
-def table_html(
-    table: pd.DataFrame,
-    output_id: str,
-    title: str,
-    footnote: str,
-    row_ids: list[list[str]] | None = None,
-    provenance: str | None = None,
-) -> str:
-    """The table as HTML. With ``row_ids``, rows are numbered (the ``--row`` of ``inoflow-trace``)
-    and each carries its ARD row ids (``data-ard-row-ids``, shown on hover)."""
-    if row_ids is None:
-        body = table.to_html(index=False, escape=True, classes="ard-table", border=0)
-    else:
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in ["#", *table.columns])
-        lines = []
-        for number, (values, ids) in enumerate(zip(table.itertuples(index=False), row_ids, strict=True), 1):
-            joined = " ".join(ids)
-            cells = "".join(f"<td>{html.escape(str(v))}</td>" for v in values)
-            lines.append(
-                f"<tr data-ard-row-ids='{joined}' title='inoflow-trace --output {output_id} --row {number}  "
-                f"(ARD rows {joined})'><td>{number}</td>{cells}</tr>"
+def table_html(table: DisplayTable, title: str, notes: list[str], provenance: str | None = None) -> str:
+    """The table as HTML: the labels indented as they nest, each result cell carrying its ARD
+    row ids (``data-ard-row-ids``) and, on hover, the ``inoflow-trace`` command that traces it."""
+    output_id = table.output_id
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["", *table.columns])
+    lines = []
+    for row in table.rows:
+        cells = []
+        for cell in row.cells:
+            if cell is None:
+                cells.append("<td></td>")
+                continue
+            joined = " ".join(cell.ard_row_ids)
+            cells.append(
+                f"<td data-ard-row-ids='{joined}' title='inoflow-trace --output {output_id} --row {cell.number}  "
+                f"(ARD rows {joined})'>{html.escape(cell.text)}</td>"
             )
-        body = f"<table class='ard-table'><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+        heading = " class='heading'" if not any(row.cells) else ""
+        lines.append(
+            f"<tr{heading}><th scope='row' style='padding-left:{0.3 + 1.2 * row.depth:.1f}em'>"
+            f"{html.escape(row.label)}</th>{''.join(cells)}</tr>"
+        )
+    body = f"<table class='ard-table'><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+    notes_html = "".join(f"<p class='footnote'>{html.escape(note)}</p>\n" for note in notes)
     foot = f"<p class='provenance'>{html.escape(provenance)}</p>\n" if provenance else ""
-    return (
-        f"<h3 id='{output_id}'>{output_id}. {html.escape(title)}</h3>\n{body}\n"
-        f"<p class='footnote'>{html.escape(footnote)}</p>\n{foot}"
-    )
+    return f"<h3 id='{output_id}'>{output_id}. {html.escape(title)}</h3>\n{body}\n{notes_html}{foot}"
 
 
 def read_provenance_footer(tables_dir: Path) -> str | None:

@@ -62,6 +62,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
             "unit_cost",
             level=code,
             roles={},
+            formats={"unit_cost": cards.MONEY},
         )
     # resource use per patient
     use = _wide(resource, "PARAMCD", "AVAL", like=adsl)
@@ -94,12 +95,13 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
             "cost_per_responder",
             group=group,
             roles={"value": None, "denominator": responders},  # every patient's cost / the responders
+            formats={"estimate": cards.MONEY, "total": cards.MONEY},
         )
     return rows
 
 
 def _continuous_in_group(data: pd.DataFrame, variable: str, output_id: str, group: tuple[str, str]) -> list[dict]:
-    """``ard_continuous`` of one scenario's data, the scenario as the group."""
+    """``ard_continuous`` of one scenario's costs (amounts of money), the scenario as the group."""
     by, level = group
     data[by] = level  # a column assignment keeps the lineage tag
-    return cards.ard_continuous(data, variable, output_id, by=by, by_levels=[level])
+    return cards.ard_continuous(data, variable, output_id, by=by, by_levels=[level], money=True)

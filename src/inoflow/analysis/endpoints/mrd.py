@@ -16,6 +16,10 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     first = adrs[adrs["PARAMCD"] == "MRDFIRST"][["USUBJID", "AVALC"]].rename(columns={"AVALC": "MRDFIRST"})
     resp = tag(resp.merge(first, on="USUBJID", how="left"), "ADSL", "ADRS", like=adsl)
     rows: list[dict] = []
+    rows += cards.ard_total_n(resp, "OM05", by="SALVLNGR", by_levels=SALVAGE_LEVELS)  # N = n of the column headers
+    rows += cards.ard_total_n(resp, "OM06", by="BURDEN", by_levels=BURDEN_LEVELS)
+    rows += cards.ard_total_n(resp, "T5")
+    rows += cards.ard_total_n(resp, "T5", by="BESTRSP", by_levels=["CR", "CRi"])
     rows += cards.ard_proportion_ci(resp, "MRDNEGFL", "OM04")
     rows += cards.ard_proportion_ci(resp, "MRDFIRST", "OM04")  # MRD negative at the first CR/CRi assessment
     rows += cards.ard_proportion_ci(resp, "MRDNEGFL", "OM05", by="SALVLNGR", by_levels=SALVAGE_LEVELS)

@@ -13,7 +13,8 @@ mapping that reads like the statistical analysis plan::
 Keys of an analysis:
 
 ``analysis``
-    ``proportion`` (:func:`inoflow.analysis.ard.ard_proportion_ci`: n/N with the Clopper-Pearson interval of
+    ``total_n`` (the population's number of patients, overall or per level of ``by``: the ``N = n``
+    of the table's column headers, :func:`inoflow.analysis.ard.ard_total_n`), ``proportion`` (:func:`inoflow.analysis.ard.ard_proportion_ci`: n/N with the Clopper-Pearson interval of
     ``variable == value``, value ``Y`` by default), ``categorical`` (n, N, % per level of
     ``levels``, by default the levels present), ``continuous`` (N, mean, SD, median, Q1, Q3, min, max), ``median_ci`` (the median
     with its distribution-free interval), ``km`` (Kaplan-Meier at ``times`` months with the
@@ -50,7 +51,7 @@ import pandas as pd
 from inoflow.analysis import ard as cards
 from inoflow.analysis.lineage import tag
 
-ANALYSES = ("proportion", "categorical", "continuous", "median_ci", "km", "followup", "events")
+ANALYSES = ("total_n", "proportion", "categorical", "continuous", "median_ci", "km", "followup", "events")
 DATA = ("ADSL", "ADSL_SAFETY", "ADTTE", "ADAE")
 
 
@@ -128,6 +129,8 @@ def run_analysis(adam: dict[str, pd.DataFrame], output_id: str, spec: dict, defi
     kind = spec["analysis"]
     data = analysis_data(adam, spec, definitions)
     by, by_levels = spec.get("by"), spec.get("by_levels")
+    if kind == "total_n":
+        return cards.ard_total_n(data, output_id, by, by_levels)
     if kind == "proportion":
         return cards.ard_proportion_ci(data, spec["variable"], output_id, spec.get("value", "Y"), by, by_levels)
     if kind == "categorical":  # without levels: the levels present, in order

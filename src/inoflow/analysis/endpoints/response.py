@@ -14,6 +14,13 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     fas = adsl[adsl["FASFL"] == "Y"]
     resp = fas[fas["RESPFL"] == "Y"]
     rows: list[dict] = []
+    for output in ("OM02", "T3"):  # N = n of the column headers (the full analysis set, by salvage line)
+        rows += cards.ard_total_n(fas, output, by="SALVLNGR", by_levels=SALVAGE_LEVELS)
+    for output in ("OM03", "T4"):
+        rows += cards.ard_total_n(fas, output, by="BURDEN", by_levels=BURDEN_LEVELS)
+    rows += cards.ard_total_n(fas, "OM15")
+    rows += cards.ard_total_n(fas, "OM15", by="RESPFL", by_levels=["Y", "N"])
+    rows += cards.ard_total_n(fas, "T1")
     # OM01: CR or CRi, with the best response categories behind it
     rows += cards.ard_proportion_ci(fas, "RESPFL", "OM01")
     rows += cards.ard_categorical(fas, "BESTRSP", "OM01", ["CR", "CRi", "NR", "NE"])

@@ -37,6 +37,14 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     saf = adsl[adsl["SAFFL"] == "Y"]
     post = saf[saf["POSTBLFL"] == "Y"]  # Table 6 population: patients with follow-up after baseline
     rows: list[dict] = []
+    # N = n of the column headers: by HSCT among patients with follow-up after baseline; the
+    # total column of OM22 is the safety set
+    rows += cards.ard_total_n(saf, "OM22")
+    for output in ("OM22", "T6"):
+        rows += cards.ard_total_n(post, output, by="HSCTFL", by_levels=YN)
+    for output in ("OM23", "T7"):
+        rows += cards.ard_total_n(saf, output, by="SALVLNGR", by_levels=SALVAGE_LEVELS)
+    rows += cards.ard_total_n(saf, "OM24", by="BURDEN", by_levels=BURDEN_LEVELS)
     rows += cards.ard_proportion_ci(saf, "VODFL", "OM22")
     rows += cards.ard_proportion_ci(saf[saf["VODFL"] == "Y"], "VODHSCFL", "OM22")
     for output in ("OM22", "T6"):

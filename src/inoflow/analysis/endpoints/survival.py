@@ -43,6 +43,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     rows += cards.ard_crude_alive(os_, landmarks, "F2")
     # OM16: responders with MRD negativity, by HSCT
     resp_mrd = os_[(os_["RESPFL"] == "Y") & (os_["MRDNEGFL"] == "Y")]
+    rows += cards.ard_total_n(resp_mrd, "OM16", by="HSCTFL", by_levels=YN)  # N = n of the column headers
     for h in YN:
         _km(rows, resp_mrd[resp_mrd["HSCTFL"] == h], "OM16", landmarks, group=("HSCTFL", h), crude=True)
     # OM17-OM19: by HSCT and salvage line / burden / age > 65
@@ -51,6 +52,9 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
         ("OM18", "BURDEN", BURDEN_LEVELS),
         ("OM19", "AGEGR1", AGE_LEVELS[1:]),
     ):
+        shown = os_[os_[var].isin(levels)]  # N = n of the column headers: the patients of the subgroups shown
+        rows += cards.ard_total_n(shown, output, by="HSCTFL", by_levels=YN)
+        rows += cards.ard_total_n(shown, output)
         for h in YN:
             for level in levels:
                 part = os_[(os_["HSCTFL"] == h) & (os_[var] == level)]
@@ -60,6 +64,8 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     # OM21: relapse-free survival among responders, all and by HSCT
     rfs = tte(adam, "RFS", definitions)
     rfs = rfs[rfs["RESPFL"] == "Y"]
+    rows += cards.ard_total_n(rfs, "OM21")
+    rows += cards.ard_total_n(rfs, "OM21", by="HSCTFL", by_levels=YN)
     _km(rows, rfs, "OM21", landmarks)
     for h in YN:
         _km(rows, rfs[rfs["HSCTFL"] == h], "OM21", landmarks, group=("HSCTFL", h))

@@ -1,0 +1,168 @@
+"""Table shells (inoflow.tables.shells) on hand-made data: what each layout rule gives, cell by
+cell, and the footnotes each output gets."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from conftest import PROJECT_ROOT
+
+from inoflow.analysis import ard as cards
+from inoflow.analysis.lineage import tag
+from inoflow.tables.shells import ShellError, display_table, footnotes, load_display
+
+DISPLAY = load_display(PROJECT_ROOT / "config/reference/display.yaml")
+
+
+def patients(**columns) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    frame.insert(0, "USUBJID", [f"S{i}" for i in range(1, len(frame) + 1)])
+    frame["SRCFILE"], frame["SRCROW"] = "x.csv", range(2, len(frame) + 2)
+    return tag(frame, "ADSL")
+
+
+@pytest.fixture
+def five():
+    # HSCT: S1-S3 yes (VOD in S1, S2), S4-S5 no (VOD in none); salvage lines 1, 1, 2, 2, >=3
+    return patients(
+        HSCTFL=["Y", "Y", "Y", "N", "N"],
+        VODFL=["Y", "Y", "N", "N", "N"],
+        SALVLNGR=["1", "1", "2", "2", ">=3"],
+        RESPFL=["Y", "N", "Y", "Y", "N"],
+    )
+
+
+def test_columns_side_by_side_with_n_in_the_headers_and_a_total(five):
+    rows = cards.ard_total_n(five, "X1", by="HSCTFL", by_levels=["Y", "N"])
+    rows += cards.ard_total_n(five, "X1")
+    rows += cards.ard_proportion_ci(five, "VODFL", "X1", by="HSCTFL", by_levels=["Y", "N"])
+    rows += cards.ard_proportion_ci(five, "VODFL", "X1")
+    table = display_table(cards.finish(rows), "X1", {"columns": "HSCTFL"}, DISPLAY)
+    frame = table.frame()
+    assert frame.columns.tolist() == ["", "HSCT after InO: Yes (N = 3)", "HSCT after InO: No (N = 2)", "Total (N = 5)"]
+    # 2/3 = 66.7% [9.4-99.2]; 0/2 [0.0-84.2]; 2/5 = 40.0% [5.3-85.3] (Clopper-Pearson, by hand from the beta quantiles)
+    assert frame.values.tolist() == [
+        [
+            "VOD",
+            "2/3 (66.7%) [95% CI 9.4-99.2]",
+            "0/2 (0.0%) [95% CI 0.0-84.2]",
+            "2/5 (40.0%) [95% CI 5.3-85.3]",
+        ]
+    ]
+    # each cell knows its ARD block (the --row of inoflow-trace: blocks 1-3 are the header counts)
+    assert [c.number for c in table.cells()] == [4, 5, 6]
+    assert all(len(c.ard_row_ids) == 7 for c in table.cells())  # N, n, estimate, conf.low/high/level, method
+
+
+def test_a_section_of_one_row_per_level_reads_as_that_row_by_the_section(five):
+    rows = cards.ard_proportion_ci(five, "RESPFL", "X2")
+    rows += cards.ard_proportion_ci(five, "RESPFL", "X2", by="SALVLNGR", by_levels=["1", "2", ">=3"])
+    frame = display_table(cards.finish(rows), "X2", {}, DISPLAY).frame()
+    assert frame.columns.tolist() == ["", "Result"]  # no ard_total_n row: no N in the header
+    assert frame[""].tolist() == [
+        "CR/CRi",
+        "CR/CRi, by salvage line of InO",
+        "   First salvage",
+        "   Second salvage",
+        "   Third or later salvage",
+    ]
+    assert frame["Result"].tolist()[2:] == [
+        "1/2 (50.0%) [95% CI 1.3-98.7]",
+        "2/2 (100.0%) [95% CI 15.8-100.0]",
+        "0/1 (0.0%) [95% CI 0.0-97.5]",
+    ]
+
+
+def test_levels_take_their_labels_and_continuous_summaries_their_lines():
+    data = patients(SEX=["F", "M", "M", "M"], NCYCLES=[1, 2, 2, 6], PRBLINA=["Y", "N", "N", "Y"])
+    rows = cards.ard_categorical(data, "SEX", "X3", ["F", "M"])
+    rows += cards.ard_continuous(data, "NCYCLES", "X3")
+    rows += cards.ard_categorical(data, "PRBLINA", "X3", ["Y", "N"])  # Y/N with no codelist of its own
+    frame = display_table(cards.finish(rows), "X3", {}, DISPLAY).frame()
+    assert frame.values.tolist() == [
+        ["Sex", ""],
+        ["   Female", "1/4 (25.0%)"],
+        ["   Male", "3/4 (75.0%)"],
+        ["Number of InO cycles", ""],
+        ["   N", "4"],
+        ["   Mean (SD)", "2.8 (2.2)"],  # 11 / 4 = 2.75; SD = sqrt(14.75 / 3) = 2.22
+        ["   Median (Q1-Q3)", "2.0 (1.5-4.0)"],  # type 2: Q1 = (1 + 2) / 2, Q3 = (2 + 6) / 2
+        ["   Range", "1-6"],  # whole numbers: the range whole
+        ["Prior blinatumomab", ""],
+        ["   Yes", "2/4 (50.0%)"],
+        ["   No", "2/4 (50.0%)"],
+    ]
+
+
+def test_nested_rows_go_under_the_row_of_their_level():
+    population = patients(SAFFL=["Y", "Y", "Y", "Y"])
+    events = pd.DataFrame(
+        {
+            "USUBJID": ["S1", "S1", "S2", "S3"],
+            "AEDECOD": ["PNEUMONIA", "PNEUMONIA", "PNEUMONIA", "SEPSIS"],
+            "AETOXGR": [3, 4, 3, 5],
+        }
+    )
+    rows = cards.ard_events(population, events, "AEDECOD", "X4")
+    worst = events.groupby(["USUBJID", "AEDECOD"], as_index=False)["AETOXGR"].max()
+    for term in ("PNEUMONIA", "SEPSIS"):
+        part = tag(worst[worst["AEDECOD"] == term].assign(SRCFILE="x", SRCROW=1), "ADSL")
+        rows += cards.ard_categorical(part, "AETOXGR", "X4", [3, 4, 5], by="AEDECOD", by_levels=[term])
+    frame = display_table(cards.finish(rows), "X4", {"nest": "AEDECOD"}, DISPLAY).frame()
+    assert frame.values.tolist() == [
+        ["Grade >= 3 adverse event (preferred term)", ""],
+        ["   Any grade >= 3 adverse event", "3/4 (75.0%)"],
+        ["   Pneumonia", "2/4 (50.0%)"],  # MedDRA's upper case in sentence case
+        ["      Worst grade", ""],
+        ["         Grade 3", "1/2 (50.0%)"],
+        ["         Grade 4", "1/2 (50.0%)"],  # S1's worst is 4, S2's 3
+        ["         Grade 5", "0/2 (0.0%)"],
+        ["   Sepsis", "1/4 (25.0%)"],
+        ["      Worst grade", ""],
+        ["         Grade 3", "0/1 (0.0%)"],
+        ["         Grade 4", "0/1 (0.0%)"],
+        ["         Grade 5", "1/1 (100.0%)"],
+    ]
+
+
+def test_money_is_separated_by_thousands():
+    data = patients(TOTAL=[1234.5, 100000.0, 2000.25])
+    ard = cards.finish(cards.ard_continuous(data, "TOTAL", "X5", money=True))
+    formatted = dict(zip(ard["stat_name"], ard["stat_fmt"], strict=True))
+    assert formatted == {
+        "N": "3",
+        "mean": "34,411.58",  # 103,234.75 / 3
+        "sd": "56,802.53",
+        "median": "2,000.25",
+        "p25": "1,234.50",
+        "p75": "100,000.00",
+        "min": "1,234.50",
+        "max": "100,000.00",
+    }
+
+
+def test_a_format_naming_a_statistic_the_block_lacks_is_refused(five):
+    ard = cards.finish(cards.ard_proportion_ci(five, "VODFL", "X6"))
+    display = {**DISPLAY, "formats": {**DISPLAY["formats"], "proportion_ci": [{"cell": "{n} of {total}"}]}}
+    with pytest.raises(ShellError, match=r"output X6, VODFL Y \(proportion_ci\): the format names \{total\}"):
+        display_table(ard, "X6", {}, display)
+
+
+def test_footnotes_quote_the_definitions_an_output_uses_and_its_methods(five):
+    rows = cards.ard_proportion_ci(five, "VODFL", "X7", by="HSCTFL", by_levels=["Y", "N"])
+    ard = cards.finish(rows)
+    definitions = {
+        "month_days": 30.4375,
+        "footnotes": [
+            {"variables": ["RESPFL"], "populations": ["RESP"], "text": "CR: blasts < 5%."},
+            {"variables": ["VODFL"], "text": "VOD:   by the\n  Baltimore criteria."},
+            {"outputs": ["X9"], "text": "Only X9."},
+        ],
+    }
+    notes = footnotes(ard, "X7", {"population": "SAF"}, definitions, DISPLAY)
+    assert notes == [
+        "Population: Safety set, patients who received at least one InO dose.",
+        "VOD: by the Baltimore criteria.",
+        "Percentages with exact Clopper-Pearson 95% CIs.",
+    ]
+    assert footnotes(ard, "X7", {"population": "RESP"}, definitions, DISPLAY)[1] == "CR: blasts < 5%."
