@@ -94,6 +94,7 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
         ("n.risk", "survival_survfit"): "at_risk",
         ("n", "survival_survfit"): "population",
         ("n.event", "survival_survfit"): "event",
+        ("N", "total_n"): "denominator",
     }
     checked = 0
     for row in ard.itertuples(index=False):
@@ -102,7 +103,9 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
             continue
         assert counts.loc[row.ard_row_id, role] == row.stat, (row.output_id, row.variable, row.stat_name)
         checked += 1
-    assert checked == 436  # every count statistic of the five endpoints
+    # every count statistic of the five endpoints: 436, the 14 numbers at risk at the RFS and DOR
+    # figures' other ticks, and the 49 header counts of the table shells
+    assert checked == 436 + 14 + 49
 
 
 def test_the_os_at_risk_set_at_3_months_is_who_was_followed_that_long(ard, lineage, cut_dir):
@@ -266,8 +269,9 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     # the reverse question: which numbers does one raw row feed?
     assert trace_command("--raw-file", "IN02/IN02_bone_marrow.csv", "--raw-row", "3") == 0
     reverse = capsys.readouterr().out.splitlines()
-    # 1,252 statistics and the 49 header counts (N = n: cards ard_total_n rows) of the table shells
-    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 1301 ARD row(s) in 38 output(s)"
+    # 1,252 statistics, the 49 header counts (N = n: cards ard_total_n rows) of the table shells and
+    # the 70 Kaplan-Meier rows of the RFS and DOR figures' other ticks (7 months x 5 statistics x 2)
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 1371 ARD row(s) in 38 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 

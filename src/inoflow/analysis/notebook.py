@@ -177,6 +177,7 @@ def run_endpoint(
                 grid,
                 figures / f"KM_{paramcd}",
                 footer=provenance.short_footer(),
+                xlabel=time_axis(paramcd),
             )
     if endpoint == "response" and not uses_plan(endpoint, definitions):  # India's Figure 1
         result.figures += report.flow_figure(
@@ -186,6 +187,11 @@ def run_endpoint(
             footer=provenance.short_footer(),
         )
     return result
+
+
+def time_axis(paramcd: str) -> str:
+    """The time axis of a parameter's Kaplan-Meier figure, from its own origin (display.yaml)."""
+    return load_display().get("time_axes", {}).get(paramcd, "Months")
 
 
 def plan_figures(
@@ -211,5 +217,6 @@ def plan_figures(
             spec["figure"]["grid"],
             figures / f"KM_{spec['paramcd']}",
             footer=footer,
+            xlabel=time_axis(spec["paramcd"]),
         )
     return written

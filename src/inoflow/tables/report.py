@@ -242,14 +242,20 @@ def km_figure(
     path_stem: Path,
     group_label: str = "All patients",
     footer: str | None = None,
+    xlabel: str = "Months since the first InO dose",
 ) -> list[Path]:
     """Kaplan-Meier step curve with censoring marks, the median marked, and the number at risk
-    under the plot (from the ARD's n.risk at the grid months). Writes PNG and SVG."""
+    under the plot at every tick (the ARD's n.risk at the grid months; a tick the ARD has no
+    count for stops the figure). ``xlabel``: the time axis from the parameter's own origin
+    (``time_axes`` of display.yaml). Writes PNG and SVG."""
     fit = kmlib.fit_km(np.asarray(time_months, float), np.asarray(event, int))
     table = fit.table
     rows = ard[(ard["output_id"] == output_id) & ard["group1"].isna()]
     at_risk = rows[(rows["variable"] == "time") & (rows["stat_name"] == "n.risk")]
     risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
+    missing = [t for t in grid if float(t) not in risk]
+    if missing:
+        raise ValueError(f"{output_id}: the ARD has no number at risk at month(s) {missing} of the figure's ticks")
     median = rows[
         (rows["variable"] == "prob") & (rows["variable_level"].astype(float) == 0.5) & (rows["stat_name"] == "estimate")
     ]["stat"]
@@ -291,10 +297,9 @@ def km_figure(
     ax_risk.set_yticks([])
     ax_risk.set_ylim(0, 1)
     for t in grid:
-        if t in risk:
-            ax_risk.text(t, 0.45, str(risk[t]), ha="center", va="center", fontsize=9)
-    ax_risk.set_ylabel("At risk", rotation=0, ha="right", va="center", fontsize=9)
-    ax_risk.set_xlabel("Months since first InO dose")
+        ax_risk.text(t, 0.45, str(risk[float(t)]), ha="center", va="center", fontsize=9)
+    ax_risk.set_ylabel("At risk", rotation=0, ha="right", va="center", fontsize=9, labelpad=14)
+    ax_risk.set_xlabel(xlabel)
     ax_risk.set_xticks(grid)
     ax_risk.set_xlim(-0.5, max(grid) + 0.5)
     for side in ("top", "right", "left"):

@@ -66,12 +66,13 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     rfs = rfs[rfs["RESPFL"] == "Y"]
     rows += cards.ard_total_n(rfs, "OM21")
     rows += cards.ard_total_n(rfs, "OM21", by="HSCTFL", by_levels=YN)
-    _km(rows, rfs, "OM21", landmarks)
+    figure_times = sorted(set(landmarks) | set(FIGURE_GRID_MONTHS))  # a number at risk at every tick of its figure
+    _km(rows, rfs, "OM21", figure_times)
     for h in YN:
         _km(rows, rfs[rfs["HSCTFL"] == h], "OM21", landmarks, group=("HSCTFL", h))
     # OM11: duration of remission among responders with data
     dor = tte(adam, "DOR", definitions)
     if "DOREVFL" in dor:
         dor = dor[dor["DOREVFL"] == "Y"]
-    _km(rows, dor, "OM11", landmarks)
+    _km(rows, dor, "OM11", figure_times)
     return rows
