@@ -140,6 +140,29 @@ def test_every_india_output_is_written_with_its_table_and_notebook(run):
             assert f"id='{output_id}'" in book
 
 
+def test_each_cut_has_shareable_tables_with_small_cells_suppressed(run):
+    """results/<study>/<cut>/shareable/: every output's table from the suppressed ARD, and a book
+    of them; T6's 2 patients with VOD among the non-transplanted read <5 there, and stay exact in
+    the study's own table."""
+    cut, _ = run
+    shared = cut / "shareable"
+    own = pd.read_parquet(cut / "ard" / "all_outputs.parquet")
+    ard = pd.read_parquet(shared / "ard" / "all_outputs.parquet")
+    assert ard["ard_row_id"].tolist() == own["ard_row_id"].tolist()
+    small = own["stat_name"].isin(["n", "N", "n.risk", "n.event", "n.censored"]) & own["stat"].between(1, 4)
+    assert small.sum() > 50 and (ard.loc[small, "stat_fmt"] == "<5").all()
+    kept = ~ard["stat_fmt"].isin(["<5", "NR"])
+    assert ard.loc[kept, "stat_fmt"].tolist() == own.loc[kept, "stat_fmt"].tolist()
+    for output_id in own["output_id"].unique():
+        assert (shared / "tables" / f"{output_id}.docx").exists(), output_id
+    t6 = pd.read_csv(shared / "tables" / "T6.csv", dtype=str, keep_default_na=False)
+    assert t6.iloc[0].tolist() == ["VOD", "5/11 (45.5%) [95% CI 16.7-76.6]", "<5/20"]
+    exact = pd.read_csv(cut / "tables" / "safety" / "T6.csv", dtype=str, keep_default_na=False)
+    assert exact.iloc[0, 2] == "2/20 (10.0%) [95% CI 1.2-31.7]"
+    book = (shared / "book.html").read_text(encoding="utf-8")
+    assert "Shareable release" in book and "shown as &lt;5" in book and "id='T6'" in book
+
+
 def test_the_italian_study_runs_in_the_same_workflow(run):
     """One run, both studies: the Italian cut from 24 centres' extracts to its book, every
     output IT01-IT09 with the comparison with the abstract, every row accounted for."""

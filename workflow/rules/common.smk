@@ -163,7 +163,9 @@ RESOURCES = {
     "assemble_book": {"mem_mb": 2000, "runtime": 30},
     "audit_bundle": {"mem_mb": 2000, "runtime": 30},
     "compare_cuts": {"mem_mb": 2000, "runtime": 30},
+    "shareable_tables": {"mem_mb": 2000, "runtime": 30},
 }
+MIN_CELL_COUNT = config.get("shareable", {}).get("min_cell_count", 5)
 
 # Scheduling: when several jobs are ready, run what is downstream first, so the chain to
 # the endpoints (pool -> ADaM -> notebooks) runs while other files are still being read, and
@@ -178,6 +180,7 @@ CODE = {
     "reconcile": code_hash(["inoflow.model.reconcile", "inoflow.runner"]),
     "quality": code_hash(["inoflow.model.quality", "inoflow.runner"]),
     "book": code_hash(["inoflow.tables.book", "inoflow.runner"]),
+    "shareable": code_hash(["inoflow.tables.shareable", "inoflow.runner"]),
     "audit": code_hash(["inoflow.audit.crate", "inoflow.runner"]),
     "compare": code_hash(
         ["inoflow.audit.cutdiff", "inoflow.tables.report", "inoflow.runner"]
@@ -623,6 +626,7 @@ def get_final_outputs():
             targets += [f"{base}/sdtm/{d}.parquet" for d in CONTRACT.sdtm_domains()]
             targets.append(f"{base}/reconciliation/reconciliation.csv")
             targets.append(f"{base}/book.html")
+            targets.append(f"{base}/shareable/book.html")
             targets.append(f"{base}/audit/{name}_{cut}_audit.zip")
         for before, after in consecutive_cuts(study):
             targets.append(

@@ -56,6 +56,35 @@ rule assemble_book:
         "../../scripts/assemble_book.py"
 
 
+# The shareable release of a cut's tables (inoflow.tables.shareable): rendered from the ARD with
+# small cells suppressed, for sharing outside the study; the study's own tables stay exact.
+
+
+rule shareable_tables:
+    input:
+        ard=cut_path("ard", "all_outputs.parquet"),
+        definitions=definitions_file,
+        catalogue="config/reference/outputs.yaml",
+        display=DISPLAY_FILE,
+    output:
+        book=cut_path("shareable", "book.html"),
+        ard=cut_path("shareable", "ard", "all_outputs.parquet"),
+        tables=directory(cut_path("shareable", "tables")),
+    log:
+        cut_path("logs", "shareable_tables", "shareable.log"),
+    conda:
+        "../../envs/inoflow.yaml"
+    resources:
+        **RESOURCES["shareable_tables"],
+    params:
+        title=study_title,
+        synthetic=is_synthetic_demo,
+        min_cell_count=MIN_CELL_COUNT,
+        code=CODE["shareable"],
+    script:
+        "../../scripts/shareable_tables.py"
+
+
 rule compare_cuts:
     input:
         unpack(get_cut_comparison_inputs),

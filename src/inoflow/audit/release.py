@@ -46,6 +46,7 @@ RELEASED = (
     "data_quality",
     "reconciliation",
     "listings",
+    "shareable",
 )
 REQUIRED = ("book.html",)  # the last product of a successful run
 RELEASE_JSON = "RELEASE.json"

@@ -152,18 +152,20 @@ def write_table(
     folder: Path,
     provenance: str | None = None,
     display: dict | None = None,
+    extra_notes: list[str] = (),
 ) -> tuple[list[Path], DisplayTable]:
     """Write one output's table, laid out by its shell (``spec``: its outputs.yaml entry), as CSV
     (the text, for pasting), HTML (each cell with the ARD rows behind it, the footnotes and the
     provenance footer), and RTF and DOCX for a clinical study report
     (:mod:`inoflow.tables.documents`: title, footnotes and provenance in the document, numbered
-    pages); returns the four paths and the table."""
+    pages); ``extra_notes`` follow its footnotes (the suppression rule of a shareable table);
+    returns the four paths and the table."""
     from inoflow.tables.documents import TableDocument, write_docx, write_rtf
 
     display = display if display is not None else load_display()
     folder.mkdir(parents=True, exist_ok=True)
     table = display_table(ard, output_id, spec, display)
-    notes = footnotes(ard, output_id, spec, definitions, display)
+    notes = [*footnotes(ard, output_id, spec, definitions, display), *extra_notes]
     frame = table.frame()
     csv_path, html_path = folder / f"{output_id}.csv", folder / f"{output_id}.html"
     frame.to_csv(csv_path, index=False)

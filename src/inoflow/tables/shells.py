@@ -38,6 +38,7 @@ TOTAL_N = "..ard_total_n.."
 TOTAL = "..total.."  # the column of results not grouped by the column variable
 INDENT = "   "  # one level of indentation in the label column, as text (pastes as it reads)
 _FIELD = re.compile(r"\{([^{}]+)\}")
+_SUPPRESSED = re.compile(r"^(<\d+|NR)$")  # a value the shareable release withholds (inoflow.tables.suppress)
 
 
 class ShellError(ValueError):
@@ -192,7 +193,7 @@ def display_table(
         anchor: list[tuple] | None = None  # the row of a block's unlabelled first line, heading its other lines
         for line in lines_of(display, context, variable):
             where = f"output {output_id}, {variable} {level or ''} ({context})"
-            cell = Cell(fill(line["cell"], values, where), ids, number)
+            cell = Cell(_cell_text(line, values, where), ids, number)
             level_label = labels.level(variable, level) if level is not None else ""
             label = line.get("label")
             if label is not None:
@@ -221,6 +222,18 @@ def display_table(
     _flatten(root, -1, order, table_rows)
     headers = [_header(column, column_var, layout, labels, totals.get(column)) for column in order]
     return DisplayTable(output_id, headers, table_rows)
+
+
+def _cell_text(line: dict, values: dict[str, str], where: str) -> str:
+    """A line's cell; where a value it names is withheld (shareable release): the line's
+    ``suppressed`` form (the counts only), else ``NR`` if a withheld value is not a count."""
+    names = _FIELD.findall(line["cell"])
+    withheld = [name for name in names if _SUPPRESSED.match(values.get(name, ""))]
+    if not withheld:
+        return fill(line["cell"], values, where)
+    if "suppressed" in line:
+        return fill(line["suppressed"], values, where)
+    return "NR" if any(values[name] == "NR" for name in withheld) else fill(line["cell"], values, where)
 
 
 def _as_list(value) -> list:
