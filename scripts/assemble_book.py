@@ -25,6 +25,8 @@ with step(snakemake) as log:  # noqa: F821 (injected by Snakemake)
         publication_cut=smk.params.publication_cut,
         out_excluded=smk.output.excluded,
         definitions=smk.input.definitions,
+        out_docx=smk.output.docx,
+        out_pdf=smk.output.pdf,
     )
     for status, count in comparison["status"].value_counts().items():
         log.info("comparison with the publication: %d %s", count, status)

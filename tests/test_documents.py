@@ -85,4 +85,6 @@ def test_a_line_break_in_a_cell_is_written_as_a_space(tmp_path):
 
 
 def test_column_widths_follow_the_longest_text():
-    assert relative_widths(pd.DataFrame({"a": ["x" * 10], "bb": ["y" * 30], "c": ["z" * 300]})) == [1, 3, 6]
+    assert relative_widths(pd.DataFrame({"a": ["x" * 14], "bb": ["y" * 42], "c": ["z" * 300]})) == [1, 3, 6]
+    # a short label counts as 14 characters: beside 28, one half of the width, not one tenth
+    assert relative_widths(pd.DataFrame({"": ["VOD"], "b": ["y" * 28]})) == [1, 2]

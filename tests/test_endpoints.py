@@ -121,3 +121,33 @@ def test_published_percentages_from_the_ard(ard):
     assert cards.stat_value(
         ard, "T5", "estimate", variable="MRDNEGFL", variable_level="Y", group1=None
     ) == pytest.approx(18 / 19)
+
+
+# R 4.2.2, survival 3.5.3, on the demo's ADaM (OS in the full analysis set, RFS among responders,
+# written to CSV with 17 significant digits): survdiff and coxph (Efron ties) of each stratified
+# figure's grouping. (chisq, df, p), then per compared level (HR, lower, upper, se(coef), p).
+R_COMPARISONS = {
+    "SF1": (
+        (5.6868313193, 2, 0.05822644421),
+        {"2": (0.7348155834, 0.2366039905, 2.2820998941, 0.5781900853, 0.5940809886),
+         ">=3": (3.1641587466, 0.8016050802, 12.4898167694, 0.7005365626, 0.1001157372)},
+    ),
+    "SF2": ((4.3850609596, 1, 0.03625519557), {"HIGH": (2.9238959160, 1.0223343546, 8.3623985533, 0.5361467648, 0.04537485168)}),
+    "SF3": ((0.0004427049, 1, 0.9832133062), {">65": (1.0219734648, 0.1349292827, 7.7405715188, 1.0330495933, 0.9832136207)}),
+    "SF4": ((4.9449291325, 1, 0.02616731155), {"Y": (0.2628888507, 0.0745111943, 0.9275189919, 0.6432679166, 0.03780780182)}),
+    "SF5": ((1.0672554191, 1, 0.3015662055), {"Y": (0.4839931656, 0.1187639451, 1.9723947706, 0.7168156804, 0.3113599748)}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("output_id", sorted(R_COMPARISONS))
+def test_stratified_outputs_compare_their_groups_as_r_does(ard, output_id):
+    (chisq, df, p), ratios = R_COMPARISONS[output_id]
+    rows = ard[ard["output_id"] == output_id]
+    test = dict(zip(*rows.loc[rows["context"] == "survival_survdiff", ["stat_name", "stat"]].T.values, strict=True))
+    assert (test["statistic"], test["df"], test["p.value"]) == pytest.approx((chisq, df, p), abs=1e-6)
+    cox = rows[rows["context"] == "coxph"]
+    assert set(cox["variable_level"]) == set(ratios)
+    for level, expected in ratios.items():
+        got = dict(zip(*cox.loc[cox["variable_level"] == level, ["stat_name", "stat"]].T.values, strict=True))
+        values = [got[k] for k in ("estimate", "conf.low", "conf.high", "std.error", "p.value")]
+        assert values == pytest.approx(list(expected), abs=1e-6), (output_id, level)

@@ -53,7 +53,7 @@ def stat(ard, output_id, stat_name, **where):
 
 def test_every_italian_output_is_in_the_ard_and_renders(ard):
     catalogue = read_yaml(PROJECT_ROOT / "config/reference/outputs.yaml")["italy"]
-    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT0{i}" for i in range(1, 10)}
+    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT{i:02d}" for i in range(1, 11)}
     for output_id in catalogue["outputs"]:
         assert len(render_table(ard, output_id)) > 0
 
@@ -206,3 +206,16 @@ def test_the_roles_of_the_subjects_behind_the_new_statistics(adam, definitions):
         "denominator": 73,
         "source": 73,
     }
+
+
+def test_survival_by_prior_blinatumomab_compares_the_groups_as_r_does(ard):
+    """IT10 against R 4.2.2 survival 3.5.3 on the demo's ADaM: survdiff chisq 0.0685134864 on
+    1 df, p 0.7935135653; coxph HR (Y vs N) 0.9317994389 (0.5530575873-1.5699091996), se(coef)
+    0.2661556380, p 0.7907014071."""
+    rows = ard[ard["output_id"] == "IT10"]
+    test = dict(zip(*rows.loc[rows["context"] == "survival_survdiff", ["stat_name", "stat"]].T.values, strict=True))
+    assert (test["statistic"], test["df"], test["p.value"]) == pytest.approx((0.0685134864, 1, 0.7935135653), abs=1e-6)
+    cox = rows[rows["context"] == "coxph"]
+    got = dict(zip(*cox[["stat_name", "stat"]].T.values, strict=True))
+    values = [got[k] for k in ("estimate", "conf.low", "conf.high", "std.error", "p.value")]
+    assert values == pytest.approx([0.9317994389, 0.5530575873, 1.5699091996, 0.2661556380, 0.7907014071], abs=1e-6)

@@ -104,8 +104,9 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
         assert counts.loc[row.ard_row_id, role] == row.stat, (row.output_id, row.variable, row.stat_name)
         checked += 1
     # every count statistic of the five endpoints: 436, the 14 numbers at risk at the RFS and DOR
-    # figures' other ticks, and the 49 header counts of the table shells
-    assert checked == 436 + 14 + 49
+    # figures' other ticks, the 49 header counts of the table shells, and the stratified curves
+    # SF1-SF5 (11 groups: N, n, n.event and 9 numbers at risk each)
+    assert checked == 436 + 14 + 49 + 11 * 12
 
 
 def test_the_os_at_risk_set_at_3_months_is_who_was_followed_that_long(ard, lineage, cut_dir):
@@ -185,7 +186,7 @@ def test_a_table_row_number_selects_the_cell_the_html_table_shows(ard):
         (
             ["--output", "OM1"],
             "unknown output 'OM1' for india/2023-04-30 (did you mean OM01?); valid: F1, F2, OM01, OM02, OM03, OM04,"
-            " OM05, OM06, OM07, OM08, OM09, OM10, ... (38 in all)",
+            " OM05, OM06, OM07, OM08, OM09, OM10, ... (43 in all)",
         ),
         (["--output", "OM99", "--row", "1"], "unknown output 'OM99' for india/2023-04-30"),
         (["--output", "OM01", "--row", "9"], "unknown row 9 of OM01 for india/2023-04-30; valid: 1-5"),
@@ -269,9 +270,11 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     # the reverse question: which numbers does one raw row feed?
     assert trace_command("--raw-file", "IN02/IN02_bone_marrow.csv", "--raw-row", "3") == 0
     reverse = capsys.readouterr().out.splitlines()
-    # 1,252 statistics, the 49 header counts (N = n: cards ard_total_n rows) of the table shells and
+    # 1,252 statistics, the 49 header counts (N = n: cards ard_total_n rows) of the table shells,
     # the 70 Kaplan-Meier rows of the RFS and DOR figures' other ticks (7 months x 5 statistics x 2)
-    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 1371 ARD row(s) in 38 output(s)"
+    # and the 656 of SF1-SF5: 11 groups of 53 (the fit's 5, 9 months x 5, the median's 3), their
+    # 11 header counts, 5 log-rank tests of 4 statistics and 6 hazard ratios of 7
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2027 ARD row(s) in 43 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 
@@ -327,7 +330,8 @@ def test_one_changed_raw_value_changes_only_cells_whose_trace_contains_it(
     at the next. Sent as 40 %, the first response is the CRi of 10/10/2017: every cell that
     changes is one whose trace contains that row (the row feeds them), and the cells that must
     move do: best response CR 18 -> 17 and CRi 1 -> 2, MRD by response (T5), relapse-free
-    survival (OM21) and duration of remission (OM11), which start at the first CR/CRi."""
+    survival (OM21, and its curves by HSCT, SF5) and duration of remission (OM11), which start at
+    the first CR/CRi."""
     key = ("IN02/IN02_bone_marrow.csv", "", 3)
     changed_raw = raw.copy()
     at = (changed_raw["SRCFILE"] == key[0]) & (changed_raw["SRCSHEET"] == key[1]) & (changed_raw["SRCROW"] == key[2])
@@ -351,7 +355,7 @@ def test_one_changed_raw_value_changes_only_cells_whose_trace_contains_it(
     }
     fed = set(tr.rows_fed_by(cut_dir, key[0], key[2], key[1], ard)["ard_row_id"])
     assert changed <= fed
-    assert set(before.loc[sorted(changed), "output_id"]) == {"OM01", "T5", "OM21", "OM11"}
+    assert set(before.loc[sorted(changed), "output_id"]) == {"OM01", "T5", "OM21", "OM11", "SF5"}
 
     def value(output_id, variable, level, stat_name, frame):
         rows = frame[

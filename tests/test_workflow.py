@@ -91,6 +91,7 @@ def test_every_rule_wrote_its_log(run):
         "derive_adam": 1,
         "run_endpoints": 1,
         "assemble_book": 1,
+        "shareable_tables": 1,
         "audit_bundle": 1,
     }
     # IN02's labs file is the same in both cuts, and its part is in the output cache
@@ -126,7 +127,7 @@ def test_every_india_output_is_written_with_its_table_and_notebook(run):
             assert (cut / "tables" / endpoint / f"{output_id}.csv").exists()
             assert (cut / "tables" / endpoint / f"{output_id}.html").exists()
         assert (cut / "notebooks" / f"{endpoint}.html").stat().st_size > 10_000
-    for stem in ("KM_OS", "KM_RFS", "KM_DOR"):
+    for stem in ("F2_KM_OS", "OM21_KM_RFS", "OM11_KM_DOR"):  # each figure named by its output id
         assert (cut / "figures" / "survival" / f"{stem}.png").exists() and (
             cut / "figures" / "survival" / f"{stem}.svg"
         ).exists()
@@ -138,6 +139,40 @@ def test_every_india_output_is_written_with_its_table_and_notebook(run):
     for output_ids in catalogue.values():
         for output_id in output_ids:
             assert f"id='{output_id}'" in book
+
+
+def test_the_book_as_docx_and_pdf_with_contents_tables_and_figures(run):
+    """book.docx: a TOC field, a heading per output in catalogue order, its table cell for cell as
+    the display table of the ARD, every figure; book.pdf: contents, each output's heading and
+    bookmark, its table's text."""
+    import re
+
+    from docx import Document
+
+    from inoflow.tables.report import load_outputs
+    from inoflow.tables.shells import display_table
+
+    cut, _ = run
+    catalogue = load_outputs_catalogue()
+    outputs = load_outputs("india")
+    ard = pd.read_parquet(cut / "ard" / "all_outputs.parquet")
+    doc = Document(str(cut / "book.docx"))
+    headings = [p.text for p in doc.paragraphs if p.style.name == "Heading 2"]
+    assert headings == [f"{o}. {outputs[o]['title']}" for ids in catalogue.values() for o in ids]
+    assert 'TOC \\o "1-2"' in doc.element.xml
+    assert len(doc.tables) == len(headings) + 1  # and the comparison with the publication
+    order = [o for ids in catalogue.values() for o in ids]
+    t6 = display_table(ard, "T6", outputs["T6"]).frame()
+    got = [[c.text for c in row.cells] for row in doc.tables[order.index("T6")].rows]
+    assert got == [list(t6.columns)] + t6.values.tolist()
+    figures = sorted((cut / "figures").glob("*/*.png"))
+    assert len(figures) == 4 and len(doc.inline_shapes) == len(figures)
+    pdf = (cut / "book.pdf").read_bytes()
+    assert pdf.startswith(b"%PDF-") and len(re.findall(rb"/Type /Page\b", pdf)) >= 20
+    text = pdf.decode("latin-1")
+    for output_id in order:
+        assert text.count(f"({output_id}. ") >= 2, output_id  # in the contents and as the heading
+    assert "(5/11 \\(45.5%\\)" in text and "16.7-76.6])" in text  # a cell of T6, wrapped in its column
 
 
 def test_each_cut_has_shareable_tables_with_small_cells_suppressed(run):
@@ -174,13 +209,13 @@ def test_the_italian_study_runs_in_the_same_workflow(run):
     assert len(recon) == sum(len(site.domains) for site in italy.sites.values())
     assert recon["balanced"].all() and recon["rows_unaccounted"].sum() == 0
     ard = pd.read_parquet(cut / "ard" / "all_outputs.parquet")
-    assert set(ard["output_id"]) == {f"IT0{i}" for i in range(1, 10)}
+    assert set(ard["output_id"]) == {f"IT{i:02d}" for i in range(1, 11)}
     comparison = pd.read_csv(cut / "comparison_with_publication.csv")
     assert comparison["status"].value_counts().to_dict() == {"reproduced": 34, "documented difference": 5}
     book = (cut / "book.html").read_text(encoding="utf-8")
-    assert all(f"id='IT0{i}'" in book for i in range(1, 10))
+    assert all(f"id='IT{i:02d}'" in book for i in range(1, 11))
     assert "ILLUSTRATIVE demo unit costs" in book and "Synthetic demo data" in book
-    for stem in ("KM_OS", "KM_DOR"):
+    for stem in ("IT04_KM_OS", "IT03_KM_DOR"):
         assert (cut / "figures" / "survival" / f"{stem}.png").exists()
     assert len(pd.read_parquet(cut / "adam" / "ADRU.parquet")) == 73 * 11
     assert (cut / "audit" / "italy_2022-12-31_audit.zip").exists()
@@ -201,8 +236,8 @@ def test_every_table_and_figure_carries_its_provenance(run):
     table = (cut / "tables" / "survival" / "F2.html").read_text(encoding="utf-8")
     assert f"Source: ADSL (sha256 {record['sources']['ADSL'][:12]})" in table
     assert f"Code version: git {record['git']['commit'][:12]}" in table
-    assert "<tr data-ard-row-ids=" in table and "inoflow-trace --output F2 --row 1" in table
-    svg = (cut / "figures" / "survival" / "KM_OS.svg").read_text(encoding="utf-8")
+    assert "<td data-ard-row-ids=" in table and "inoflow-trace --output F2 --row 1 " in table
+    svg = (cut / "figures" / "survival" / "F2_KM_OS.svg").read_text(encoding="utf-8")
     assert f"git {record['git']['commit'][:12]}" in svg
     book = (cut / "book.html").read_text(encoding="utf-8")
     assert book.count("class='provenance'") == len([o for ids in load_outputs_catalogue().values() for o in ids])

@@ -35,6 +35,8 @@ rule assemble_book:
         unpack(get_book_inputs),
     output:
         book=cut_path("book.html"),
+        docx=cut_path("book.docx"),
+        pdf=cut_path("book.pdf"),
         comparison=cut_path("comparison_with_publication.csv"),
         ard=cut_path("ard", "all_outputs.parquet"),
         excluded=cut_path("listings", "screened_not_eligible.csv"),

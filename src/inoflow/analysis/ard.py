@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from inoflow.analysis.lineage import LINEAGE_KEY, Lineage, lineage_frame, sources_of, subjects_of
+from inoflow.analysis.stats import compare as comparelib
 from inoflow.analysis.stats import km as kmlib
 from inoflow.analysis.stats import order as orderlib
 from inoflow.analysis.stats.proportion import METHOD as CP_METHOD
@@ -87,6 +88,10 @@ STAT_LABELS = {
     "variance": "Variance Estimator",
     "n.censored": "Number Censored",
     "coverage": "Exact Coverage",
+    "statistic": "X^2 Statistic",
+    "df": "Degrees of Freedom",
+    "p.value": "p-value",
+    "reference": "Reference Level",
 }
 
 
@@ -103,8 +108,10 @@ def _fmt(stat_name: str, value, context: str, variable: str, spec: str | None = 
     value = float(value)
     if spec:
         return format(value, spec)
-    if stat_name in ("n", "N", "n.risk", "n.event", "n.censored"):
+    if stat_name in ("n", "N", "n.risk", "n.event", "n.censored", "df"):
         return str(int(value))
+    if stat_name == "p.value":
+        return "<0.0001" if value < 0.0001 else f"{value:.4f}"
     if stat_name == "conf.level":
         return f"{100 * value:g}%"
     if stat_name == "std.error":
@@ -551,6 +558,37 @@ def _cardx_names(row: dict) -> dict:
         row["stat_label"] = STAT_LABELS[row["stat_name"]]
         row["stat_fmt"] = _fmt(row["stat_name"], row["stat"], row["context"], row["variable"])
     return row
+
+
+def ard_survdiff(data: pd.DataFrame, output_id: str, by: str, levels: Sequence[str]) -> list[dict]:
+    """The log-rank test of ``data`` (``MONTHS``, ``EVENT``) across the ``levels`` of ``by``, as
+    ``cardx::ard_survival_survdiff`` names its statistics (statistic, df, p.value, method);
+    ``variable`` is the compared variable. :mod:`inoflow.analysis.stats.compare`."""
+    part = data[data[by].astype(str).isin([str(level) for level in levels])]
+    result = comparelib.logrank(part["MONTHS"], part["EVENT"], part[by].astype(str))
+    lineage = {"population": subjects_of(part), "event": subjects_of(part, part["EVENT"] == 1), **sources_of(part)}
+    stats = {**result, "method": comparelib.LOGRANK_METHOD}
+    return _rows(output_id, None, by, None, "survival_survdiff", stats, lineage)
+
+
+def ard_coxph(data: pd.DataFrame, output_id: str, by: str, levels: Sequence[str]) -> list[dict]:
+    """Hazard ratios of each level of ``levels[1:]`` of ``by`` against ``levels[0]`` (Cox
+    model, Efron ties, Wald interval and p-value; :mod:`inoflow.analysis.stats.compare`): one
+    block per level (estimate, conf.low, conf.high, std.error, p.value, reference, method)."""
+    levels = [str(level) for level in levels]
+    part = data[data[by].astype(str).isin(levels)]
+    ratios = comparelib.hazard_ratios(part["MONTHS"], part["EVENT"], part[by].astype(str), levels)
+    rows = []
+    for level, stats in ratios.items():
+        compared = part[by].astype(str).isin([levels[0], level])
+        lineage = {
+            "population": subjects_of(part, compared),
+            "event": subjects_of(part, compared & (part["EVENT"] == 1)),
+            **sources_of(part),
+        }
+        stats = {**stats, "reference": levels[0], "method": comparelib.COX_METHOD}
+        rows += _rows(output_id, None, by, level, "coxph", stats, lineage)
+    return rows
 
 
 def ard_crude_alive(

@@ -16,7 +16,7 @@ from inoflow.audit.provenance import Provenance
 from inoflow.config import read_yaml
 from inoflow.frames import read_parquet
 from inoflow.tables import report
-from inoflow.tables.shells import load_display
+from inoflow.tables.shells import Labels, load_display
 
 
 def builder(endpoint: str):
@@ -175,7 +175,24 @@ def run_endpoint(
                 output_id,
                 title,
                 grid,
-                figures / f"KM_{paramcd}",
+                figures / f"{output_id}_KM_{paramcd}",
+                footer=provenance.short_footer(),
+                xlabel=time_axis(paramcd),
+            )
+        display = load_display()
+        labels = Labels(display)
+        for output_id, paramcd, var, levels in survival.STRATIFIED_FIGURES:
+            title = outputs[output_id]["title"].removeprefix("Kaplan-Meier ")
+            result.figures += report.km_figure_by(
+                survival.analysis_set(adam, paramcd, definitions),
+                var,
+                levels,
+                ard,
+                output_id,
+                title[:1].upper() + title[1:],
+                grid,
+                figures / f"{output_id}_KM_{paramcd}_by_{var}",
+                {level: labels.level(var, level) for level in levels},
                 footer=provenance.short_footer(),
                 xlabel=time_axis(paramcd),
             )
@@ -206,8 +223,25 @@ def plan_figures(
     from inoflow.analysis.endpoints import plan
 
     written: list[Path] = []
+    labels = Labels(load_display())
     for output_id, spec in plan.figures_of(definitions, output_ids):
         data = plan.analysis_data(adam, spec, definitions)
+        if spec.get("by"):  # one curve per group
+            by, levels = spec["by"], [str(level) for level in spec["by_levels"]]
+            written += report.km_figure_by(
+                data,
+                by,
+                levels,
+                ard,
+                output_id,
+                spec["figure"]["title"],
+                spec["figure"]["grid"],
+                figures / f"{output_id}_KM_{spec['paramcd']}_by_{by}",
+                {level: labels.level(by, level) for level in levels},
+                footer=footer,
+                xlabel=time_axis(spec["paramcd"]),
+            )
+            continue
         written += report.km_figure(
             data["MONTHS"],
             data["EVENT"],
@@ -215,7 +249,7 @@ def plan_figures(
             output_id,
             spec["figure"]["title"],
             spec["figure"]["grid"],
-            figures / f"KM_{spec['paramcd']}",
+            figures / f"{output_id}_KM_{spec['paramcd']}",
             footer=footer,
             xlabel=time_axis(spec["paramcd"]),
         )

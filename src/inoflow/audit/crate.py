@@ -58,7 +58,7 @@ RESULT_FOLDERS = (
     "figures",
     "notebooks",
 )
-RESULT_FILES = ("book.html", "comparison_with_publication.csv")
+RESULT_FILES = ("book.html", "book.docx", "book.pdf", "comparison_with_publication.csv")
 WORKFLOW_FILES = ("Snakefile", "workflow/rules/*.smk", "workflow/schemas/*.yaml", "scripts/*.py", "notebooks/*.ipynb")
 
 

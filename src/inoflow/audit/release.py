@@ -36,6 +36,8 @@ from inoflow.errors import InoflowError
 # What a release holds of results/<study>/<cut>/ (the rest are logs and intermediate files).
 RELEASED = (
     "book.html",
+    "book.docx",
+    "book.pdf",
     "comparison_with_publication.csv",
     "sdtm",
     "adam",

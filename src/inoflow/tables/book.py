@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import html
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from inoflow.config import read_yaml
 from inoflow.errors import InoflowError
 from inoflow.model import quality
 from inoflow.tables import compare, report
-from inoflow.tables.shells import display_table, footnotes, load_display
+from inoflow.tables.shells import DisplayTable, display_table, footnotes, load_display
 
 CSS = """
 body{font-family:Georgia,serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.4}
@@ -107,6 +108,63 @@ def excluded_cases(adelig: pd.DataFrame) -> pd.DataFrame:
     return listing[list(columns)].rename(columns=columns).reset_index(drop=True)
 
 
+@dataclass
+class BookTable:
+    table: DisplayTable
+    title: str
+    notes: list[str]
+    provenance: str | None
+
+    @property
+    def heading(self) -> str:
+        return f"{self.table.output_id}. {self.title}"
+
+
+@dataclass
+class BookFigure:
+    output_id: str
+    caption: str
+    png: Path
+
+    @property
+    def anchor(self) -> str:
+        return f"figure-{self.png.stem}"
+
+
+FIGURE_KINDS = {"KM": "Kaplan-Meier curve", "disposition": "flow diagram"}
+
+
+def book_sections(
+    endpoints: dict[str, list[str]],
+    outputs: dict,
+    ards: dict[str, pd.DataFrame],
+    figures_dirs: dict[str, str],
+    tables_dirs: dict[str, str],
+    definitions: dict,
+    display: dict,
+) -> list[tuple[str, list[BookTable | BookFigure]]]:
+    """What the book shows, endpoint by endpoint: each output's table, then its figures (named
+    ``<output_id>_<kind>...`` by the endpoint), numbered by the output id: the HTML, DOCX and PDF
+    books alike."""
+    sections = []
+    for endpoint, output_ids in endpoints.items():
+        footer = report.read_provenance_footer(Path(tables_dirs.get(endpoint, "/nonexistent")))
+        pngs = sorted(Path(figures_dirs.get(endpoint, "/nonexistent")).glob("*.png"))
+        items: list[BookTable | BookFigure] = []
+        for output_id in output_ids:
+            spec = outputs[output_id]
+            table = display_table(ards[endpoint], output_id, spec, display)
+            notes = footnotes(ards[endpoint], output_id, spec, definitions, display)
+            items.append(BookTable(table, spec["title"], notes, footer))
+            for png in (p for p in pngs if p.stem.startswith(f"{output_id}_")):
+                kind = next((text for key, text in FIGURE_KINDS.items() if key in png.stem.split("_")), "figure")
+                detail = png.stem.split("_KM_")[1] if "_KM_" in png.stem else ""
+                caption = f"Figure {output_id}. {spec['title']}: {kind}" + (f" ({detail})" if detail else "")
+                items.append(BookFigure(output_id, caption, png))
+        sections.append((endpoint, items))
+    return sections
+
+
 def assemble_book(
     study: str,
     cut: str,
@@ -127,6 +185,8 @@ def assemble_book(
     publication_cut: str = "",
     tables_dirs: dict[str, str] | None = None,
     definitions: str | None = None,
+    out_docx: str | None = None,
+    out_pdf: str | None = None,
 ) -> pd.DataFrame:
     """Write the book and the comparison table; return the comparison. Each table carries the
     provenance footer its endpoint recorded (``tables/<endpoint>/provenance.json``)."""
@@ -163,23 +223,17 @@ def assemble_book(
     if adelig:
         appendices += "<li><a href='#not-eligible'>Appendix: screened cases not eligible</a></li>"
     parts.append(f"<h2>Contents</h2><ol>{toc}{appendices}</ol>")
-    for endpoint, output_ids in endpoints.items():
+    sections = book_sections(endpoints, outputs, ards, figures_dirs, tables_dirs or {}, definitions_data, display)
+    for endpoint, items in sections:
         parts.append(f"<h2>{html.escape(endpoint.capitalize())}</h2>")
-        endpoint_footer = report.read_provenance_footer(Path((tables_dirs or {}).get(endpoint, "/nonexistent")))
-        for output_id in output_ids:
-            spec = outputs[output_id]
-            parts.append(
-                report.table_html(
-                    display_table(ards[endpoint], output_id, spec, display),
-                    spec["title"],
-                    footnotes(ards[endpoint], output_id, spec, definitions_data, display),
-                    provenance=endpoint_footer,
+        for item in items:
+            if isinstance(item, BookFigure):
+                parts.append(
+                    f"<figure id='{item.anchor}'>{_img(item.png)}<figcaption class='footnote'>{html.escape(item.caption)} "
+                    f"(SVG beside the PNG: figures/{endpoint}/{item.png.stem}.svg)</figcaption></figure>"
                 )
-            )
-        for figure in sorted(Path(figures_dirs.get(endpoint, "/nonexistent")).glob("*.png")):
-            parts.append(
-                f"<figure>{_img(figure)}<figcaption class='footnote'>{html.escape(figure.stem)} (SVG beside the PNG in the figures folder)</figcaption></figure>"
-            )
+            else:
+                parts.append(report.table_html(item.table, item.title, item.notes, provenance=item.provenance))
     counts = comparison["status"].value_counts().to_dict()
     summary = ", ".join(f"{v} {k}" for k, v in counts.items())
     table = comparison.drop(columns=["ard_row_id"]).to_html(index=False, escape=True, border=0)
@@ -214,6 +268,16 @@ def assemble_book(
         )
     parts.append(f"<hr><p class='footnote'>{html.escape(provenance(study, cut))}</p></body></html>")
     Path(out_html).write_text("\n".join(parts), encoding="utf-8")
+    if out_docx or out_pdf:
+        from inoflow.tables.book_documents import write_book_docx, write_book_pdf
+
+        subtitle = f"Data cut {cut}. {provenance(study, cut)}"
+        notice = "Synthetic demo data: no record describes a real person." if synthetic else ""
+        appendix = comparison.drop(columns=["ard_row_id"])
+        if out_docx:
+            write_book_docx(title, subtitle, notice, sections, appendix, Path(out_docx))
+        if out_pdf:
+            write_book_pdf(title, subtitle, notice, sections, appendix, Path(out_pdf))
     return comparison
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 PORTRAIT_COLUMNS = 4  # more columns than this: landscape
 PORTRAIT_CELL_CHARACTERS = 60  # a cell longer than this: landscape
+NARROWEST = 14  # characters: the least width a column is given
 FONT = "Times New Roman"
 FONT_SIZE = 9  # points, body and footnotes; the title one point larger
 
@@ -58,9 +59,12 @@ def _one_line(value: object) -> str:
 
 
 def relative_widths(table: pd.DataFrame) -> list[int]:
-    """Column widths in proportion to the longest text of each column (header included), each
-    at least 1 and at most 6 times the narrowest."""
-    lengths = [max([len(str(column))] + [len(str(v)) for v in table[column]]) for column in table.columns] or [1]
+    """Column widths in proportion to the longest text of each column (header included, counted
+    as at least :data:`NARROWEST` characters, so that a short label is not broken), each at most
+    6 times the narrowest."""
+    lengths = [
+        max([NARROWEST, len(str(column))] + [len(str(v)) for v in table[column]]) for column in table.columns
+    ] or [1]
     low = max(min(lengths), 1)
     return [max(1, min(6, round(length / low))) for length in lengths]
 
@@ -104,8 +108,6 @@ def write_docx(document: TableDocument, path: Path) -> Path:
     page, footnote and provenance, "Page x of y" in the footer."""
     from docx import Document
     from docx.enum.section import WD_ORIENT
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
     from docx.shared import Pt
 
     doc = Document()
@@ -116,17 +118,31 @@ def write_docx(document: TableDocument, path: Path) -> Path:
     if document.landscape:
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
-    _page_numbers(section.footer.paragraphs[0])
+    page_numbers(section.footer.paragraphs[0])
 
     title = doc.add_paragraph()
     run = title.add_run(document.heading)
     run.bold = True
     run.font.size = Pt(FONT_SIZE + 1)
 
-    cells = document.cells()
+    add_docx_table(doc, document.cells(), relative_widths(document.table))
+    for note in document.notes():
+        doc.add_paragraph(note)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    doc.core_properties.title = document.heading
+    doc.save(str(path))
+    return path
+
+
+def add_docx_table(doc, cells: list[list[str]], widths: list[int]):
+    """A table of ``cells`` (header row first, in bold, repeated on every page) at the end of
+    ``doc``, its columns in proportion to ``widths`` across the last section's text width."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    section = doc.sections[-1]
     table = doc.add_table(rows=len(cells), cols=len(cells[0]))
     table.style = "Table Grid"
-    widths = relative_widths(document.table)
     usable = section.page_width - section.left_margin - section.right_margin
     column_widths = [int(usable * w / sum(widths)) for w in widths]
     for i, (row, texts) in enumerate(zip(table.rows, cells, strict=True)):
@@ -140,16 +156,10 @@ def write_docx(document: TableDocument, path: Path) -> Path:
     repeat = OxmlElement("w:tblHeader")  # the header row repeats on every page
     repeat.set(qn("w:val"), "true")
     header.append(repeat)
-
-    for note in document.notes():
-        doc.add_paragraph(note)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    doc.core_properties.title = document.heading
-    doc.save(str(path))
-    return path
+    return table
 
 
-def _page_numbers(paragraph) -> None:
+def page_numbers(paragraph) -> None:
     """'Page x of y' as Word fields (PAGE, NUMPAGES), right-aligned."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
 

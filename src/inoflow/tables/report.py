@@ -310,6 +310,110 @@ def km_figure(
     return _save(fig, path_stem, footer)
 
 
+# The look of every group's curve (ggplot2's hue palette, as ggsurvfit draws strata), in order
+# of the groups' levels.
+GROUP_COLOURS = {
+    1: ["#1f4e79"],
+    2: ["#F8766D", "#00BFC4"],
+    3: ["#F8766D", "#00BA38", "#619CFF"],
+    4: ["#F8766D", "#7CAE00", "#00BFC4", "#C77CFF"],
+}
+
+
+def km_figure_by(
+    data: pd.DataFrame,
+    by: str,
+    levels: list[str],
+    ard: pd.DataFrame,
+    output_id: str,
+    title: str,
+    grid: list[float],
+    path_stem: Path,
+    labels: dict[str, str],
+    footer: str | None = None,
+    xlabel: str = "Months since the first InO dose",
+) -> list[Path]:
+    """Kaplan-Meier curves of each group of ``by`` (``MONTHS``, ``EVENT`` of ``data``), with
+    censoring marks, the number at risk of each group at every tick (the ARD's n.risk of the
+    group's block), and the comparison the ARD holds (log-rank p-value, hazard ratios) in the
+    plot. ``labels``: level -> legend label. Writes PNG and SVG."""
+    rows = ard[ard["output_id"] == output_id]
+    colours = GROUP_COLOURS.get(len(levels)) or [None] * len(levels)
+    plt = pyplot()
+    fig, (ax, ax_risk) = plt.subplots(
+        2,
+        1,
+        figsize=(7.5, 5.0 + 0.3 * len(levels)),
+        gridspec_kw={"height_ratios": [4, 0.35 * len(levels) + 0.4]},
+        sharex=True,
+    )
+    for index, (level, colour) in enumerate(zip(levels, colours, strict=True)):
+        part = data[data[by].astype(str) == str(level)]
+        if part.empty:
+            continue
+        fit = kmlib.fit_km(np.asarray(part["MONTHS"], float), np.asarray(part["EVENT"], int))
+        table = fit.table
+        times = np.concatenate([[0.0], table["time"].to_numpy()])
+        surv = np.concatenate([[1.0], table["estimate"].to_numpy()])
+        ax.step(times, surv, where="post", color=colour, label=f"{labels[level]} (n = {len(part)})")
+        censored = table[table["n_censor"] > 0]
+        ax.plot(censored["time"], censored["estimate"], "|", color=colour, markersize=8)
+        at_risk = rows[
+            (rows["group1"] == by)
+            & (rows["group1_level"] == str(level))
+            & (rows["variable"] == "time")
+            & (rows["stat_name"] == "n.risk")
+        ]
+        risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
+        missing = [t for t in grid if float(t) not in risk]
+        if missing:
+            raise ValueError(f"{output_id}: the ARD has no number at risk of {by} {level} at month(s) {missing}")
+        y = len(levels) - index - 0.5
+        for t in grid:
+            ax_risk.text(t, y, str(risk[float(t)]), ha="center", va="center", fontsize=8.5, color=colour)
+        ax_risk.text(
+            -0.02,
+            y,
+            labels[level],
+            ha="right",
+            va="center",
+            fontsize=8,
+            color=colour,
+            transform=ax_risk.get_yaxis_transform(),
+        )
+    test = rows[(rows["context"] == "survival_survdiff") & (rows["stat_name"] == "p.value")]["stat_fmt"]
+    ratios = rows[rows["context"] == "coxph"]
+    notes = [f"Log-rank p = {test.iloc[0]}"] if len(test) else []
+    for level in dict.fromkeys(ratios["variable_level"]):
+        s = dict(
+            zip(
+                ratios.loc[ratios["variable_level"] == level, "stat_name"],
+                ratios.loc[ratios["variable_level"] == level, "stat_fmt"],
+                strict=True,
+            )
+        )
+        notes.append(
+            f"HR {labels[level]} vs {labels[s['reference']]}: {s['estimate']} ({s['conf.low']}-{s['conf.high']})"
+        )
+    if notes:
+        ax.text(0.02, 0.04, "\n".join(notes), transform=ax.transAxes, fontsize=8, va="bottom")
+    ax.set_ylim(0, 1.02)
+    ax.set_ylabel("Probability")
+    ax.set_title(title, fontsize=11)
+    ax.legend(loc="upper right", fontsize=8, frameon=False)
+    ax.grid(alpha=0.2)
+    ax_risk.set_yticks([])
+    ax_risk.set_ylim(0, len(levels))
+    ax_risk.set_title("Number at risk", fontsize=8, loc="left")
+    ax_risk.set_xlabel(xlabel)
+    ax_risk.set_xticks(grid)
+    ax_risk.set_xlim(-0.5, max(grid) + 0.5)
+    for side in ("top", "right", "left"):
+        ax_risk.spines[side].set_visible(False)
+    fig.tight_layout()
+    return _save(fig, path_stem, footer)
+
+
 def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str, footer: str | None = None) -> list[Path]:
     """A CONSORT-style disposition flow: the main boxes top to bottom; a box whose label starts
     with 'Excluded' branches to the right of the arrow that leaves the box above it."""

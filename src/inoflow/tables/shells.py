@@ -242,7 +242,10 @@ def _as_list(value) -> list:
 
 def _values(block: pd.DataFrame, labels: Labels) -> dict[str, str]:
     values = dict(zip(block["stat_name"], block["stat_fmt"].fillna("NE"), strict=True))
-    return {name: labels.level(name, text) if name in labels.levels else text for name, text in values.items()}
+    values = {name: labels.level(name, text) if name in labels.levels else text for name, text in values.items()}
+    if "reference" in values:  # a compared group's reference level, by its label
+        values["reference"] = labels.level(block["variable"].iloc[0], values["reference"])
+    return values
 
 
 def _node(root: _Node, path: list[tuple], labels: Labels) -> _Node:

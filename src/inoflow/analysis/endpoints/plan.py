@@ -18,7 +18,10 @@ Keys of an analysis:
     ``variable == value``, value ``Y`` by default), ``categorical`` (n, N, % per level of
     ``levels``, by default the levels present), ``continuous`` (N, mean, SD, median, Q1, Q3, min, max), ``median_ci`` (the median
     with its distribution-free interval), ``km`` (Kaplan-Meier at ``times`` months with the
-    quantiles ``probs``), ``followup`` (median follow-up by reverse Kaplan-Meier) or ``events``
+    quantiles ``probs``; with ``by``, one curve per level, and with a ``figure`` the curves in one
+    plot), ``compare`` (a time-to-event parameter compared across ``by_levels``: the log-rank test
+    and the Cox hazard ratios against the first level, :func:`inoflow.analysis.ard.ard_survdiff`,
+    :func:`inoflow.analysis.ard.ard_coxph`), ``followup`` (median follow-up by reverse Kaplan-Meier) or ``events``
     (subjects with at least one ADAE record meeting ``where``, overall and by ``variable``, by the
     groups named in ``groups`` and, with ``worst_grade``, each term and group by worst grade).
 ``data``
@@ -51,7 +54,7 @@ import pandas as pd
 from inoflow.analysis import ard as cards
 from inoflow.analysis.lineage import tag
 
-ANALYSES = ("total_n", "proportion", "categorical", "continuous", "median_ci", "km", "followup", "events")
+ANALYSES = ("total_n", "proportion", "categorical", "continuous", "median_ci", "km", "compare", "followup", "events")
 DATA = ("ADSL", "ADSL_SAFETY", "ADTTE", "ADAE")
 
 
@@ -142,6 +145,8 @@ def run_analysis(adam: dict[str, pd.DataFrame], output_id: str, spec: dict, defi
         return cards.ard_median_ci(data, spec["variable"], output_id, by, by_levels)
     if kind == "km":
         return _km(data, output_id, spec)
+    if kind == "compare":
+        return cards.ard_survdiff(data, output_id, by, by_levels) + cards.ard_coxph(data, output_id, by, by_levels)
     if kind == "followup":
         return cards.ard_followup(data, output_id)
     return _events(adam, data, output_id, spec, definitions)

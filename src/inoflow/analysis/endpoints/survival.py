@@ -16,6 +16,17 @@ from inoflow.analysis.lineage import tag
 
 FIGURE_GRID_MONTHS = [0, 3, 6, 9, 12, 15, 18, 21, 24]
 
+# SF1-SF5: the Kaplan-Meier curves of the stratified outputs, one output each, with the groups
+# compared (log-rank test, Cox hazard ratios against the first level): output, parameter,
+# grouping variable, its levels.
+STRATIFIED_FIGURES = (
+    ("SF1", "OS", "SALVLNGR", SALVAGE_LEVELS),
+    ("SF2", "OS", "BURDEN", BURDEN_LEVELS),
+    ("SF3", "OS", "AGEGR1", AGE_LEVELS),
+    ("SF4", "OS", "HSCTFL", ["N", "Y"]),  # the reference: not transplanted
+    ("SF5", "RFS", "HSCTFL", ["N", "Y"]),
+)
+
 
 def tte(adam: dict[str, pd.DataFrame], paramcd: str, definitions: dict) -> pd.DataFrame:
     """One time-to-event parameter joined to ADSL, with time in months and an event indicator."""
@@ -75,4 +86,24 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     if "DOREVFL" in dor:
         dor = dor[dor["DOREVFL"] == "Y"]
     _km(rows, dor, "OM11", figure_times)
+    # SF1-SF5: stratified curves at every tick of their figure, and the comparison
+    for output, paramcd, var, levels in STRATIFIED_FIGURES:
+        rows += stratified(analysis_set(adam, paramcd, definitions), output, var, levels, figure_times)
+    return rows
+
+
+def analysis_set(adam: dict[str, pd.DataFrame], paramcd: str, definitions: dict) -> pd.DataFrame:
+    """A parameter's analysis population: OS in the full analysis set, RFS among responders."""
+    data = tte(adam, paramcd, definitions)
+    return data[data["RESPFL" if paramcd == "RFS" else "FASFL"] == "Y"]
+
+
+def stratified(data: pd.DataFrame, output: str, var: str, levels, times) -> list[dict]:
+    """A stratified Kaplan-Meier output: N per group, each group's curve at ``times`` and the
+    groups compared (log-rank test, hazard ratios against ``levels[0]``)."""
+    rows = cards.ard_total_n(data, output, by=var, by_levels=levels)
+    for level in levels:
+        _km(rows, data[data[var] == level], output, times, group=(var, level))
+    rows += cards.ard_survdiff(data, output, var, levels)
+    rows += cards.ard_coxph(data, output, var, levels)
     return rows
