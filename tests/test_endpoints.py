@@ -151,3 +151,63 @@ def test_stratified_outputs_compare_their_groups_as_r_does(ard, output_id):
         got = dict(zip(*cox.loc[cox["variable_level"] == level, ["stat_name", "stat"]].T.values, strict=True))
         values = [got[k] for k in ("estimate", "conf.low", "conf.high", "std.error", "p.value")]
         assert values == pytest.approx(list(expected), abs=1e-6), (output_id, level)
+
+
+def test_the_disposition_flow_partitions_the_analysed(ard, definitions):
+    """Figure 1 (CONSORT): screened = eligible + not eligible, and the analysed split by their
+    status at the end of follow-up into died, lost to follow-up and alive, which add up."""
+    from inoflow.analysis.notebook import disposition
+    from inoflow.tables.shells import Labels, load_display
+
+    f1 = ard[(ard["output_id"] == "F1") & (ard["stat_name"] == "n")].set_index(["variable", "variable_level"])["stat"]
+    assert f1["ELIGFL", "Y"] + f1["ELIGFL", "N"] == 50
+    status = [f1["EOSSTT", level] for level in ("DEAD", "LOST TO FOLLOW-UP", "ALIVE")]
+    assert status == [17, 11, 4] and sum(status) == f1["FASFL", "Y"] == 32
+    assert f1["LTFUWIN", "<6"] + f1["LTFUWIN", "6-12"] + f1["LTFUWIN", ">=12"] == f1["EOSSTT", "LOST TO FOLLOW-UP"]
+    flow = disposition(ard, definitions, Labels(load_display(PROJECT_ROOT / "config/reference/display.yaml")))
+    assert flow.main == [
+        ("Cases in the sites' screening logs", "N = 50"),
+        ("Eligible and enrolled", "n = 32"),
+        ("Analysed (full analysis set)", "n = 32"),
+    ]
+    assert flow.side[0][:2] == ("Not eligible", "n = 18")
+    assert [(label, count) for label, count, _ in flow.split] == [
+        ("Died", "n = 17"),
+        ("Lost to follow-up", "n = 11"),
+        ("Alive, in follow-up at the cut-off", "n = 4"),
+    ]
+
+
+def test_the_swimmer_plot_times_are_months_from_the_first_dose():
+    from inoflow.analysis.endpoints.mrd import swimmer_data
+
+    day = pd.Timestamp
+    adsl = pd.DataFrame(
+        {
+            "USUBJID": ["A", "B"],
+            "FASFL": ["Y", "Y"],
+            "TRTSDT": [day("2020-01-01"), day("2020-01-01")],
+            "TRTEDT": [day("2020-01-31"), day("2020-01-01")],
+            "NCYCLES": [2, 1],
+            "RESPFL": ["Y", "N"],
+            "RESPDT": [day("2020-02-15"), pd.NaT],
+            "HSCTFL": ["Y", "N"],
+            "HSCTDT": [day("2020-03-01"), pd.NaT],
+            "DTHFL": ["Y", "N"],
+            "DTHDT": [day("2020-07-01"), pd.NaT],
+            "LSTALVDT": [day("2020-06-20"), day("2020-04-10")],
+        }
+    )
+    adrs = pd.DataFrame(
+        {
+            "USUBJID": ["A", "A", "A"],
+            "PARAMCD": ["MRDNEG", "MRDNEG", "RELAPSE"],
+            "AVALC": ["N", "Y", "Y"],
+            "ADT": [day("2020-02-10"), day("2020-02-20"), day("2020-05-01")],
+        }
+    )
+    data = swimmer_data({"ADSL": adsl, "ADRS": adrs}, {"month_days": 30.4375})
+    m = 30.4375
+    assert data.loc[0].tolist() == pytest.approx([182 / m, True, 30 / m, 2, 45 / m, 50 / m, 60 / m, 121 / m])
+    assert data.loc[1, "END"] == pytest.approx(100 / m) and not data.loc[1, "DIED"]  # alive: last contact
+    assert data.loc[1, ["RESPONSE", "MRDNEG", "HSCT", "RELAPSE"]].isna().all()

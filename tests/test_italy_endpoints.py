@@ -53,7 +53,7 @@ def stat(ard, output_id, stat_name, **where):
 
 def test_every_italian_output_is_in_the_ard_and_renders(ard):
     catalogue = read_yaml(PROJECT_ROOT / "config/reference/outputs.yaml")["italy"]
-    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT{i:02d}" for i in range(1, 11)}
+    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT{i:02d}" for i in range(1, 13)}
     for output_id in catalogue["outputs"]:
         assert len(render_table(ard, output_id)) > 0
 

@@ -105,8 +105,9 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
         checked += 1
     # every count statistic of the five endpoints: 436, the 14 numbers at risk at the RFS and DOR
     # figures' other ticks, the 49 header counts of the table shells, and the stratified curves
-    # SF1-SF5 (11 groups: N, n, n.event and 9 numbers at risk each)
-    assert checked == 436 + 14 + 49 + 11 * 12
+    # SF1-SF5 (11 groups: N, n, n.event and 9 numbers at risk each), SF6's 12 proportions (n, N),
+    # SF8's 4 counts (n, N) and N, and F1's 3 statuses at the end of follow-up (n, N)
+    assert checked == 436 + 14 + 49 + 11 * 12 + 12 * 2 + (4 * 2 + 1) + 3 * 2
 
 
 def test_the_os_at_risk_set_at_3_months_is_who_was_followed_that_long(ard, lineage, cut_dir):
@@ -186,7 +187,7 @@ def test_a_table_row_number_selects_the_cell_the_html_table_shows(ard):
         (
             ["--output", "OM1"],
             "unknown output 'OM1' for india/2023-04-30 (did you mean OM01?); valid: F1, F2, OM01, OM02, OM03, OM04,"
-            " OM05, OM06, OM07, OM08, OM09, OM10, ... (43 in all)",
+            " OM05, OM06, OM07, OM08, OM09, OM10, ... (46 in all)",
         ),
         (["--output", "OM99", "--row", "1"], "unknown output 'OM99' for india/2023-04-30"),
         (["--output", "OM01", "--row", "9"], "unknown row 9 of OM01 for india/2023-04-30; valid: 1-5"),
@@ -273,8 +274,10 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     # 1,252 statistics, the 49 header counts (N = n: cards ard_total_n rows) of the table shells,
     # the 70 Kaplan-Meier rows of the RFS and DOR figures' other ticks (7 months x 5 statistics x 2)
     # and the 656 of SF1-SF5: 11 groups of 53 (the fit's 5, 9 months x 5, the median's 3), their
-    # 11 header counts, 5 log-rank tests of 4 statistics and 6 hazard ratios of 7
-    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2027 ARD row(s) in 43 output(s)"
+    # 11 header counts, 5 log-rank tests of 4 statistics and 6 hazard ratios of 7; and the 148 of
+    # SF6 (12 proportions of 7), SF7 (6 hazard ratios of 7), SF8 (N, 4 counts of 3) and F1's 3
+    # statuses (of 3)
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2175 ARD row(s) in 46 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 

@@ -82,27 +82,38 @@ class EndpointResult:
     figures: list[Path] = field(default_factory=list)
 
 
-def disposition_boxes(ard: pd.DataFrame, definitions: dict) -> list[tuple[str, str]]:
-    """Figure 1's boxes, every count read from the F1 rows of the ARD."""
-    rows = ard[(ard["output_id"] == "F1") & (ard["stat_name"] == "n")]
+def disposition(ard: pd.DataFrame, definitions: dict, labels: Labels) -> report.Consort:
+    """Figure 1 as a CONSORT diagram, every count an F1 row of the ARD: the cases of the sites'
+    screening logs, split into eligible and not (each reason's count: a case may fail more than
+    one criterion), the enrolled and analysed, and the analysed split by their status at the end
+    of follow-up (a partition: died, lost to follow-up with the window, alive in follow-up)."""
+    rows = ard[ard["output_id"] == "F1"]
 
-    def count(variable: str, level: str) -> int:
-        return int(rows[(rows["variable"] == variable) & (rows["variable_level"] == level)]["stat"].iloc[0])
+    def stat(variable: str, level: str, name: str = "n") -> str:
+        found = rows[(rows["variable"] == variable) & (rows["variable_level"] == level) & (rows["stat_name"] == name)]
+        return found["stat_fmt"].iloc[0]
 
-    eligible, excluded = count("ELIGFL", "Y"), count("ELIGFL", "N")
-    reasons = "\n".join(
-        f"{c['reason']}: {count('IC' + c['criterion'], 'N')}"
+    reasons = [
+        f"{c['reason']}: {stat('IC' + c['criterion'], 'N')}"
         for c in definitions["eligibility"]
-        if count("IC" + c["criterion"], "N")
-    )
-    return [
-        ("Identified (sites' screening logs)", f"N = {eligible + excluded}"),
-        (f"Excluded: n = {excluded}", reasons),
-        ("Eligible, enrolled and analysed", f"N = {count('FASFL', 'Y')}"),
-        ("Lost to follow-up before 6 months", f"n = {count('LTFUWIN', '<6')}"),
-        ("Lost to follow-up at 6 months (6-12 months)", f"n = {count('LTFUWIN', '6-12')}"),
-        ("Lost to follow-up at 12 months (>= 12 months)", f"n = {count('LTFUWIN', '>=12')}"),
+        if stat("IC" + c["criterion"], "N") != "0"
     ]
+    reasons.append("(a case may fail more than one criterion)")
+    windows = [f"{labels.level('LTFUWIN', w)}: {stat('LTFUWIN', w)}" for w in ("<6", "6-12", ">=12")]
+    status = []
+    for level in ("DEAD", "LOST TO FOLLOW-UP", "ALIVE"):
+        detail = windows if level == "LOST TO FOLLOW-UP" else []
+        status.append((labels.level("EOSSTT", level), f"n = {stat('EOSSTT', level)}", detail))
+    return report.Consort(
+        main=[
+            ("Cases in the sites' screening logs", f"N = {stat('ELIGFL', 'Y', 'N')}"),
+            ("Eligible and enrolled", f"n = {stat('ENRLFL', 'Y')}"),
+            ("Analysed (full analysis set)", f"n = {stat('FASFL', 'Y')}"),
+        ],
+        side={0: ("Not eligible", f"n = {stat('ELIGFL', 'N')}", reasons)},
+        split=status,
+        split_title="Status at the end of follow-up",
+    )
 
 
 def run_endpoint(
@@ -151,6 +162,12 @@ def run_endpoint(
     report.write_provenance(provenance, tables / "provenance.json")
     figures = Path(figures_dir)
     figures.mkdir(parents=True, exist_ok=True)  # declared as an output even where an endpoint has no figure
+    for output_id in output_ids:  # an output's own figure, declared in the catalogue
+        if outputs[output_id].get("figure") == "forest":
+            title = outputs[output_id]["title"].removesuffix(" (forest plot)")
+            result.figures += report.forest_figure(
+                ard, output_id, title, figures / f"{output_id}_forest", Labels(display), provenance.short_footer()
+            )
     if uses_plan(endpoint, definitions):
         result.figures += plan_figures(adam, definitions, output_ids, ard, figures, provenance.short_footer())
     elif endpoint == "survival":
@@ -196,9 +213,17 @@ def run_endpoint(
                 footer=provenance.short_footer(),
                 xlabel=time_axis(paramcd),
             )
+    if endpoint == "mrd" and "SF8" in output_ids:
+        result.figures += report.swimmer_figure(
+            builder("mrd").swimmer_data(adam, definitions),
+            figures / "SF8_swimmer",
+            "Each patient's course from the first InO dose",
+            footer=provenance.short_footer(),
+            xlabel=time_axis("OS"),
+        )
     if endpoint == "response" and not uses_plan(endpoint, definitions):  # India's Figure 1
-        result.figures += report.flow_figure(
-            disposition_boxes(ard, definitions),
+        result.figures += report.consort_figure(
+            disposition(ard, definitions, Labels(display)),
             figures / "F1_disposition",
             "Patient disposition and follow-up",
             footer=provenance.short_footer(),

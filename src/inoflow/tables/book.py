@@ -131,7 +131,12 @@ class BookFigure:
         return f"figure-{self.png.stem}"
 
 
-FIGURE_KINDS = {"KM": "Kaplan-Meier curve", "disposition": "flow diagram"}
+FIGURE_KINDS = {
+    "KM": "Kaplan-Meier curve",
+    "disposition": "flow diagram",
+    "forest": "forest plot",
+    "swimmer": "swimmer plot",
+}
 
 
 def book_sections(

@@ -12,6 +12,8 @@ from the ARD, and the disposition flow from the ARD's counts.
 from __future__ import annotations
 
 import html
+import textwrap
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +38,7 @@ def pyplot():
 
 OUTPUTS_FILE = Path("config/reference/outputs.yaml")  # the output catalogue, of the working folder
 
-SPEC_KEYS = ("title", "population", "columns", "total", "nest")  # what an outputs.yaml entry may hold
+SPEC_KEYS = ("title", "population", "columns", "total", "nest", "figure")  # what an outputs.yaml entry may hold
 
 
 def variable_labels() -> dict[str, str]:
@@ -414,37 +416,188 @@ def km_figure_by(
     return _save(fig, path_stem, footer)
 
 
-def flow_figure(boxes: list[tuple[str, str]], path_stem: Path, title: str, footer: str | None = None) -> list[Path]:
-    """A CONSORT-style disposition flow: the main boxes top to bottom; a box whose label starts
-    with 'Excluded' branches to the right of the arrow that leaves the box above it."""
-    main = [b for b in boxes if not b[0].startswith("Excluded")]
-    side = {i: b for i, b in enumerate(boxes) if b[0].startswith("Excluded")}
+def forest_figure(
+    ard: pd.DataFrame, output_id: str, title: str, path_stem: Path, labels, footer: str | None = None
+) -> list[Path]:
+    """A forest plot of an output's proportions (``proportion_ci``: percentage with its exact
+    interval, the overall one as a dashed line) or hazard ratios (``coxph``: ratio with its
+    interval on a log scale, 1 marked), one row per result in ARD order, the ARD's formatted
+    values written beside each. ``labels``: :class:`inoflow.tables.shells.Labels`."""
+    rows = ard[(ard["output_id"] == output_id) & ard["context"].isin(["proportion_ci", "coxph"])]
+    keys = display_row_keys(rows)
+    entries = []
+    for key in dict.fromkeys(keys):
+        block = rows[keys == key]
+        first = block.iloc[0]
+        value = dict(zip(block["stat_name"], block["stat"], strict=True))
+        text = dict(zip(block["stat_name"], block["stat_fmt"], strict=True))
+        if first["context"] == "coxph":
+            label = (
+                f"{labels.variable(first['variable'])}: {labels.level(first['variable'], first['variable_level'])} "
+                f"vs {labels.level(first['variable'], text['reference'])}"
+            )
+            shown = f"{text['estimate']} ({text['conf.low']}-{text['conf.high']})"
+            scale = 1.0
+        else:
+            group = first["group1"]
+            label = (
+                f"{labels.variable(group)}: {labels.level(group, first['group1_level'])}"
+                if isinstance(group, str)
+                else "All patients"
+            )
+            shown = f"{text['n']}/{text['N']} ({text['estimate']}%)"
+            scale = 100.0
+        entries.append((label, scale * value["estimate"], scale * value["conf.low"], scale * value["conf.high"], shown))
+    hazard = rows["context"].eq("coxph").any()
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(8, 1.25 * len(main) + 1))
+    fig, ax = plt.subplots(figsize=(8.5, 0.42 * len(entries) + 1.6))
+    for y, (_, estimate, low, high, shown) in enumerate(reversed(entries)):
+        if np.isfinite(estimate):
+            ax.plot([low, high], [y, y], color="#1f4e79", linewidth=1.4)
+            ax.plot([estimate], [y], "s", color="#1f4e79", markersize=5)
+        ax.text(
+            1.02,
+            y,
+            shown if np.isfinite(estimate) else f"{shown} (not estimable)",
+            transform=ax.get_yaxis_transform(),
+            va="center",
+            fontsize=8,
+        )
+    ax.set_yticks(range(len(entries)))
+    ax.set_yticklabels([e[0] for e in reversed(entries)], fontsize=8.5)
+    if hazard:
+        from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+        ax.set_xscale("log")
+        finite = [v for e in entries for v in e[1:4] if np.isfinite(v) and v > 0] or [1.0]
+        ticks = [t for t in (0.05, 0.1, 0.25, 0.5, 1, 2, 4, 10, 20, 50) if min(finite) / 1.5 <= t <= max(finite) * 1.5]
+        ax.xaxis.set_major_locator(FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(NullLocator())
+        ax.xaxis.set_minor_formatter(NullFormatter())
+        ax.set_xticklabels([f"{t:g}" for t in ticks])
+        ax.axvline(1.0, color="grey", linewidth=0.8)
+        ax.set_xlabel("Hazard ratio (95% CI), log scale; < 1 favours the first group named")
+    else:
+        overall = [e for e in entries if e[0] == "All patients"]
+        if overall:
+            ax.axvline(overall[0][1], color="grey", linewidth=0.8, linestyle="--")
+        ax.set_xlim(0, 100)
+        ax.set_xlabel("Percentage (exact 95% CI)")
+    ax.set_ylim(-0.7, len(entries) - 0.3)
+    ax.grid(axis="x", alpha=0.2)
+    ax.set_title(title, fontsize=11)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    fig.subplots_adjust(right=0.72)
+    return _save(fig, path_stem, footer)
+
+
+SWIMMER_MARKS = {  # column of the swimmer data: (legend, marker, colour)
+    "RESPONSE": ("First CR/CRi", "^", "#00BA38"),
+    "MRDNEG": ("First MRD negativity", "D", "#619CFF"),
+    "HSCT": ("HSCT", "*", "#C77CFF"),
+    "RELAPSE": ("Relapse", "X", "#F8766D"),
+}
+
+
+def swimmer_figure(
+    data: pd.DataFrame, path_stem: Path, title: str, footer: str | None = None, xlabel: str = ""
+) -> list[Path]:
+    """One bar per patient (``inoflow.analysis.endpoints.mrd.swimmer_data``), longest at the
+    top: dark while on InO (with the number of cycles), light to death (a black dot) or last
+    contact (an arrow: alive), with the first CR/CRi, MRD negativity, HSCT and relapse marked.
+    Patients are numbered, never named."""
+    data = data.sort_values("END", ascending=True, kind="stable").reset_index(drop=True)
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(8.5, 0.22 * len(data) + 1.8))
+    for y, row in data.iterrows():
+        ax.barh(y, row["END"], height=0.6, color="#c9d8e8")
+        ax.barh(y, min(row["TREATEND"], row["END"]), height=0.6, color="#1f4e79")
+        ax.text(-0.2, y, f"{int(row['NCYCLES'])}", ha="right", va="center", fontsize=6.5, color="#1f4e79")
+        if row["DIED"]:
+            ax.plot(row["END"], y, "o", color="black", markersize=4)
+        else:
+            ax.annotate(
+                "",
+                xy=(row["END"] + 1.2, y),
+                xytext=(row["END"], y),
+                arrowprops={"arrowstyle": "->", "color": "#555555"},
+            )
+    for column, (label, marker, colour) in SWIMMER_MARKS.items():
+        shown = data[data[column].notna()]
+        ax.plot(shown[column], shown.index, marker, color=colour, markersize=6, linestyle="none", label=label)
+    ax.plot([], [], "o", color="black", markersize=4, label="Death")
+    ax.plot(
+        [], [], marker=r"$\rightarrow$", color="#555555", linestyle="none", markersize=8, label="Alive at last contact"
+    )
+    from matplotlib.patches import Patch
+
+    handles, names = ax.get_legend_handles_labels()
+    handles.append(Patch(color="#1f4e79"))
+    names.append("On InO (number of cycles at left)")
+    ax.set_yticks(range(len(data)))
+    ax.set_yticklabels([str(len(data) - i) for i in range(len(data))], fontsize=6)  # 1 = the longest
+    ax.set_ylabel("Patient")
+    ax.set_xlabel(xlabel)
+    ax.set_xlim(left=-1.5)
+    ax.set_title(title, fontsize=11)
+    ax.legend(handles, names, loc="lower right", fontsize=7.5, frameon=True)
+    ax.grid(axis="x", alpha=0.2)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    fig.tight_layout()
+    return _save(fig, path_stem, footer)
+
+
+@dataclass
+class Consort:
+    """A CONSORT flow: ``main`` boxes top to bottom (label, count); ``side``: main box index ->
+    the box branching to the right below it (label, count, lines); ``split``: the boxes the last
+    main box divides into, side by side (label, count, lines), under ``split_title``."""
+
+    main: list[tuple[str, str]]
+    side: dict[int, tuple[str, str, list[str]]] = field(default_factory=dict)
+    split: list[tuple[str, str, list[str]]] = field(default_factory=list)
+    split_title: str = ""
+
+
+def consort_figure(flow: Consort, path_stem: Path, title: str, footer: str | None = None) -> list[Path]:
+    """The flow as a CONSORT diagram: main boxes joined by arrows, each exclusion to the right
+    of the arrow it leaves, and the last box's split into side-by-side boxes that partition it."""
+    plt = pyplot()
+    fig, ax = plt.subplots(figsize=(9, 1.5 * len(flow.main) + 2.6))
     ax.axis("off")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    n = len(main)
-    ys = [1 - (i + 0.5) / n for i in range(n)]
-    style = {"boxstyle": "round,pad=0.5", "fc": "#eef3f8", "ec": "#1f4e79"}
-    for (label, count), y in zip(main, ys, strict=True):
-        ax.text(0.3, y, f"{label}\n{count}", ha="center", va="center", fontsize=9, bbox=style)
-    for a, b in zip(ys, ys[1:], strict=False):
-        ax.annotate(
-            "", xy=(0.3, b + 0.045), xytext=(0.3, a - 0.045), arrowprops={"arrowstyle": "-|>", "color": "#1f4e79"}
-        )
-    for index, (label, count) in side.items():
-        y = ys[index - 1] - 0.5 / n  # beside the arrow leaving the main box above it
-        ax.text(
-            0.74,
-            y,
-            f"{label}\n{count}",
-            ha="center",
-            va="center",
-            fontsize=8,
-            bbox={**style, "fc": "#fdf1e6", "ec": "#b35c00"},
-        )
-        ax.annotate("", xy=(0.5, y), xytext=(0.3, y), arrowprops={"arrowstyle": "-|>", "color": "#b35c00"})
+    levels = len(flow.main) + (1 if flow.split else 0)
+    ys = [1 - (i + 0.6) / (levels + 0.2) for i in range(levels)]
+    main_style = {"boxstyle": "round,pad=0.5", "fc": "#eef3f8", "ec": "#1f4e79"}
+    side_style = {"boxstyle": "round,pad=0.4", "fc": "#fdf1e6", "ec": "#b35c00"}
+    arrow = {"arrowstyle": "-|>", "color": "#1f4e79"}
+    gap = 0.055
+    for index, ((label, count), y) in enumerate(zip(flow.main, ys, strict=False)):
+        ax.text(0.32, y, f"{label}\n{count}", ha="center", va="center", fontsize=9, bbox=main_style)
+        if index + 1 < len(flow.main):
+            ax.annotate("", xy=(0.32, ys[index + 1] + gap), xytext=(0.32, y - gap), arrowprops=arrow)
+        if index in flow.side:
+            label2, count2, lines = flow.side[index]
+            middle = (y + ys[index + 1]) / 2
+            text = "\n".join([f"{label2}: {count2}", *lines])
+            ax.text(0.62, middle, text, ha="left", va="center", fontsize=7.5, bbox=side_style)
+            ax.annotate("", xy=(0.6, middle), xytext=(0.32, middle), arrowprops={**arrow, "color": "#b35c00"})
+    if flow.split:
+        top, y = ys[len(flow.main) - 1], ys[-1]
+        xs = [(i + 0.5) / len(flow.split) for i in range(len(flow.split))]
+        bar = (top + y) / 2
+        ax.plot([0.32, 0.32], [top - gap, bar], color="#1f4e79", linewidth=1)
+        ax.plot([min(xs), max(xs)], [bar, bar], color="#1f4e79", linewidth=1)
+        if flow.split_title:
+            ax.text(max(xs), bar + 0.015, flow.split_title, ha="right", va="bottom", fontsize=8, color="#1f4e79")
+        for x, (label, count, lines) in zip(xs, flow.split, strict=True):
+            ax.annotate("", xy=(x, y + gap), xytext=(x, bar), arrowprops=arrow)
+            text = "\n".join([label, count, *[textwrap.fill(line, 34) for line in lines]])
+            ax.text(x, y + gap - 0.02, text, ha="center", va="top", fontsize=8, bbox=main_style)
     ax.set_title(title, fontsize=11)
     return _save(fig, path_stem, footer)
 

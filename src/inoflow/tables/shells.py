@@ -197,7 +197,7 @@ def display_table(
             level_label = labels.level(variable, level) if level is not None else ""
             label = line.get("label")
             if label is not None:
-                label = fill(label, {**values, "level": level_label}, where)
+                label = fill(label, {**values, "level": level_label, "variable": labels.variable(variable)}, where)
             if label is not None and anchor is not None:
                 leaf = [*anchor, ("row", label)]
             elif label is None:

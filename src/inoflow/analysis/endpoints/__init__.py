@@ -21,4 +21,13 @@ ADAM_INPUTS = {
 SALVAGE_LEVELS = ["1", "2", ">=3"]
 BURDEN_LEVELS = ["LOW", "HIGH"]
 AGE_LEVELS = ["18-65", ">65"]
+# the baseline subgroups of the forest plots (SF6, SF7), each with its levels, the first the
+# reference of a hazard ratio
+SUBGROUPS = (
+    ("SEX", ["F", "M"]),
+    ("AGEGR1", AGE_LEVELS),
+    ("SALVLNGR", SALVAGE_LEVELS),
+    ("DISSTAT", ["RELAPSED", "REFRACTORY"]),
+    ("BURDEN", BURDEN_LEVELS),
+)
 YN = ["Y", "N"]

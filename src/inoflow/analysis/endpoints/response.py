@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from inoflow.analysis import ard as cards
-from inoflow.analysis.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS
+from inoflow.analysis.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS, SUBGROUPS
 
 
 def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
@@ -57,6 +57,10 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     rows += cards.ard_categorical(fas, "DOSECAT", "T1", ["STANDARD", "UNDER", "OVER"])
     rows += cards.ard_categorical(fas, "BURDEN", "T1", BURDEN_LEVELS)
     rows += cards.ard_categorical(fas, "EMDBLFL", "T1", ["Y"])
+    # SF6: CR/CRi overall and by baseline subgroup (its forest plot)
+    rows += cards.ard_proportion_ci(fas, "RESPFL", "SF6")
+    for var, levels in SUBGROUPS:
+        rows += cards.ard_proportion_ci(fas, "RESPFL", "SF6", by=var, by_levels=levels)
     # F1: disposition from the extracts: identified (screening logs) -> eligible (criteria
     # derived) -> analysed, reasons for exclusion, lost to follow-up windows
     adelig = adam["ADELIG"]
@@ -67,4 +71,5 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     rows += cards.ard_categorical(adelig[adelig["ELIGFL"] == "Y"], "ENRLFL", "F1", ["Y"])
     rows += cards.ard_categorical(fas, "FASFL", "F1", ["Y"])
     rows += cards.ard_categorical(fas, "LTFUWIN", "F1", ["<6", "6-12", ">=12"])
+    rows += cards.ard_categorical(fas, "EOSSTT", "F1", ["DEAD", "LOST TO FOLLOW-UP", "ALIVE"])  # a partition
     return rows

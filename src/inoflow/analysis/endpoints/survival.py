@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 
 from inoflow.analysis import ard as cards
-from inoflow.analysis.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS, YN
+from inoflow.analysis.endpoints import AGE_LEVELS, BURDEN_LEVELS, SALVAGE_LEVELS, SUBGROUPS, YN
 from inoflow.analysis.lineage import tag
 
 FIGURE_GRID_MONTHS = [0, 3, 6, 9, 12, 15, 18, 21, 24]
@@ -86,6 +86,9 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     if "DOREVFL" in dor:
         dor = dor[dor["DOREVFL"] == "Y"]
     _km(rows, dor, "OM11", figure_times)
+    # SF7: overall survival hazard ratios by baseline subgroup (its forest plot)
+    for var, levels in SUBGROUPS:
+        rows += cards.ard_coxph(os_, "SF7", var, levels)
     # SF1-SF5: stratified curves at every tick of their figure, and the comparison
     for output, paramcd, var, levels in STRATIFIED_FIGURES:
         rows += stratified(analysis_set(adam, paramcd, definitions), output, var, levels, figure_times)
