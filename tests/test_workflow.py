@@ -325,6 +325,10 @@ def test_snakemakes_own_report_of_the_run(run, tmp_path):
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert report.stat().st_size > 100_000 and "Report created" in proc.stderr + proc.stdout
+    text = report.read_text(encoding="utf-8")
+    assert "From the hospitals" in text  # the landing page (workflow/report/workflow.rst)
+    for shown in ("Tables: survival", "Figures: survival", "SF8_swimmer", "F1_disposition", "OM17", "book (PDF)"):
+        assert shown in text, shown  # the book, tables and figures by study, cut and endpoint
 
 
 def test_noop_rerun_plans_nothing(run):

@@ -481,8 +481,22 @@ def endpoint_outputs(endpoints):
         outputs[f"subjects__{e}"] = cut_path("ard", f"{e}.subjects.parquet")
         outputs[f"notebook__{e}"] = cut_path("notebooks", f"{e}.ipynb")
         outputs[f"html__{e}"] = cut_path("notebooks", f"{e}.html")
-        outputs[f"tables__{e}"] = directory(cut_path("tables", e))
-        outputs[f"figures__{e}"] = directory(cut_path("figures", e))
+        outputs[f"tables__{e}"] = report(
+            directory(cut_path("tables", e)),
+            patterns=["{name}.html"],
+            caption="../report/table.rst",
+            category="{study} {cut}",
+            subcategory=f"Tables: {e}",
+            labels={"table": "{name}"},
+        )
+        outputs[f"figures__{e}"] = report(
+            directory(cut_path("figures", e)),
+            patterns=["{name}.png"],
+            caption="../report/figure.rst",
+            category="{study} {cut}",
+            subcategory=f"Figures: {e}",
+            labels={"figure": "{name}"},
+        )
     return outputs
 
 

@@ -34,9 +34,21 @@ rule assemble_book:
     input:
         unpack(get_book_inputs),
     output:
-        book=cut_path("book.html"),
+        book=report(
+            cut_path("book.html"),
+            caption="../report/book.rst",
+            category="{study} {cut}",
+            subcategory="Book",
+            labels={"document": "book (HTML)"},
+        ),
         docx=cut_path("book.docx"),
-        pdf=cut_path("book.pdf"),
+        pdf=report(
+            cut_path("book.pdf"),
+            caption="../report/book.rst",
+            category="{study} {cut}",
+            subcategory="Book",
+            labels={"document": "book (PDF)"},
+        ),
         comparison=cut_path("comparison_with_publication.csv"),
         ard=cut_path("ard", "all_outputs.parquet"),
         excluded=cut_path("listings", "screened_not_eligible.csv"),
