@@ -268,6 +268,14 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     written = sorted(p.name for p in out.iterdir())
     assert written == ["adam.csv", "cells.csv", "raw.csv", "sdtm.csv", "subjects.csv", "trace.html"]
     assert len(pd.read_csv(out / "subjects.csv")) == 7 * (32 + 32 + 19)  # each of the 7 ARD rows: source, N, n
+    page = (out / "trace.html").read_text(encoding="utf-8")
+    for sentinel in (">None<", ">nan<", ">NaN<", ">&lt;NA&gt;<", ">NaT<"):
+        assert sentinel not in page, sentinel  # missing values are blank
+    assert "<h2>2. Subjects behind it (32), each once with its roles</h2>" in page
+    # each subject once, with every role it has in the cell (02-0001 reached CR/CRi: counted in n)
+    assert page.count("<td>INO-IND-RWS-IN02-02-0001</td><td>denominator, numerator, source</td>") == 1
+    assert page.count("<td>INO-IND-RWS-IN02-02-0002</td><td>denominator, source</td>") == 1
+    assert "<h3>IN02/IN02_bone_marrow.csv (" in page and "class=used" in page and "<style>" in page
     # the reverse question: which numbers does one raw row feed?
     assert trace_command("--raw-file", "IN02/IN02_bone_marrow.csv", "--raw-row", "3") == 0
     reverse = capsys.readouterr().out.splitlines()

@@ -341,25 +341,106 @@ def write_trace(result: Trace, folder: Path) -> list[Path]:
         getattr(result, name).to_csv(path, index=False)
         paths.append(path)
     page = folder / "trace.html"
-    sections = "".join(
-        f"<h2>{title} ({len(getattr(result, name))})</h2>"
-        + getattr(result, name).to_html(index=False, escape=True, border=0, classes="trace")
-        for name, title in (
-            ("cells", "1. The cell: its ARD rows"),
-            ("subjects", "2. Subjects behind it, with their role"),
-            ("adam", "3. ADaM records"),
-            ("sdtm", "4. Common-model records (DIRECT: named as source by an ADaM record)"),
-            ("raw", "5. Raw rows of the files the sites sent"),
-        )
-    )
-    page.write_text(
-        "<!doctype html><html><head><meta charset='utf-8'><title>Trace</title>"
-        "<style>body{font-family:sans-serif;font-size:13px}table{border-collapse:collapse}"
-        "td,th{border:1px solid #ccc;padding:2px 4px;vertical-align:top}</style></head><body>"
-        f"<h1>Trace</h1><p>{html.escape(result.summary())}</p>{sections}</body></html>",
-        encoding="utf-8",
-    )
+    page.write_text(trace_html(result), encoding="utf-8")
     return [*paths, page]
+
+
+TRACE_STYLE = (
+    "body{font-family:Arial,sans-serif;font-size:13px;max-width:1200px;margin:1.5em auto;color:#222}"
+    "h1{font-size:1.4em}h2{font-size:1.15em;border-bottom:2px solid #1f4e79;margin-top:1.6em}"
+    "h3{font-size:1em;margin:1.2em 0 .3em}table{border-collapse:collapse;margin:.3em 0;font-size:12px}"
+    "td,th{border:1px solid #ccc;padding:2px 5px;vertical-align:top;text-align:left}th{background:#eef3f8}"
+    "td.used{background:#fff3b0;font-weight:bold}tr.direct td:first-child{border-left:4px solid #1f4e79}"
+    ".note{color:#555;font-size:12px}code{font-size:12px}"
+)
+
+
+def _text(value) -> str:
+    """A value as a reader sees it: missing is blank (no None, NaN, <NA> or NaT)."""
+    value = _plain(value)
+    return "" if value is None else html.escape(str(value))
+
+
+def _records_table(records: pd.DataFrame, extra: list[str], used=None) -> str:
+    """Records whose values are JSON maps, as one table: the ``extra`` columns, then every key of
+    the maps in order of first appearance; ``used(row) -> set of keys`` highlights cells."""
+    maps = [json.loads(v) if isinstance(v, str) else {} for v in records["VALUES"]]
+    keys = list(dict.fromkeys(k for m in maps for k in m))
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in [*extra, *keys])
+    lines = []
+    for (_, row), values in zip(records.iterrows(), maps, strict=True):
+        marked = used(row) if used else set()
+        direct = " class='direct'" if row.get("DIRECT") == "Y" else ""
+        cells = [f"<td>{_text(row[c])}</td>" for c in extra]
+        cells += [f"<td{' class=used' if k in marked else ''}>{_text(values.get(k))}</td>" for k in keys]
+        lines.append(f"<tr{direct}>{''.join(cells)}</tr>")
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(lines)}</tbody></table>"
+
+
+def trace_html(result: Trace) -> str:
+    """The chain as a page a reader can follow: the cell and its statistics, each subject once
+    with its roles, the ADaM records by dataset, the common-model records by domain, and the raw
+    rows grouped by the file (and sheet) they were read from, the columns the derivations used
+    highlighted and the rows the ADaM records name as their source marked."""
+    first = result.cells.iloc[0]
+    cell = " ".join(str(v) for v in (first["output_id"], first["variable"], _plain(first["variable_level"]) or "") if v)
+    stats = "".join(
+        f"<tr><td>{_text(r.stat_name)}</td><td>{_text(r.stat_label)}</td><td>{_text(r.stat_fmt)}</td>"
+        f"<td><code>{_text(r.ard_row_id)}</code></td></tr>"
+        for r in result.cells.itertuples(index=False)
+    )
+    parts = [
+        f"<h1>Trace of {html.escape(cell)}</h1><p>{html.escape(result.summary())}</p>",
+        "<h2>1. The cell: its ARD rows</h2><table><thead><tr><th>Statistic</th><th>Label</th><th>Value</th>"
+        f"<th>ARD row</th></tr></thead><tbody>{stats}</tbody></table>",
+    ]
+    subjects = (
+        result.subjects.groupby("USUBJID", sort=True)
+        .agg(
+            ROLES=("ROLE", lambda r: ", ".join(dict.fromkeys(r))),
+            DATASETS=("DATASETS", lambda d: " ".join(sorted({x for v in d for x in v.split()}))),
+        )
+        .reset_index()
+    )
+    roles = "; ".join(f"{role}: {text}" for role, text in ROLES.items() if role in set(result.subjects["ROLE"]))
+    rows = "".join(
+        f"<tr><td>{_text(r.USUBJID)}</td><td>{_text(r.ROLES)}</td><td>{_text(r.DATASETS)}</td></tr>"
+        for r in subjects.itertuples(index=False)
+    )
+    parts.append(
+        f"<h2>2. Subjects behind it ({len(subjects)}), each once with its roles</h2><p class='note'>{html.escape(roles)}</p>"
+        f"<table><thead><tr><th>Subject</th><th>Roles</th><th>ADaM datasets</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
+    parts.append(f"<h2>3. ADaM records ({len(result.adam)})</h2>")
+    for name, records in result.adam.groupby("DATASET", sort=False):
+        parts.append(
+            f"<h3>{html.escape(str(name))} ({len(records)})</h3>" + _records_table(records, ["USUBJID", "RECORD"])
+        )
+    parts.append(
+        f"<h2>4. Common-model records ({len(result.sdtm)})</h2><p class='note'>Marked at the left: the records an "
+        "ADaM record names as its source.</p>"
+    )
+    for name, records in result.sdtm.groupby("DOMAIN", sort=False):
+        parts.append(
+            f"<h3>{html.escape(str(name))} ({len(records)})</h3>"
+            + _records_table(records, ["USUBJID", "SEQ", "SRCFILE", "SRCROW"])
+        )
+    parts.append(
+        f"<h2>5. Raw rows of the files the sites sent ({len(result.raw)})</h2><p class='note'>Highlighted: the columns "
+        "the derivations read; marked at the left: the rows behind the records the ADaM datasets name as their source.</p>"
+    )
+    for (file, sheet, sha), records in result.raw.groupby(
+        ["SRCFILE", "SRCSHEET", "SRCSHA256"], sort=False, dropna=False
+    ):
+        where = f"{file}" + (f", sheet {sheet}" if isinstance(sheet, str) and sheet else "")
+        parts.append(
+            f"<h3>{html.escape(where)} ({len(records)} rows)</h3><p class='note'>sha256 <code>{html.escape(str(sha))}</code></p>"
+            + _records_table(records, ["SRCROW"], used=lambda row: set(json.loads(row["SRCCOLS"]).values()))
+        )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Trace of {html.escape(cell)}</title>"
+        f"<style>{TRACE_STYLE}</style></head><body>{''.join(parts)}</body></html>\n"
+    )
 
 
 def list_cells(ard: pd.DataFrame, output_id: str, out=None) -> None:
