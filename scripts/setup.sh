@@ -4,6 +4,8 @@
 #
 #   bash scripts/setup.sh           # a workstation: everything but the cluster extra
 #   bash scripts/setup.sh --slurm   # also the SLURM executor plugin (requirements-slurm.lock)
+#   bash scripts/setup.sh --documents  # also headless Chromium and LibreOffice Writer, which the
+#                                      # tests open the book and tables in (apt-get, as root)
 #
 # The cluster extra stays out of a workstation's environment: Snakemake loads every installed
 # executor plugin at each start, and the SLURM one imports pandas and asks `scontrol` for the
@@ -12,12 +14,23 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3}"
 slurm=0
+documents=0
 for arg in "$@"; do
   case "$arg" in
     --slurm) slurm=1 ;;
-    *) echo "setup: unknown option $arg (usage: bash scripts/setup.sh [--slurm])" >&2; exit 2 ;;
+    --documents) documents=1 ;;
+    *) echo "setup: unknown option $arg (usage: bash scripts/setup.sh [--slurm] [--documents])" >&2; exit 2 ;;
   esac
 done
+if [ "$documents" = 1 ] && ! { command -v chromium >/dev/null && command -v soffice >/dev/null; }; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "setup: installing headless Chromium and LibreOffice Writer (apt-get)"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium libreoffice-writer-nogui >/dev/null
+  else
+    echo "setup: the document tests need chromium and soffice: sudo apt-get install chromium libreoffice-writer-nogui" >&2
+  fi
+fi
 if [ ! -x .venv/bin/python ]; then
   echo "setup: creating .venv with $($PYTHON --version)"
   "$PYTHON" -m venv .venv

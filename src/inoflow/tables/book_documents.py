@@ -46,7 +46,12 @@ def write_book_docx(
     if notice:
         doc.add_paragraph(notice).runs[0].bold = True
     doc.add_paragraph("Contents").runs[0].bold = True
-    _toc_field(doc.add_paragraph())
+    headings = [
+        text
+        for endpoint, items in sections
+        for text in [endpoint.capitalize(), *[f"    {item.heading}" for item in items if not _is_figure(item)]]
+    ] + ["Appendix: comparison with the publication"]
+    _toc_field(doc.add_paragraph(), headings)
     update = OxmlElement("w:updateFields")  # Word fills the contents when it opens the file
     update.set(qn("w:val"), "true")
     doc.settings.element.append(update)
@@ -75,8 +80,10 @@ def write_book_docx(
     return path
 
 
-def _toc_field(paragraph) -> None:
-    """A table-of-contents field (headings 1-2, as links) with a placeholder until it is updated."""
+def _toc_field(paragraph, headings: list[str]) -> None:
+    """A table-of-contents field (headings 1-2, as links) whose shown text, until Word updates it
+    with page numbers, is the list of ``headings`` (what a reader that does not update fields,
+    LibreOffice, shows)."""
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -90,7 +97,10 @@ def _toc_field(paragraph) -> None:
             element = OxmlElement("w:fldChar")
             element.set(qn("w:fldCharType"), kind)
         run._r.append(element)
-    paragraph.add_run("(The contents are filled in when the document is opened, or with F9.)")
+    for number, heading in enumerate(headings):
+        run = paragraph.add_run(heading)
+        if number + 1 < len(headings):
+            run.add_break()
     end = OxmlElement("w:fldChar")
     end.set(qn("w:fldCharType"), "end")
     paragraph.add_run()._r.append(end)

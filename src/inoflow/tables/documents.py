@@ -143,8 +143,11 @@ def add_docx_table(doc, cells: list[list[str]], widths: list[int]):
     section = doc.sections[-1]
     table = doc.add_table(rows=len(cells), cols=len(cells[0]))
     table.style = "Table Grid"
+    table.autofit = False  # the widths below, in Word and LibreOffice alike
     usable = section.page_width - section.left_margin - section.right_margin
     column_widths = [int(usable * w / sum(widths)) for w in widths]
+    for column, width in zip(table.columns, column_widths, strict=True):
+        column.width = width  # the table grid (w:gridCol), which LibreOffice reads
     for i, (row, texts) in enumerate(zip(table.rows, cells, strict=True)):
         for cell, text, width in zip(row.cells, texts, column_widths, strict=True):
             cell.width = width
