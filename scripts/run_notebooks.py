@@ -23,6 +23,7 @@ with step(smk) as log:
         ("definitions", smk.input.definitions),
         ("catalogue", smk.input.catalogue),
         ("display", smk.input.display),
+        ("registry", smk.input.registry),
     ]
     with NotebookRunner(log) as runner:
         for endpoint, parameters in smk.params.notebook_parameters.items():

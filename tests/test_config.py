@@ -156,7 +156,7 @@ def test_the_project_reads_nothing_beside_its_checkout():
         "italy_abstract.txt",
     ]
     assert all((PROJECT_ROOT / "docs/sources" / d).stat().st_size > 1500 for d in documents)
-    for name in ("outputs.yaml", "published_results.yaml"):
+    for name in ("outputs.yaml", "published_results.yaml", "registry_definitions.yaml"):
         assert (
             (PROJECT_ROOT / "config/reference" / name)
             .read_text(encoding="utf-8")

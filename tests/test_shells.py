@@ -166,3 +166,36 @@ def test_footnotes_quote_the_definitions_an_output_uses_and_its_methods(five):
         "Percentages with exact Clopper-Pearson 95% CIs.",
     ]
     assert footnotes(ard, "X7", {"population": "RESP"}, definitions, DISPLAY)[1] == "CR: blasts < 5%."
+
+
+def test_each_registry_definition_is_the_records_own_words():
+    """config/reference/registry_definitions.yaml holds, for each outcome measure OMnn, the
+    description that follows its title in the n-th measure of the registry record, word for word
+    (markdown escapes removed), ending where the record's time frame begins."""
+    import re
+
+    from inoflow.config import read_yaml
+
+    record = (PROJECT_ROOT / "docs/sources/india_registry_record.txt").read_text(encoding="utf-8").splitlines()
+    measures = [re.sub(r"\\([\[\]<>*^_])", r"\1", m) for m in record[25].split("|") + record[26].split("|")]
+    assert len(measures) == 28
+    definitions = read_yaml(PROJECT_ROOT / "config/reference/registry_definitions.yaml")["india"]
+    assert sorted(definitions) == [f"OM{i:02d}" for i in range(1, 29) if i != 20]  # OM20: none in the record
+    for output_id, text in definitions.items():
+        measure = measures[int(output_id[2:]) - 1]
+        assert f", {text}, " in measure + ", ", output_id
+        after = measure.split(f", {text}", 1)[1]
+        assert after.startswith((", From InO treatment initiation", ", 6 and 12 months post")), output_id
+
+
+def test_an_outcome_measure_quotes_the_registry_then_the_applied_definition():
+    from inoflow.tables.report import load_outputs
+
+    data = patients(RESPFL=["Y", "N", "Y"])
+    ard = cards.finish(cards.ard_proportion_ci(data, "RESPFL", "OM01"))
+    spec = load_outputs("india")["OM01"]
+    definitions = {"footnotes": [{"variables": ["RESPFL"], "text": "CR: blasts <= 5%."}]}
+    notes = footnotes(ard, "OM01", spec, definitions, DISPLAY)
+    assert notes[0] == "Population: Full analysis set, all eligible patients who received InO."
+    assert notes[1].startswith("Registry definition: CR was defined as 5 percent (%) bone marrow blasts, no evidence")
+    assert notes[2] == "As derived here: CR: blasts <= 5%."

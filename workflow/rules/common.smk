@@ -143,9 +143,9 @@ SHARED_CONFIG = [config["contract"], config["units"]]
 DEIDENTIFICATION = "config/deidentification.yaml"
 VOCABULARIES = sorted(str(p) for p in Path(config["vocabularies"]).glob("*.yaml"))
 OUTPUT_CATALOGUE = read_yaml("config/reference/outputs.yaml")
-DISPLAY_FILE = (
-    "config/reference/display.yaml"  # labels, codelist, formats of every table
-)
+# the labels, codelist and formats of every table, and the registry's words under its outputs
+DISPLAY_FILE = "config/reference/display.yaml"
+REGISTRY_DEFINITIONS = "config/reference/registry_definitions.yaml"
 
 # What each job asks of a cluster (profiles/slurm; a local run reads only threads and cores):
 # memory in MB and run time in minutes, sized for a study of 100 sites x 1,000 patients on
@@ -461,6 +461,7 @@ def get_endpoint_inputs(wildcards):
         "definitions": definitions_file(wildcards),
         "catalogue": "config/reference/outputs.yaml",
         "display": DISPLAY_FILE,
+        "registry": REGISTRY_DEFINITIONS,
         **(cost_table_file(wildcards) if "costs" in endpoints else {}),
     }
 
@@ -547,6 +548,7 @@ def get_book_inputs(wildcards):
         "definitions": definitions_file(wildcards),
         "catalogue": "config/reference/outputs.yaml",
         "display": DISPLAY_FILE,
+        "registry": REGISTRY_DEFINITIONS,
     }
 
 

@@ -80,6 +80,7 @@ rule shareable_tables:
         definitions=definitions_file,
         catalogue="config/reference/outputs.yaml",
         display=DISPLAY_FILE,
+        registry=REGISTRY_DEFINITIONS,
     output:
         book=cut_path("shareable", "book.html"),
         ard=cut_path("shareable", "ard", "all_outputs.parquet"),

@@ -48,10 +48,18 @@ def variable_labels() -> dict[str, str]:
     return load_display()["variables"]
 
 
+REGISTRY_DEFINITIONS_FILE = Path("config/reference/registry_definitions.yaml")  # of the working folder
+
+
 def load_outputs(study: str) -> dict:
-    """Output id -> {title, population} from the output catalogue."""
+    """Output id -> its catalogue entry (title, population, layout), with ``definition``: the
+    registry record's own description of the outcome measure, where it has one."""
     outputs = read_yaml(OUTPUTS_FILE)[study]["outputs"]
-    return {output_id: repair_flow_title(spec) for output_id, spec in outputs.items()}
+    definitions = (read_yaml(REGISTRY_DEFINITIONS_FILE) if REGISTRY_DEFINITIONS_FILE.exists() else {}).get(study) or {}
+    specs = {output_id: repair_flow_title(spec) for output_id, spec in outputs.items()}
+    for output_id, text in definitions.items():
+        specs[output_id]["definition"] = " ".join(str(text).split())
+    return specs
 
 
 def study_endpoints(study: str) -> dict[str, list[str]]:

@@ -312,8 +312,10 @@ def _header(column, column_var, layout: dict, labels: Labels, total: Cell | None
 def footnotes(
     ard: pd.DataFrame, output_id: str, spec: dict, definitions: dict, display: dict | None = None
 ) -> list[str]:
-    """An output's footnotes, each once: its population, the definitions it uses (the study's
-    ``footnotes`` whose variables, populations or outputs concern it) and the methods of the
+    """An output's footnotes, each once: its population, its definition in the registry record's
+    words (``definition``, config/reference/registry_definitions.yaml), the definitions it uses as
+    derived (the study's ``footnotes`` whose variables, populations or outputs concern it) and the
+    methods of the
     analyses it shows (``methods`` of display.yaml, for each context in its ARD)."""
     display = display if display is not None else load_display()
     rows = ard[ard["output_id"] == output_id]
@@ -322,14 +324,18 @@ def footnotes(
     if population:
         name = display.get("populations", {}).get(population, population)
         notes.append(f"Population: {name}.")
+    if spec.get("definition"):  # the registry record's own words
+        notes.append(f"Registry definition: {spec['definition']}")
     used = set(rows["variable"]) | set(rows["group1"].dropna()) | set(rows["group2"].dropna())
-    for definition in definitions.get("footnotes") or []:
-        if (
-            used & set(definition.get("variables", []))
-            or population in definition.get("populations", [])
-            or output_id in definition.get("outputs", [])
-        ):
-            notes.append(" ".join(str(definition["text"]).split()))
+    applied = [
+        " ".join(str(definition["text"]).split())
+        for definition in definitions.get("footnotes") or []
+        if used & set(definition.get("variables", []))
+        or population in definition.get("populations", [])
+        or output_id in definition.get("outputs", [])
+    ]
+    prefix = "As derived here: " if spec.get("definition") and applied else ""
+    notes += [prefix + text if i == 0 else text for i, text in enumerate(applied)]
     study_values = {k: str(v) for k, v in definitions.items() if isinstance(v, (int, float, str))}
     for context in dict.fromkeys(rows["context"]):
         template = display.get("methods", {}).get(context)
