@@ -211,3 +211,15 @@ def test_the_swimmer_plot_times_are_months_from_the_first_dose():
     assert data.loc[0].tolist() == pytest.approx([182 / m, True, 30 / m, 2, 45 / m, 50 / m, 60 / m, 121 / m])
     assert data.loc[1, "END"] == pytest.approx(100 / m) and not data.loc[1, "DIED"]  # alive: last contact
     assert data.loc[1, ["RESPONSE", "MRDNEG", "HSCT", "RELAPSE"]].isna().all()
+
+
+def test_india_median_follow_up_by_reverse_kaplan_meier_is_rs(ard):
+    """F2 gains the median follow-up the paper omits (issue 16): R 4.2.2 survival 3.5.3,
+    quantile(survfit(Surv(MONTHS, 1 - EVENT) ~ 1, conf.type = "log-log"), 0.5) on the demo's OS:
+    12.5174537988 (6.5379876797-34.1355236140) months."""
+    rows = ard[(ard["output_id"] == "F2") & (ard["context"] == "survival_followup")]
+    got = dict(zip(rows["stat_name"], rows["stat"], strict=True))
+    assert [got["estimate"], got["conf.low"], got["conf.high"]] == pytest.approx(
+        [12.5174537988, 6.5379876797, 34.1355236140], abs=1e-6
+    )
+    assert (got["n"], got["n.censored"]) == (32, 15)

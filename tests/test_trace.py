@@ -284,8 +284,8 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     # and the 656 of SF1-SF5: 11 groups of 53 (the fit's 5, 9 months x 5, the median's 3), their
     # 11 header counts, 5 log-rank tests of 4 statistics and 6 hazard ratios of 7; and the 148 of
     # SF6 (12 proportions of 7), SF7 (6 hazard ratios of 7), SF8 (N, 4 counts of 3) and F1's 3
-    # statuses (of 3)
-    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2175 ARD row(s) in 46 output(s)"
+    # statuses (of 3); and F2's median follow-up (7)
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2182 ARD row(s) in 46 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 

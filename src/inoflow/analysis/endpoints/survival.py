@@ -52,6 +52,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     os_ = os_[os_["FASFL"] == "Y"]
     _km(rows, os_, "F2", sorted(set(landmarks) | set(FIGURE_GRID_MONTHS)), crude=False)
     rows += cards.ard_crude_alive(os_, landmarks, "F2")
+    rows += cards.ard_followup(os_, "F2")  # median follow-up (reverse Kaplan-Meier), which the paper omits
     # OM16: responders with MRD negativity, by HSCT
     resp_mrd = os_[(os_["RESPFL"] == "Y") & (os_["MRDNEGFL"] == "Y")]
     rows += cards.ard_total_n(resp_mrd, "OM16", by="HSCTFL", by_levels=YN)  # N = n of the column headers
