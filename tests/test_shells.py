@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from ard_data import patients
 from conftest import PROJECT_ROOT
 
 from inoflow.analysis import ard as cards
@@ -12,13 +13,6 @@ from inoflow.analysis.lineage import tag
 from inoflow.tables.shells import ShellError, display_table, footnotes, load_display
 
 DISPLAY = load_display(PROJECT_ROOT / "config/reference/display.yaml")
-
-
-def patients(**columns) -> pd.DataFrame:
-    frame = pd.DataFrame(columns)
-    frame.insert(0, "USUBJID", [f"S{i}" for i in range(1, len(frame) + 1)])
-    frame["SRCFILE"], frame["SRCROW"] = "x.csv", range(2, len(frame) + 2)
-    return tag(frame, "ADSL")
 
 
 @pytest.fixture

@@ -263,11 +263,7 @@ def km_figure(
     fit = kmlib.fit_km(np.asarray(time_months, float), np.asarray(event, int))
     table = fit.table
     rows = ard[(ard["output_id"] == output_id) & ard["group1"].isna()]
-    at_risk = rows[(rows["variable"] == "time") & (rows["stat_name"] == "n.risk")]
-    risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
-    missing = [t for t in grid if float(t) not in risk]
-    if missing:
-        raise ValueError(f"{output_id}: the ARD has no number at risk at month(s) {missing} of the figure's ticks")
+    risk = numbers_at_risk(rows, output_id, grid)
     median = rows[
         (rows["variable"] == "prob") & (rows["variable_level"].astype(float) == 0.5) & (rows["stat_name"] == "estimate")
     ]["stat"]
@@ -301,23 +297,42 @@ def km_figure(
             textcoords="offset points",
             fontsize=9,
         )
+    for t in grid:
+        ax_risk.text(t, 0.45, str(risk[float(t)]), ha="center", va="center", fontsize=9)
+    ax_risk.set_ylabel("At risk", rotation=0, ha="right", va="center", fontsize=9, labelpad=14)
+    _km_axes(ax, ax_risk, title, grid, xlabel, rows=1)
+    fig.tight_layout()
+    return _save(fig, path_stem, footer)
+
+
+def numbers_at_risk(rows: pd.DataFrame, output_id: str, grid: list[float], what: str = "") -> dict[float, int]:
+    """The ARD's number at risk (``n.risk`` of the ``time`` rows of ``rows``) at every tick of a
+    figure; a tick the ARD has no count for stops the figure."""
+    at_risk = rows[(rows["variable"] == "time") & (rows["stat_name"] == "n.risk")]
+    risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
+    missing = [t for t in grid if float(t) not in risk]
+    if missing:
+        raise ValueError(
+            f"{output_id}: the ARD has no number at risk{what} at month(s) {missing} of the figure's ticks"
+        )
+    return risk
+
+
+def _km_axes(ax, ax_risk, title: str, grid: list[float], xlabel: str, rows: int) -> None:
+    """The look every Kaplan-Meier figure shares: the probability axis, the legend, the grid, and
+    the number-at-risk panel of ``rows`` rows under it on the same time axis."""
     ax.set_ylim(0, 1.02)
     ax.set_ylabel("Probability")
     ax.set_title(title, fontsize=11)
     ax.legend(loc="upper right", fontsize=8, frameon=False)
     ax.grid(alpha=0.2)
     ax_risk.set_yticks([])
-    ax_risk.set_ylim(0, 1)
-    for t in grid:
-        ax_risk.text(t, 0.45, str(risk[float(t)]), ha="center", va="center", fontsize=9)
-    ax_risk.set_ylabel("At risk", rotation=0, ha="right", va="center", fontsize=9, labelpad=14)
+    ax_risk.set_ylim(0, rows)
     ax_risk.set_xlabel(xlabel)
     ax_risk.set_xticks(grid)
     ax_risk.set_xlim(-0.5, max(grid) + 0.5)
     for side in ("top", "right", "left"):
         ax_risk.spines[side].set_visible(False)
-    fig.tight_layout()
-    return _save(fig, path_stem, footer)
 
 
 # The look of every group's curve (ggplot2's hue palette, as ggsurvfit draws strata), in order
@@ -368,16 +383,8 @@ def km_figure_by(
         ax.step(times, surv, where="post", color=colour, label=f"{labels[level]} (n = {len(part)})")
         censored = table[table["n_censor"] > 0]
         ax.plot(censored["time"], censored["estimate"], "|", color=colour, markersize=8)
-        at_risk = rows[
-            (rows["group1"] == by)
-            & (rows["group1_level"] == str(level))
-            & (rows["variable"] == "time")
-            & (rows["stat_name"] == "n.risk")
-        ]
-        risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
-        missing = [t for t in grid if float(t) not in risk]
-        if missing:
-            raise ValueError(f"{output_id}: the ARD has no number at risk of {by} {level} at month(s) {missing}")
+        group = rows[(rows["group1"] == by) & (rows["group1_level"] == str(level))]
+        risk = numbers_at_risk(group, output_id, grid, f" of {by} {level}")
         y = len(levels) - index - 0.5
         for t in grid:
             ax_risk.text(t, y, str(risk[float(t)]), ha="center", va="center", fontsize=8.5, color=colour)
@@ -407,19 +414,8 @@ def km_figure_by(
         )
     if notes:
         ax.text(0.02, 0.04, "\n".join(notes), transform=ax.transAxes, fontsize=8, va="bottom")
-    ax.set_ylim(0, 1.02)
-    ax.set_ylabel("Probability")
-    ax.set_title(title, fontsize=11)
-    ax.legend(loc="upper right", fontsize=8, frameon=False)
-    ax.grid(alpha=0.2)
-    ax_risk.set_yticks([])
-    ax_risk.set_ylim(0, len(levels))
     ax_risk.set_title("Number at risk", fontsize=8, loc="left")
-    ax_risk.set_xlabel(xlabel)
-    ax_risk.set_xticks(grid)
-    ax_risk.set_xlim(-0.5, max(grid) + 0.5)
-    for side in ("top", "right", "left"):
-        ax_risk.spines[side].set_visible(False)
+    _km_axes(ax, ax_risk, title, grid, xlabel, rows=len(levels))
     fig.tight_layout()
     return _save(fig, path_stem, footer)
 
