@@ -1,6 +1,7 @@
 """Cumulative incidence with competing risks (inoflow.analysis.stats.cmprsk) against R 4.2.2
-cmprsk 2.2-11 ``cuminc`` and ``timepoints``, printed by R into this file: hand-made data with
-tied event times of both causes and censorings tied with events (issue 16, step 1)."""
+cmprsk 2.2-11 ``cuminc`` and ``timepoints`` (and Gray's test, ``cuminc(..., group)$Tests``),
+printed by R into this file: hand-made data with tied event times of both causes and
+censorings tied with events (issue 16)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from inoflow.analysis.stats.cmprsk import confint, cuminc
+from inoflow.analysis.stats.cmprsk import confint, cuminc, gray_test
 
 # R: f <- cuminc(time, status); timepoints(f, c(2, 5, 8, 12, 16))  (status 0 censored, 1 and 2 causes)
 TIME = [1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 12, 12, 14, 15, 16, 18, 20, 3, 5, 8, 8]
@@ -55,3 +56,23 @@ def test_bad_input_is_refused():
         cuminc([1, 2], [1])
     with pytest.raises(ValueError, match="not negative"):
         cuminc([1, -2], [1, 0])
+
+
+@pytest.mark.parametrize(("cause", "expected"), [(1, (4.812166, 0.0282595)), (2, (0.553676, 0.4568196))])
+def test_grays_test_of_two_groups_is_cmprsks(cause, expected):
+    # cuminc(time, status, g)$Tests, g: the first 12 subjects A, the other 12 B
+    result = gray_test(TIME, STATUS, ["A"] * 12 + ["B"] * 12, cause)
+    assert (result["statistic"], result["p.value"]) == pytest.approx(expected, abs=1e-6)
+    assert result["df"] == 1
+
+
+@pytest.mark.parametrize(
+    ("cause", "expected"), [(1, (6.3550090180242, 0.0416895613434)), (2, (2.9304133330881, 0.2310302403219))]
+)
+def test_grays_test_of_three_groups_is_cmprsks(cause, expected):
+    time = [1, 2, 2, 3, 4, 5, 5, 6, 7, 8, 9, 10, 11, 12, 12, 14, 15, 16, 18, 20, 3, 5, 8, 8, 2, 4, 6, 6, 9, 13]
+    status = [1, 2, 0, 1, 1, 2, 1, 0, 2, 1, 0, 1, 2, 0, 1, 2, 0, 1, 0, 0, 2, 1, 1, 2, 1, 1, 2, 0, 1, 0]
+    result = gray_test(time, status, ["A"] * 10 + ["B"] * 10 + ["C"] * 10, cause)
+    assert (result["statistic"], result["p.value"]) == pytest.approx(expected, abs=1e-10)
+    assert result["df"] == 2
+    assert np.isnan(gray_test(time, status, ["A"] * 30)["p.value"])  # one group: no test
