@@ -14,7 +14,9 @@ Confidence interval
 Gray's test
     Gray (1988), the comparison of the cumulative incidence of one cause across groups
     ``cmprsk::cuminc(..., group)`` reports: a port of Gray's Fortran ``crst`` (one stratum, weight
-    (1 - F)^rho), the statistic s' V^-1 s on k - 1 degrees of freedom.
+    (1 - F)^rho), the statistic s' V^-1 s on k - 1 degrees of freedom. The variance above and this
+    test follow R. Gray's code in cmprsk (Copyright (C) 2000 Robert Gray, GPL-2 or later): a port
+    of it carries that licence.
 """
 
 from __future__ import annotations
