@@ -80,7 +80,10 @@ TTE_EVENTS = {
     "OS": ["DEATH"],
     "RFS": ["DEATH", "RELAPSE FROM CR/CRI", "NEW INDUCTION THERAPY WITHOUT CR/CRI", "HSCT WITHOUT CR/CRI"],
     "DOR": ["RELAPSE FROM CR/CRI", "DEATH"],
+    "CIR": ["RELAPSE FROM CR/CRI", "DEATH WITHOUT RELAPSE"],
+    "NRM": ["DEATH WITHOUT RELAPSE", "RELAPSE FROM CR/CRI"],
 }
+TTE_COMPETING = {"CIR": "DEATH WITHOUT RELAPSE", "NRM": "RELAPSE FROM CR/CRI"}  # the competing event of each
 TTE_CENSORING = ["LAST KNOWN ALIVE", "NO FOLLOW-UP"]
 TTE_CENSOR_DATES = ["LAST KNOWN ALIVE DATE", "DATA CUT-OFF", "START DATE"]
 TTE_SOURCES = ["DS", "ADRS", "CM", "PR", "ADSL"]
@@ -806,8 +809,9 @@ def _parameter_dates(df: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 class ADTTE(TracedRecord):
-    """Time-to-event parameters OS, RFS and DOR, one record per subject and parameter
-    (src/inoflow/adam/adtte.py: ``AVAL`` is the number of days from ``STARTDT`` to ``ADT``)."""
+    """Time-to-event parameters OS, RFS, DOR, CIR and NRM, one record per subject and parameter
+    (src/inoflow/adam/adtte.py: ``AVAL`` is the number of days from ``STARTDT`` to ``ADT``;
+    ``CMPRSK`` on the competing-risks parameters CIR and NRM)."""
 
     PARAMCD: Series[str] = pa.Field(isin=list(TTE_EVENTS))
     PARAM: Series[str]
@@ -816,6 +820,9 @@ class ADTTE(TracedRecord):
     AVAL: Series[pa.Int64] = pa.Field(ge=0, description="Days from STARTDT to ADT")
     AVALU: Series[str] = pa.Field(isin=["DAYS"])
     CNSR: Series[pa.Int64] = pa.Field(isin=[0, 1], description="0 event, 1 censored")
+    CMPRSK: Series[pa.Int64] = pa.Field(
+        nullable=True, isin=[0, 1, 2], description="1 the parameter's event, 2 the competing event, 0 censored"
+    )
     EVNTDESC: Series[str] = pa.Field(
         isin=sorted({e for v in TTE_EVENTS.values() for e in v} | set(TTE_CENSORING)),
         description="The event, or why the subject is censored",
@@ -830,6 +837,21 @@ class ADTTE(TracedRecord):
     adt_order = not_before("ADT", "STARTDT")
     cnsdtdsc_if_censored = present_exactly_when("CNSDTDSC", lambda df: df["CNSR"] == 1, "when CNSR is 1", "CNSR")
     doreval_if_dor = present_exactly_when("DOREVFL", lambda df: df["PARAMCD"] == "DOR", "on DOR", "PARAMCD")
+    cmprsk_if_competing = present_exactly_when(
+        "CMPRSK", lambda df: df["PARAMCD"].isin(list(TTE_COMPETING)), "on CIR and NRM", "PARAMCD"
+    )
+
+    @record_check(
+        "CMPRSK",
+        "CNSR",
+        "EVNTDESC",
+        error="CMPRSK must be 0 when censored, 2 for the parameter's competing event, 1 for its own event",
+    )
+    def cmprsk_status(cls, df):  # noqa: N805
+        competing = df["PARAMCD"].map(TTE_COMPETING)
+        expected = pd.Series(1, index=df.index).where(df["EVNTDESC"] != competing, 2).where(df["CNSR"] == 0, 0)
+        return ~df["PARAMCD"].isin(list(TTE_COMPETING)) | (df["CMPRSK"] == expected)
+
     srcfile_if_record = present_exactly_when(
         "SRCFILE", lambda df: df["SRCDOM"] != "ADSL", "when SRCDOM is a source record (not ADSL)", "SRCDOM"
     )
@@ -859,7 +881,7 @@ class ADTTE(TracedRecord):
     def dor_event_evaluable(cls, df):  # noqa: N805
         return (df["PARAMCD"] != "DOR") | (df["CNSR"] != 0) | _yes(df, "DOREVFL")
 
-    @record_check("PARAMCD", "USUBJID", error="a subject with RFS or DOR must have all of OS, RFS and DOR")
+    @record_check("PARAMCD", "USUBJID", error="a subject with RFS or DOR must have all of OS, RFS, DOR, CIR and NRM")
     def responder_parameters(cls, df):  # noqa: N805
         present = _parameter_dates(df, "STARTDT").notna()
         return ~(present["RFS"] | present["DOR"]) | present.all(axis=1)
@@ -1107,6 +1129,7 @@ LABELS: dict[str, str] = {
     "EVNTDESC": "Event or Censoring Description",
     "CNSDTDSC": "Censor Date Description",
     "DOREVFL": "Duration of Remission Evaluable Flag",
+    "CMPRSK": "Competing Risks Status (1 Event, 2 Competing Event, 0 Censored)",
     # ADELIG
     "SCRNID": "Screening Number",
     "SCRNDT": "Screening Date",

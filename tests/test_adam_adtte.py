@@ -133,6 +133,27 @@ def test_08_rfs_and_dor_end_at_the_earliest_of_relapse_and_death():
     assert adtte.loc[("1", "OS"), "AVAL"] == 180
 
 
+def test_08b_relapse_and_death_without_relapse_compete():
+    """CIR and NRM (issue 16): responders from the first dose; the first of relapse and death is
+    the event of one parameter and the competing event of the other (CMPRSK 1 and 2, CNSR 0 for
+    both); censored at the last date known alive (CMPRSK 0). Non-responders have neither."""
+    sdtm = MiniSdtm()
+    responder(sdtm, "1", followup=("DEAD", 180)).marrow("1", 120, 40.0, plat=30.0, neut=0.5)  # relapse, then death
+    responder(sdtm, "2", followup=("DEAD", 90))  # death in remission
+    responder(sdtm, "3", followup=("ALIVE", 300))
+    standard_subject(sdtm, "4", followup=("DEAD", 60))  # no CR/CRi
+    adtte = adtte_of(sdtm)
+    columns = ["AVAL", "CNSR", "CMPRSK", "EVNTDESC"]
+    assert adtte.loc[("1", "CIR"), columns].tolist() == [120, 0, 1, "RELAPSE FROM CR/CRI"]
+    assert adtte.loc[("1", "NRM"), columns].tolist() == [120, 0, 2, "RELAPSE FROM CR/CRI"]
+    assert adtte.loc[("2", "CIR"), columns].tolist() == [90, 0, 2, "DEATH WITHOUT RELAPSE"]
+    assert adtte.loc[("2", "NRM"), columns].tolist() == [90, 0, 1, "DEATH WITHOUT RELAPSE"]
+    assert adtte.loc[("3", "CIR"), columns].tolist() == [300, 1, 0, "LAST KNOWN ALIVE"]
+    assert adtte.loc[("3", "NRM"), "CMPRSK"] == 0
+    assert sorted(adtte.loc["4"].index) == ["OS"]
+    assert adtte.xs("OS", level="PARAMCD")["CMPRSK"].isna().all()  # only the competing-risks parameters have it
+
+
 def test_09_dor_evaluable_needs_a_later_marrow_or_an_event():
     sdtm = MiniSdtm()
     responder(sdtm, "1", followup=("LOST TO FOLLOW-UP", 200))  # nothing after the first CR

@@ -104,7 +104,7 @@ def test_demo_sizes(adam):
     """The datasets validated are the real demo ones (sizes as the demo cohort defines them)."""
     assert adam["ADSL"]["USUBJID"].is_unique and len(adam["ADSL"]) == 32
     assert len(adam["ADELIG"]) == 50 and (adam["ADELIG"]["ELIGFL"] == "Y").sum() == 32
-    assert adam["ADTTE"]["PARAMCD"].value_counts().to_dict() == {"OS": 32, "RFS": 19, "DOR": 19}
+    assert adam["ADTTE"]["PARAMCD"].value_counts().to_dict() == {"OS": 32, "RFS": 19, "DOR": 19, "CIR": 19, "NRM": 19}
 
 
 def test_adsl_with_safety_flags_passes(adam, adsl_safety):
@@ -238,7 +238,7 @@ def test_unknown_paramcd(adam):
     i = adtte.index[os_only & (adtte["CNSR"] == 1)][0]  # censored at the last date known alive (from ADSL)
     adtte.loc[i, "PARAMCD"] = "PFS"
     error = failures("ADTTE", adtte)
-    finding = only(error, "PARAMCD", "ADTTE: PARAMCD must be one of 'OS', 'RFS' or 'DOR'")
+    finding = only(error, "PARAMCD", "ADTTE: PARAMCD must be one of 'OS', 'RFS', 'DOR', 'CIR' or 'NRM'")
     assert finding.value == "PFS"
     assert (finding.site, finding.file, finding.row) == (adtte.loc[i, "SITEID"], "", None)  # no source row
     assert len(error.findings) == 1
@@ -452,7 +452,8 @@ def test_levels_agree_with_the_derivations():
     assert schema.ASSESSMENT_PARAMS + schema.SUBJECT_PARAMS == list(adrs_module.PARAMS)
     assert list(schema.TTE_EVENTS) == list(TTE_PARAMETERS)
     for paramcd, parameter in TTE_PARAMETERS.items():
-        assert schema.TTE_EVENTS[paramcd] == [e.description for e in parameter.events]
+        assert schema.TTE_EVENTS[paramcd] == [e.description for e in (*parameter.events, *parameter.competing)]
+        assert schema.TTE_COMPETING.get(paramcd) == next((e.description for e in parameter.competing), None)
         assert {c.description for c in parameter.censors} <= set(schema.TTE_CENSORING)
         assert {c.censor_date_description for c in parameter.censors} <= set(schema.TTE_CENSOR_DATES)
         assert {s.dataset_name for s in (*parameter.events, *parameter.censors)} <= set(schema.TTE_SOURCES)

@@ -223,3 +223,45 @@ def test_india_median_follow_up_by_reverse_kaplan_meier_is_rs(ard):
         [12.5174537988, 6.5379876797, 34.1355236140], abs=1e-6
     )
     assert (got["n"], got["n.censored"]) == (32, 15)
+
+
+def test_relapse_and_death_without_relapse_compete_as_in_r(ard):
+    """SF9, SF10 (issue 16): ADTTE CIR among responders, against R 4.2.2 cmprsk 2.2-11
+    (timepoints(cuminc(MONTHS, CMPRSK), ...) and cuminc(..., HSCTFL)$Tests) on the demo's data:
+    relapse 39.8% at 12 months where 1 - Kaplan-Meier gives 44.1%, death without relapse 10.5%."""
+
+    def value(output_id, outcome, months, stat, group=None):
+        rows = ard[
+            (ard["output_id"] == output_id)
+            & (ard["context"] == "tidycmprsk_cuminc")
+            & (ard["variable_level"] == outcome)
+            & (ard["stat_name"] == stat)
+        ]
+        if group is None:
+            rows = rows[(rows["group1"] == "months") & (rows["group1_level"] == str(months))]
+        else:
+            rows = rows[(rows["group1_level"] == group) & (rows["group2_level"] == str(months))]
+        assert len(rows) == 1
+        return rows["stat"].item()
+
+    r = {  # months: (relapse estimate, variance, death without relapse estimate, variance)
+        3: (0.0, 0.0, 0.0526315789474, 0.00277008310249),
+        6: (0.3157894736842, 0.01223433010064, 0.1052631578947, 0.00526133453256),
+        12: (0.3984962406015, 0.01639070854362, 0.1052631578947, 0.00526133453256),
+        24: (0.3984962406015, 0.01639070854362, 0.1052631578947, 0.00526133453256),
+    }
+    for months, (rel, rel_var, nrm, nrm_var) in r.items():
+        assert value("SF9", "relapse", months, "estimate") == pytest.approx(rel, abs=1e-10)
+        assert value("SF9", "relapse", months, "std.error") ** 2 == pytest.approx(rel_var, abs=1e-10)
+        assert value("SF9", "death without relapse", months, "estimate") == pytest.approx(nrm, abs=1e-10)
+        assert value("SF9", "death without relapse", months, "std.error") ** 2 == pytest.approx(nrm_var, abs=1e-10)
+    assert value("SF9", "relapse", 12, "n.risk") == 6
+    by_hsct = {("N", 6): 0.5, ("N", 12): 0.75, ("Y", 6): 0.111111111111, ("Y", 12): 0.111111111111}
+    for (group, months), expected in by_hsct.items():
+        assert value("SF10", "relapse", months, "estimate", group) == pytest.approx(expected, abs=1e-10)
+    assert value("SF10", "relapse", 12, "std.error", "N") ** 2 == pytest.approx(0.0697597887535, abs=1e-10)
+    gray = ard[(ard["output_id"] == "SF10") & (ard["context"] == "cuminc_gray")]
+    got = {(r.variable_level, r.stat_name): r.stat for r in gray.itertuples()}
+    assert got["relapse", "statistic"] == pytest.approx(4.9199856556794, abs=1e-8)
+    assert got["relapse", "p.value"] == pytest.approx(0.0265477375324, abs=1e-8)
+    assert got["death without relapse", "statistic"] == pytest.approx(2.3404809324305, abs=1e-8)

@@ -53,7 +53,7 @@ def stat(ard, output_id, stat_name, **where):
 
 def test_every_italian_output_is_in_the_ard_and_renders(ard):
     catalogue = read_yaml(PROJECT_ROOT / "config/reference/outputs.yaml")["italy"]
-    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT{i:02d}" for i in range(1, 13)}
+    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT{i:02d}" for i in range(1, 14)}
     for output_id in catalogue["outputs"]:
         assert len(render_table(ard, output_id)) > 0
 
@@ -219,3 +219,21 @@ def test_survival_by_prior_blinatumomab_compares_the_groups_as_r_does(ard):
     got = dict(zip(*cox[["stat_name", "stat"]].T.values, strict=True))
     values = [got[k] for k in ("estimate", "conf.low", "conf.high", "std.error", "p.value")]
     assert values == pytest.approx([0.9317994389, 0.5530575873, 1.5699091996, 0.2661556380, 0.7907014071], abs=1e-6)
+
+
+def test_relapse_and_death_without_relapse_compete_as_in_r(ard):
+    """IT13 (issue 16) against R 4.2.2 cmprsk 2.2-11 on the demo's ADTTE CIR: relapse 62.96% at
+    12 months and 64.81% at 3 years (1 - Kaplan-Meier gives 70.8%), death without relapse 12.96%."""
+    rows = ard[(ard["output_id"] == "IT13") & (ard["context"] == "tidycmprsk_cuminc")]
+
+    def value(outcome, months, stat):
+        found = rows[
+            (rows["variable_level"] == outcome) & (rows["group1_level"] == str(months)) & (rows["stat_name"] == stat)
+        ]
+        return found["stat"].item()
+
+    assert value("relapse", 12, "estimate") == pytest.approx(0.629629629630, abs=1e-10)
+    assert value("relapse", 36, "estimate") == pytest.approx(0.648148148148, abs=1e-10)
+    assert value("relapse", 36, "std.error") ** 2 == pytest.approx(0.00441175743294, abs=1e-12)
+    assert value("death without relapse", 36, "estimate") == pytest.approx(0.129629629630, abs=1e-10)
+    assert value("death without relapse", 12, "std.error") ** 2 == pytest.approx(0.00217291458503, abs=1e-12)

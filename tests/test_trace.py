@@ -95,6 +95,7 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
         ("n", "survival_survfit"): "population",
         ("n.event", "survival_survfit"): "event",
         ("N", "total_n"): "denominator",
+        ("n.risk", "tidycmprsk_cuminc"): "at_risk",
     }
     checked = 0
     for row in ard.itertuples(index=False):
@@ -106,8 +107,10 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
     # every count statistic of the five endpoints: 436, the 14 numbers at risk at the RFS and DOR
     # figures' other ticks, the 49 header counts of the table shells, and the stratified curves
     # SF1-SF5 (11 groups: N, n, n.event and 9 numbers at risk each), SF6's 12 proportions (n, N),
-    # SF8's 4 counts (n, N) and N, and F1's 3 statuses at the end of follow-up (n, N)
-    assert checked == 436 + 14 + 49 + 11 * 12 + 12 * 2 + (4 * 2 + 1) + 3 * 2
+    # SF8's 4 counts (n, N) and N, F1's 3 statuses at the end of follow-up (n, N), and the
+    # competing risks' header counts (SF9 1, SF10 3) and numbers at risk (SF9 9 months x 2
+    # outcomes, SF10 2 groups x 3 months x 2 outcomes)
+    assert checked == 436 + 14 + 49 + 11 * 12 + 12 * 2 + (4 * 2 + 1) + 3 * 2 + 4 + (18 + 12)
 
 
 def test_the_os_at_risk_set_at_3_months_is_who_was_followed_that_long(ard, lineage, cut_dir):
@@ -187,7 +190,7 @@ def test_a_table_row_number_selects_the_cell_the_html_table_shows(ard):
         (
             ["--output", "OM1"],
             "unknown output 'OM1' for india/2023-04-30 (did you mean OM01?); valid: F1, F2, OM01, OM02, OM03, OM04,"
-            " OM05, OM06, OM07, OM08, OM09, OM10, ... (46 in all)",
+            " OM05, OM06, OM07, OM08, OM09, OM10, ... (48 in all)",
         ),
         (["--output", "OM99", "--row", "1"], "unknown output 'OM99' for india/2023-04-30"),
         (["--output", "OM01", "--row", "9"], "unknown row 9 of OM01 for india/2023-04-30; valid: 1-5"),
@@ -284,8 +287,10 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     # and the 656 of SF1-SF5: 11 groups of 53 (the fit's 5, 9 months x 5, the median's 3), their
     # 11 header counts, 5 log-rank tests of 4 statistics and 6 hazard ratios of 7; and the 148 of
     # SF6 (12 proportions of 7), SF7 (6 hazard ratios of 7), SF8 (N, 4 counts of 3) and F1's 3
-    # statuses (of 3); and F2's median follow-up (7)
-    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2182 ARD row(s) in 46 output(s)"
+    # statuses (of 3); F2's median follow-up (7); and the competing risks (192): SF9, 9 months x 2
+    # outcomes of 6 statistics and its N; SF10, 2 groups x 3 months x 2 outcomes of 6, its 3 N and
+    # 2 Gray's tests of 4
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2374 ARD row(s) in 48 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 

@@ -209,11 +209,11 @@ def test_the_italian_study_runs_in_the_same_workflow(run):
     assert len(recon) == sum(len(site.domains) for site in italy.sites.values())
     assert recon["balanced"].all() and recon["rows_unaccounted"].sum() == 0
     ard = pd.read_parquet(cut / "ard" / "all_outputs.parquet")
-    assert set(ard["output_id"]) == {f"IT{i:02d}" for i in range(1, 13)}
+    assert set(ard["output_id"]) == {f"IT{i:02d}" for i in range(1, 14)}
     comparison = pd.read_csv(cut / "comparison_with_publication.csv")
     assert comparison["status"].value_counts().to_dict() == {"reproduced": 34, "documented difference": 5}
     book = (cut / "book.html").read_text(encoding="utf-8")
-    assert all(f"id='IT{i:02d}'" in book for i in range(1, 13))
+    assert all(f"id='IT{i:02d}'" in book for i in range(1, 14))
     assert "ILLUSTRATIVE demo unit costs" in book and "Synthetic demo data" in book
     for stem in ("IT04_KM_OS", "IT03_KM_DOR"):
         assert (cut / "figures" / "survival" / f"{stem}.png").exists()

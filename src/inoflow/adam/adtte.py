@@ -1,11 +1,15 @@
-"""ADTTE: overall survival (OS), relapse-free survival (RFS) and duration of remission (DOR).
+"""ADTTE: overall survival (OS), relapse-free survival (RFS), duration of remission (DOR), and
+relapse and non-relapse mortality with each other as the competing event (CIR, NRM).
 
 The parameters are declared as data, admiral-style: each :class:`TteParameter` names its
 population, its start date, its event sources (:class:`EventSource`) and its censoring sources
-(:class:`CensorSource`); one generic :func:`derive_param_tte` applies any of them:
+(:class:`CensorSource`), and for a competing-risks parameter its competing events; one generic
+:func:`derive_param_tte` applies any of them:
 
 - a subject's event is the earliest event date on or after the start date (ties: the source
-  declared first), up to the data cut-off (ADSL.DCUTDT);
+  declared first, the parameter's own events before the competing ones), up to the data
+  cut-off (ADSL.DCUTDT); ``CMPRSK`` says which (1 the parameter's event, 2 a competing event,
+  0 censored) for a parameter that declares competing events;
 - without an event, the subject is censored at the latest censoring date, at most the cut-off
   and at least the start date.
 
@@ -63,6 +67,7 @@ class TteParameter:
     censors: tuple[CensorSource, ...]
     note: str = ""  # how the definition is read (start, events, censoring)
     not_collected: tuple[str, ...] = field(default_factory=tuple)  # events the extracts cannot show
+    competing: tuple[EventSource, ...] = ()  # events that preclude the parameter's own (CMPRSK 2)
 
 
 DEATH = EventSource("DS", "DSDTHDT", "DEATH", filter="DSDECOD == 'DEAD'", srcvar="DSDTHDTC", seq="DSSEQ")
@@ -85,6 +90,9 @@ HSCT_WITHOUT_RESPONSE = EventSource(
     srcvar="PRSTDTC",
     seq="PRSEQ",
 )
+DEATH_WITHOUT_RELAPSE = EventSource(
+    "DS", "DSDTHDT", "DEATH WITHOUT RELAPSE", filter="DSDECOD == 'DEAD'", srcvar="DSDTHDTC", seq="DSSEQ"
+)  # death as the first of death and relapse (CIR, NRM)
 LAST_ALIVE = CensorSource("ADSL", "LSTALVDT", "LAST KNOWN ALIVE", "LAST KNOWN ALIVE DATE", srcvar="LSTALVDT")
 
 TTE_PARAMETERS: dict[str, TteParameter] = {
@@ -135,7 +143,32 @@ TTE_PARAMETERS: dict[str, TteParameter] = {
         events=(RELAPSE, DEATH),
         censors=(LAST_ALIVE,),
     ),
+    "CIR": TteParameter(
+        paramcd="CIR",
+        param="Time to Relapse, Death Without Relapse Competing (days)",
+        definition="",  # not a registry outcome: the cumulative incidence of relapse (issue 16)
+        note="Responders; from the first InO dose, as RFS; relapse from CR/CRi the event, death without "
+        "relapse the competing event; censored at the last date known alive.",
+        population="RESPFL == 'Y'",
+        start_date="TRTSDT",
+        events=(RELAPSE,),
+        competing=(DEATH_WITHOUT_RELAPSE,),
+        censors=(LAST_ALIVE,),
+    ),
+    "NRM": TteParameter(
+        paramcd="NRM",
+        param="Time to Death Without Relapse, Relapse Competing (days)",
+        definition="",  # not a registry outcome: non-relapse mortality (issue 16)
+        note="Responders; from the first InO dose, as RFS; death without relapse the event, relapse from "
+        "CR/CRi the competing event; censored at the last date known alive.",
+        population="RESPFL == 'Y'",
+        start_date="TRTSDT",
+        events=(DEATH_WITHOUT_RELAPSE,),
+        competing=(RELAPSE,),
+        censors=(LAST_ALIVE,),
+    ),
 }
+COMPETING = tuple(p for p, spec in TTE_PARAMETERS.items() if spec.competing)  # parameters with CMPRSK
 
 COLUMNS = [
     "STUDYID",
@@ -149,6 +182,7 @@ COLUMNS = [
     "AVAL",
     "AVALU",
     "CNSR",
+    "CMPRSK",
     "EVNTDESC",
     "CNSDTDSC",
     "DOREVFL",
@@ -157,7 +191,19 @@ COLUMNS = [
     "SRCSEQ",
     *PROVENANCE,
 ]
-FRAME = ["USUBJID", "ADT", "STARTDT", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR", "SRCSEQ", *PROVENANCE]
+FRAME = [
+    "USUBJID",
+    "ADT",
+    "STARTDT",
+    "CNSR",
+    "CMPRSK",
+    "EVNTDESC",
+    "CNSDTDSC",
+    "SRCDOM",
+    "SRCVAR",
+    "SRCSEQ",
+    *PROVENANCE,
+]
 FRAME += ["_CUT", "_ORDER"]
 
 
@@ -222,17 +268,20 @@ def derive_param_tte(
         return frame
 
     events = []
-    for order, source in enumerate(parameter.events):
+    kinds = [(source, 1) for source in parameter.events] + [(source, 2) for source in parameter.competing]
+    for order, (source, kind) in enumerate(kinds):
         found = bounded(_candidates(source, datasets, population, values), order)
         found = found[(found["ADT"] >= found["STARTDT"]) & (found["_CUT"].isna() | (found["ADT"] <= found["_CUT"]))]
-        events.append(found.assign(CNSR=0, EVNTDESC=source.description, CNSDTDSC=None))
+        events.append(found.assign(CNSR=0, CMPRSK=kind, EVNTDESC=source.description, CNSDTDSC=None))
     event = stack(events).reindex(columns=FRAME).sort_values(["USUBJID", "ADT", "_ORDER"], kind="stable")
     event = event.drop_duplicates("USUBJID")
 
     censors = []
     for order, source in enumerate(parameter.censors):
         found = bounded(_candidates(source, datasets, population, values), order)
-        found = found.assign(CNSR=source.censor, EVNTDESC=source.description, CNSDTDSC=source.censor_date_description)
+        found = found.assign(
+            CNSR=source.censor, CMPRSK=0, EVNTDESC=source.description, CNSDTDSC=source.censor_date_description
+        )
         late = found["_CUT"].notna() & (found["ADT"] > found["_CUT"])
         found.loc[late, "ADT"] = found.loc[late, "_CUT"]
         found.loc[late, ["CNSDTDSC", "SRCDOM", "SRCVAR"]] = ["DATA CUT-OFF", "ADSL", "DCUTDT"]
@@ -254,6 +303,7 @@ def derive_param_tte(
                     "ADT": missing["STARTDT"],
                     "STARTDT": missing["STARTDT"],
                     "CNSR": 1,
+                    "CMPRSK": 0,
                     "EVNTDESC": "NO FOLLOW-UP",
                     "CNSDTDSC": "START DATE",
                     "SRCDOM": "ADSL",
@@ -270,6 +320,7 @@ def derive_param_tte(
     out["AVAL"] = (to_date(out["ADT"]) - to_date(out["STARTDT"])).dt.days.astype("Int64")
     out["AVALU"] = "DAYS"
     out["CNSR"] = out["CNSR"].astype("int64")
+    out["CMPRSK"] = out["CMPRSK"].astype("Int64") if parameter.competing else pd.NA
     return out
 
 
@@ -291,7 +342,7 @@ def derive_var_dorevfl(dor: pd.DataFrame, adrs: pd.DataFrame) -> pd.Series:
 def derive_adtte(
     sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, adrs: pd.DataFrame, definitions: dict
 ) -> pd.DataFrame:
-    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, RFS, DOR); partial dates imputed
+    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, RFS, DOR, CIR, NRM); partial dates imputed
     first by the study's rules (``date_imputation:``)."""
     sdtm = impute_partial_dates(sdtm, definitions)
     datasets = {**sdtm, "ADSL": adsl, "ADRS": adrs}
@@ -301,7 +352,7 @@ def derive_adtte(
         records["DOREVFL"] = derive_var_dorevfl(records, adrs) if parameter.paramcd == "DOR" else None
         parts.append(records)
     adtte = stack(parts)
-    adtte = conform(adtte, COLUMNS, dates=["STARTDT", "ADT"], integers=["SRCSEQ", "SRCROW"])
+    adtte = conform(adtte, COLUMNS, dates=["STARTDT", "ADT"], integers=["SRCSEQ", "SRCROW", "CMPRSK"])
     order = {p: i for i, p in enumerate(TTE_PARAMETERS)}
     adtte = adtte.assign(_P=adtte["PARAMCD"].map(order)).sort_values(["USUBJID", "_P"], kind="stable")
     return tidy(adtte[COLUMNS].reset_index(drop=True))

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from inoflow.analysis.lineage import LINEAGE_KEY, Lineage, lineage_frame, sources_of, subjects_of
+from inoflow.analysis.stats import cmprsk as cmprsklib
 from inoflow.analysis.stats import compare as comparelib
 from inoflow.analysis.stats import km as kmlib
 from inoflow.analysis.stats import order as orderlib
@@ -116,7 +117,11 @@ def _fmt(stat_name: str, value, context: str, variable: str, spec: str | None = 
         return f"{100 * value:g}%"
     if stat_name == "std.error":
         return f"{value:.4f}"
-    probability = context == "proportion_ci" or (context == "survival_survfit" and variable != "prob")
+    if stat_name == "time":
+        return f"{value:g}"
+    probability = context in ("proportion_ci", "tidycmprsk_cuminc") or (
+        context == "survival_survfit" and variable != "prob"
+    )
     if stat_name == "p" or (stat_name in ("estimate", "conf.low", "conf.high") and probability):
         return f"{100 * value:.1f}"
     if stat_name == "coverage":
@@ -589,6 +594,64 @@ def ard_coxph(data: pd.DataFrame, output_id: str, by: str, levels: Sequence[str]
         stats = {**stats, "reference": levels[0], "method": comparelib.COX_METHOD}
         rows += _rows(output_id, None, by, level, "coxph", stats, lineage)
     return rows
+
+
+COMPETING_OUTCOMES = {1: "relapse", 2: "death without relapse"}  # CMPRSK of ADTTE CIR
+
+
+def ard_cuminc(
+    data: pd.DataFrame,
+    output_id: str,
+    times: Sequence[float],
+    outcomes: dict[int, str] | None = None,
+    by: str | None = None,
+    by_levels: Sequence | None = None,
+) -> list[dict]:
+    """Cumulative incidence of each outcome with the others competing
+    (:mod:`inoflow.analysis.stats.cmprsk`: Aalen-Johansen, cmprsk's variance, tidycmprsk's
+    interval), at ``times`` months, overall or per level of ``by``; with ``by``, Gray's test of
+    each outcome across the levels. ``data``: ``MONTHS`` and ``CMPRSK`` (0 censored, else the
+    outcome's code) of one ADTTE competing-risks parameter. Rows as tidycmprsk's: context
+    ``tidycmprsk_cuminc``, ``variable`` ``outcome``, ``variable_level`` the outcome, statistics time,
+    estimate, std.error, conf.low, conf.high, n.risk; each time a group (``months``), after the
+    ``by`` group."""
+    outcomes = outcomes or COMPETING_OUTCOMES
+    rows = []
+    for group, part in _groups(data, by, by_levels):
+        months = np.asarray(part["MONTHS"], dtype=float)
+        status = np.asarray(part["CMPRSK"], dtype=int)
+        sources = sources_of(part)
+        for code, outcome in outcomes.items():
+            fit = cmprsklib.cuminc(months, status, code) if len(part) else None
+            for t in times:
+                at = fit.at(t) if fit else dict.fromkeys(("estimate", "std.error", "conf.low", "conf.high"), np.nan)
+                lineage = {
+                    "population": subjects_of(part),
+                    "at_risk": subjects_of(part, months >= t),
+                    "event": subjects_of(part, (status == code) & (months <= t)),
+                    **sources,
+                }
+                stats = {"time": float(t), **at, "n.risk": int((months >= t).sum())}
+                key = ("months", _time_level(t))
+                groups = key if group is None else (group, key)
+                rows += _rows(output_id, groups, "outcome", outcome, "tidycmprsk_cuminc", stats, lineage)
+    if by is not None:
+        levels = [str(v) for v in (by_levels if by_levels is not None else sorted(data[by].dropna().unique()))]
+        part = data[data[by].astype(str).isin(levels)]
+        for code, outcome in outcomes.items():
+            result = cmprsklib.gray_test(part["MONTHS"], part["CMPRSK"], part[by].astype(str), code)
+            lineage = {
+                "population": subjects_of(part),
+                "event": subjects_of(part, part["CMPRSK"] == code),
+                **sources_of(part),
+            }
+            stats = {**result, "method": "Gray's test (cmprsk::cuminc)"}
+            rows += _rows(output_id, None, by, outcome, "cuminc_gray", stats, lineage)
+    return rows
+
+
+def _time_level(t: float) -> str:
+    return f"{float(t):g}"
 
 
 def ard_crude_alive(

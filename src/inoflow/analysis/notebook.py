@@ -196,8 +196,19 @@ def run_endpoint(
                 footer=provenance.short_footer(),
                 xlabel=time_axis(paramcd),
             )
-        display = load_display()
         labels = Labels(display)
+        if "SF9" in output_ids:  # relapse and death without relapse, competing
+            result.figures += report.cuminc_figure(
+                survival.tte(adam, "CIR", definitions),
+                ard,
+                "SF9",
+                "Relapse and death without relapse among responders",
+                grid,
+                figures / "SF9_cuminc_CIR",
+                labels,
+                footer=provenance.short_footer(),
+                xlabel=time_axis("CIR"),
+            )
         for output_id, paramcd, var, levels in survival.STRATIFIED_FIGURES:
             title = outputs[output_id]["title"].removeprefix("Kaplan-Meier ")
             result.figures += report.km_figure_by(
@@ -251,6 +262,19 @@ def plan_figures(
     labels = Labels(load_display())
     for output_id, spec in plan.figures_of(definitions, output_ids):
         data = plan.analysis_data(adam, spec, definitions)
+        if spec["analysis"] == "cuminc":  # the competing outcomes' cumulative incidence
+            written += report.cuminc_figure(
+                data,
+                ard,
+                output_id,
+                spec["figure"]["title"],
+                spec["figure"]["grid"],
+                figures / f"{output_id}_cuminc_{spec['paramcd']}",
+                labels,
+                footer=footer,
+                xlabel=time_axis(spec["paramcd"]),
+            )
+            continue
         if spec.get("by"):  # one curve per group
             by, levels = spec["by"], [str(level) for level in spec["by_levels"]]
             written += report.km_figure_by(

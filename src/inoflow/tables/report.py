@@ -420,6 +420,50 @@ def km_figure_by(
     return _save(fig, path_stem, footer)
 
 
+def cuminc_figure(
+    data: pd.DataFrame,
+    ard: pd.DataFrame,
+    output_id: str,
+    title: str,
+    grid: list[float],
+    path_stem: Path,
+    labels,
+    footer: str | None = None,
+    xlabel: str = "Months since the first InO dose",
+) -> list[Path]:
+    """The cumulative incidence of each competing outcome (``MONTHS``, ``CMPRSK`` of ``data``:
+    :mod:`inoflow.analysis.stats.cmprsk`), as ggsurvfit's ``ggcuminc`` draws it, with the number
+    at risk at every tick from the ARD (``n.risk`` of the output's ``tidycmprsk_cuminc`` rows)."""
+    from inoflow.analysis.ard import COMPETING_OUTCOMES
+    from inoflow.analysis.stats import cmprsk as cmprsklib
+
+    rows = ard[(ard["output_id"] == output_id) & (ard["context"] == "tidycmprsk_cuminc")]
+    first = rows[rows["variable_level"] == COMPETING_OUTCOMES[1]]
+    at_risk = first[first["stat_name"] == "n.risk"]
+    risk = {float(v): int(s) for v, s in zip(at_risk["group1_level"], at_risk["stat"], strict=True)}
+    missing = [t for t in grid if float(t) not in risk]
+    if missing:
+        raise ValueError(f"{output_id}: the ARD has no number at risk at month(s) {missing} of the figure's ticks")
+    plt = pyplot()
+    fig, (ax, ax_risk) = plt.subplots(2, 1, figsize=(7.5, 5.2), gridspec_kw={"height_ratios": [4, 1]}, sharex=True)
+    months = np.asarray(data["MONTHS"], dtype=float)
+    status = np.asarray(data["CMPRSK"], dtype=int)
+    for (code, outcome), colour in zip(COMPETING_OUTCOMES.items(), GROUP_COLOURS[2], strict=True):
+        fit = cmprsklib.cuminc(months, status, code)
+        last = max(float(months.max()), float(fit.time[-1]) if len(fit.time) else 0.0)  # flat to the last follow-up
+        times = np.concatenate([[0.0], fit.time, [last]])
+        estimate = np.concatenate([[0.0], fit.estimate, [fit.estimate[-1] if len(fit.estimate) else 0.0]])
+        ax.step(times, estimate, where="post", color=colour, label=labels.level("outcome", outcome))
+    for t in grid:
+        ax_risk.text(t, 0.45, str(risk[float(t)]), ha="center", va="center", fontsize=9)
+    ax_risk.set_ylabel("At risk", rotation=0, ha="right", va="center", fontsize=9, labelpad=14)
+    _km_axes(ax, ax_risk, title, grid, xlabel, rows=1)
+    ax.set_ylabel("Cumulative incidence")
+    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    fig.tight_layout()
+    return _save(fig, path_stem, footer)
+
+
 def forest_figure(
     ard: pd.DataFrame, output_id: str, title: str, path_stem: Path, labels, footer: str | None = None
 ) -> list[Path]:

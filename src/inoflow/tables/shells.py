@@ -97,12 +97,15 @@ class Labels:
         self.levels = display.get("levels", {})
         self.flags = display.get("flags", {})
         self.sentence = set(display.get("sentence_case", []))
+        self.patterns = display.get("level_formats", {})
 
     def variable(self, name: str) -> str:
         return self.variables.get(name, name)
 
     def level(self, variable: str, level) -> str:
         text = "" if level is None else str(level)
+        if variable in self.patterns:
+            return self.patterns[variable].replace("{level}", text)
         own = self.levels.get(variable)
         if own is not None and text in own:
             return str(own[text])

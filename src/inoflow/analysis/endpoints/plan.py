@@ -21,7 +21,10 @@ Keys of an analysis:
     quantiles ``probs``; with ``by``, one curve per level, and with a ``figure`` the curves in one
     plot), ``compare`` (a time-to-event parameter compared across ``by_levels``: the log-rank test
     and the Cox hazard ratios against the first level, :func:`inoflow.analysis.ard.ard_survdiff`,
-    :func:`inoflow.analysis.ard.ard_coxph`), ``followup`` (median follow-up by reverse Kaplan-Meier) or ``events``
+    :func:`inoflow.analysis.ard.ard_coxph`), ``cuminc`` (the cumulative incidence of a competing-risks
+    parameter's outcomes, CIR: relapse and death without relapse, at ``times`` months, with Gray's
+    test across ``by_levels``, :func:`inoflow.analysis.ard.ard_cuminc`; with a ``figure``, the curves
+    with the number at risk at its ticks), ``followup`` (median follow-up by reverse Kaplan-Meier) or ``events``
     (subjects with at least one ADAE record meeting ``where``, overall and by ``variable``, by the
     groups named in ``groups`` and, with ``worst_grade``, each term and group by worst grade).
 ``data``
@@ -54,7 +57,18 @@ import pandas as pd
 from inoflow.analysis import ard as cards
 from inoflow.analysis.lineage import tag
 
-ANALYSES = ("total_n", "proportion", "categorical", "continuous", "median_ci", "km", "compare", "followup", "events")
+ANALYSES = (
+    "total_n",
+    "proportion",
+    "categorical",
+    "continuous",
+    "median_ci",
+    "km",
+    "compare",
+    "cuminc",
+    "followup",
+    "events",
+)
 DATA = ("ADSL", "ADSL_SAFETY", "ADTTE", "ADAE")
 
 
@@ -147,6 +161,9 @@ def run_analysis(adam: dict[str, pd.DataFrame], output_id: str, spec: dict, defi
         return _km(data, output_id, spec)
     if kind == "compare":
         return cards.ard_survdiff(data, output_id, by, by_levels) + cards.ard_coxph(data, output_id, by, by_levels)
+    if kind == "cuminc":
+        times = sorted(set(spec.get("times", [])) | set(spec.get("figure", {}).get("grid", [])))
+        return cards.ard_cuminc(data, output_id, times, by=by, by_levels=by_levels)
     if kind == "followup":
         return cards.ard_followup(data, output_id)
     return _events(adam, data, output_id, spec, definitions)
@@ -211,11 +228,11 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict, output_ids: Seque
 
 
 def figures_of(definitions: dict, output_ids: Sequence[str]) -> list[tuple[str, dict]]:
-    """The Kaplan-Meier figures the plan asks for: (output id, analysis) of each ``km`` analysis
+    """The figures the plan asks for: (output id, analysis) of each ``km`` or ``cuminc`` analysis
     with a ``figure``."""
     return [
         (output_id, spec)
         for output_id, specs in analyses_of(definitions, output_ids).items()
         for spec in specs
-        if spec["analysis"] == "km" and spec.get("figure")
+        if spec["analysis"] in ("km", "cuminc") and spec.get("figure")
     ]

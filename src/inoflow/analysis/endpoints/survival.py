@@ -90,6 +90,14 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     # SF7: overall survival hazard ratios by baseline subgroup (its forest plot)
     for var, levels in SUBGROUPS:
         rows += cards.ard_coxph(os_, "SF7", var, levels)
+    # SF9, SF10: relapse and death without relapse as competing risks (CIR), overall at every tick
+    # of its figure, and by HSCT with Gray's test
+    cir = tte(adam, "CIR", definitions)
+    rows += cards.ard_total_n(cir, "SF9")
+    rows += cards.ard_cuminc(cir, "SF9", figure_times)
+    rows += cards.ard_total_n(cir, "SF10", by="HSCTFL", by_levels=YN)
+    rows += cards.ard_total_n(cir, "SF10")
+    rows += cards.ard_cuminc(cir, "SF10", sorted({*landmarks, 24}), by="HSCTFL", by_levels=YN)
     # SF1-SF5: stratified curves at every tick of their figure, and the comparison
     for output, paramcd, var, levels in STRATIFIED_FIGURES:
         rows += stratified(analysis_set(adam, paramcd, definitions), output, var, levels, figure_times)
