@@ -166,7 +166,7 @@ def test_the_book_as_docx_and_pdf_with_contents_tables_and_figures(run):
     got = [[c.text for c in row.cells] for row in doc.tables[order.index("T6")].rows]
     assert got == [list(t6.columns)] + t6.values.tolist()
     figures = sorted((cut / "figures").glob("*/*.png"))
-    assert len(figures) == 12 and len(doc.inline_shapes) == len(figures)  # F1, F2, OM11, OM21, SF1-SF8
+    assert len(figures) == 13 and len(doc.inline_shapes) == len(figures)  # F1, F2, OM11, OM21, SF1-SF9
     pdf = (cut / "book.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and len(re.findall(rb"/Type /Page\b", pdf)) >= 20
     text = pdf.decode("latin-1")
