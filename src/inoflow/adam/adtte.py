@@ -21,7 +21,7 @@ dates are available as dates under the ``--DTC`` name without its final C (``CMS
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
@@ -90,9 +90,7 @@ HSCT_WITHOUT_RESPONSE = EventSource(
     srcvar="PRSTDTC",
     seq="PRSEQ",
 )
-DEATH_WITHOUT_RELAPSE = EventSource(
-    "DS", "DSDTHDT", "DEATH WITHOUT RELAPSE", filter="DSDECOD == 'DEAD'", srcvar="DSDTHDTC", seq="DSSEQ"
-)  # death as the first of death and relapse (CIR, NRM)
+DEATH_WITHOUT_RELAPSE = replace(DEATH, description="DEATH WITHOUT RELAPSE")  # the first of death and relapse
 LAST_ALIVE = CensorSource("ADSL", "LSTALVDT", "LAST KNOWN ALIVE", "LAST KNOWN ALIVE DATE", srcvar="LSTALVDT")
 
 TTE_PARAMETERS: dict[str, TteParameter] = {
@@ -168,7 +166,6 @@ TTE_PARAMETERS: dict[str, TteParameter] = {
         censors=(LAST_ALIVE,),
     ),
 }
-COMPETING = tuple(p for p, spec in TTE_PARAMETERS.items() if spec.competing)  # parameters with CMPRSK
 
 COLUMNS = [
     "STUDYID",

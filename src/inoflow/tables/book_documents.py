@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from inoflow.tables.documents import FONT, FONT_SIZE, add_docx_table, page_numbers, relative_widths
+from inoflow.tables.documents import FONT, FONT_SIZE, add_docx_table, page_numbers, relative_widths, table_cells
 
 Sections = Sequence[tuple[str, Sequence[object]]]  # (endpoint, [BookTable | BookFigure])
 
@@ -64,16 +64,12 @@ def write_book_docx(
                 continue
             doc.add_heading(item.heading, level=2)
             frame = item.table.frame()
-            cells = [list(frame.columns)] + [[str(v) for v in row] for row in frame.itertuples(index=False)]
-            add_docx_table(doc, cells, relative_widths(frame))
+            add_docx_table(doc, table_cells(frame), relative_widths(frame))
             for note in [*item.notes, item.provenance or ""]:
                 if note:
                     doc.add_paragraph(note).runs[0].font.size = Pt(FONT_SIZE - 1)
     doc.add_heading("Appendix: comparison with the publication", level=1)
-    cells = [list(appendix.columns)] + [
-        ["" if pd.isna(v) else str(v) for v in row] for row in appendix.itertuples(index=False)
-    ]
-    add_docx_table(doc, cells, relative_widths(appendix.astype(str)))
+    add_docx_table(doc, table_cells(appendix), relative_widths(appendix.astype(str)))
     doc.core_properties.title = title
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
@@ -197,10 +193,7 @@ def write_book_pdf(
             story.append(table_of(rows, relative_widths(frame_), [row.depth for row in item.table.rows]))
             story += [Paragraph(html.escape(n), note) for n in [*item.notes, item.provenance or ""] if n]
     story.append(Paragraph("Appendix: comparison with the publication", h1))
-    rows = [list(map(str, appendix.columns))] + [
-        ["" if pd.isna(v) else str(v) for v in r] for r in appendix.itertuples(index=False)
-    ]
-    story.append(table_of(rows, relative_widths(appendix.astype(str))))
+    story.append(table_of(table_cells(appendix), relative_widths(appendix.astype(str))))
     document.multiBuild(story)
     return path
 

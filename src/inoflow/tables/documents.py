@@ -44,14 +44,19 @@ class TableDocument:
         return len(self.table.columns) > PORTRAIT_COLUMNS or longest > PORTRAIT_CELL_CHARACTERS
 
     def cells(self) -> list[list[str]]:
-        """The table's text, header row first (what a reader of either document sees); a line
-        break within a cell is written as a space."""
-        return [[_one_line(c) for c in self.table.columns]] + [
-            ["" if pd.isna(v) else _one_line(v) for v in row] for row in self.table.itertuples(index=False)
-        ]
+        """The table's text, header row first (what a reader of either document sees)."""
+        return table_cells(self.table)
 
     def notes(self) -> list[str]:
         return [text for text in (*self.footnotes, self.provenance) if text]
+
+
+def table_cells(table: pd.DataFrame) -> list[list[str]]:
+    """A frame's text, header row first; a missing value is blank, a line break within a cell
+    is written as a space."""
+    return [[_one_line(c) for c in table.columns]] + [
+        ["" if pd.isna(v) else _one_line(v) for v in row] for row in table.itertuples(index=False)
+    ]
 
 
 def _one_line(value: object) -> str:

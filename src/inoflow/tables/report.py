@@ -305,11 +305,14 @@ def km_figure(
     return _save(fig, path_stem, footer)
 
 
-def numbers_at_risk(rows: pd.DataFrame, output_id: str, grid: list[float], what: str = "") -> dict[float, int]:
-    """The ARD's number at risk (``n.risk`` of the ``time`` rows of ``rows``) at every tick of a
-    figure; a tick the ARD has no count for stops the figure."""
-    at_risk = rows[(rows["variable"] == "time") & (rows["stat_name"] == "n.risk")]
-    risk = {float(v): int(s) for v, s in zip(at_risk["variable_level"], at_risk["stat"], strict=True)}
+def numbers_at_risk(
+    rows: pd.DataFrame, output_id: str, grid: list[float], what: str = "", time_column: str = "variable_level"
+) -> dict[float, int]:
+    """The ARD's number at risk (the ``n.risk`` of ``rows``, at the month in ``time_column``: a
+    Kaplan-Meier ``time`` row's level, a cumulative incidence's ``months`` group) at every tick of
+    a figure; a tick the ARD has no count for stops the figure."""
+    at_risk = rows[rows["stat_name"] == "n.risk"]
+    risk = {float(v): int(s) for v, s in zip(at_risk[time_column], at_risk["stat"], strict=True)}
     missing = [t for t in grid if float(t) not in risk]
     if missing:
         raise ValueError(
@@ -438,12 +441,8 @@ def cuminc_figure(
     from inoflow.analysis.stats import cmprsk as cmprsklib
 
     rows = ard[(ard["output_id"] == output_id) & (ard["context"] == "tidycmprsk_cuminc")]
-    first = rows[rows["variable_level"] == COMPETING_OUTCOMES[1]]
-    at_risk = first[first["stat_name"] == "n.risk"]
-    risk = {float(v): int(s) for v, s in zip(at_risk["group1_level"], at_risk["stat"], strict=True)}
-    missing = [t for t in grid if float(t) not in risk]
-    if missing:
-        raise ValueError(f"{output_id}: the ARD has no number at risk at month(s) {missing} of the figure's ticks")
+    first = rows[rows["variable_level"] == COMPETING_OUTCOMES[1]]  # the at-risk counts are every outcome's
+    risk = numbers_at_risk(first, output_id, grid, time_column="group1_level")
     plt = pyplot()
     fig, (ax, ax_risk) = plt.subplots(2, 1, figsize=(7.5, 5.2), gridspec_kw={"height_ratios": [4, 1]}, sharex=True)
     months = np.asarray(data["MONTHS"], dtype=float)

@@ -17,7 +17,7 @@ import pandas as pd
 from inoflow.config import read_yaml
 from inoflow.tables import report
 from inoflow.tables.shells import load_display
-from inoflow.tables.suppress import footnote, suppress
+from inoflow.tables.suppress import NOT_REPORTED, footnote, masked, suppress
 
 CSS = (
     "body{font-family:Georgia,serif;max-width:1000px;margin:2em auto;color:#222;line-height:1.4}"
@@ -53,11 +53,10 @@ def write_shareable(
     for endpoint, output_ids in endpoints.items():
         sections.append(f"<h2>{html.escape(endpoint.capitalize())}</h2>")
         for output_id in output_ids:
-            _, table = report.write_table(
+            paths, _ = report.write_table(
                 shared, output_id, outputs[output_id], definitions, out / "tables", None, display, extra_notes=[rule]
             )
-            notes = [*report.footnotes(shared, output_id, outputs[output_id], definitions, display), rule]
-            sections.append(report.table_html(table, outputs[output_id]["title"], notes))
+            sections.append(paths[1].read_text(encoding="utf-8"))  # its HTML, as written beside the other formats
     toc = "".join(
         f"<li><a href='#{oid}'>{oid}</a> {html.escape(outputs[oid]['title'])}</li>"
         for ids in endpoints.values()
@@ -74,5 +73,5 @@ def write_shareable(
         f"{banner}{demo}<h2>Contents</h2><ol>{toc}</ol>{''.join(sections)}</body></html>\n",
         encoding="utf-8",
     )
-    withheld = int(shared["stat_fmt"].isin([f"<{min_cell_count}", "NR"]).sum())
+    withheld = int(shared["stat_fmt"].isin([masked(min_cell_count), NOT_REPORTED]).sum())
     return {"withheld": withheld, "statistics": len(shared), "tables": sum(len(i) for i in endpoints.values())}

@@ -32,13 +32,14 @@ import pandas as pd
 
 from inoflow.analysis.ard import display_row_keys
 from inoflow.config import read_yaml
+from inoflow.tables.suppress import NOT_REPORTED
 
 DISPLAY_FILE = Path("config/reference/display.yaml")  # of the working folder
 TOTAL_N = "..ard_total_n.."
 TOTAL = "..total.."  # the column of results not grouped by the column variable
 INDENT = "   "  # one level of indentation in the label column, as text (pastes as it reads)
 _FIELD = re.compile(r"\{([^{}]+)\}")
-_SUPPRESSED = re.compile(r"^(<\d+|NR)$")  # a value the shareable release withholds (inoflow.tables.suppress)
+_SUPPRESSED = re.compile(rf"^(<\d+|{NOT_REPORTED})$")  # a value the shareable release withholds
 
 
 class ShellError(ValueError):
@@ -167,6 +168,7 @@ def display_table(
     column_var, nest = layout.get("columns"), set(_as_list(layout.get("nest")))
     self_labelled = set(display.get("self_labelled", []))
     shown = rows.groupby(["variable", "context"])["variable_level"].agg(lambda levels: set(levels.dropna()))
+    context_of = rows.drop_duplicates("variable").set_index("variable")["context"]  # a nested row's parent
     root = _Node("")
     columns: dict[str | None, None] = {}
     totals: dict[str | None, Cell] = {}
@@ -190,7 +192,7 @@ def display_table(
         path: list[tuple] = []
         for var, group_level in rest:
             if var in nest:
-                path += [("var", var, "hierarchical"), ("row", labels.level(var, group_level))]
+                path += [("var", var, context_of.get(var)), ("row", labels.level(var, group_level))]
             else:
                 path += [("group", var), ("glevel", var, group_level)]
         anchor: list[tuple] | None = None  # the row of a block's unlabelled first line, heading its other lines
@@ -236,7 +238,9 @@ def _cell_text(line: dict, values: dict[str, str], where: str) -> str:
         return fill(line["cell"], values, where)
     if "suppressed" in line:
         return fill(line["suppressed"], values, where)
-    return "NR" if any(values[name] == "NR" for name in withheld) else fill(line["cell"], values, where)
+    if any(values[name] == NOT_REPORTED for name in withheld):
+        return NOT_REPORTED
+    return fill(line["cell"], values, where)
 
 
 def _as_list(value) -> list:

@@ -49,10 +49,10 @@ def suppress(ard: pd.DataFrame, min_cell_count: int = 5, layouts: dict[str, dict
     out = ard.copy()
     counts = out["stat_name"].isin(COUNTS)
     small = counts & (out["stat"] > 0) & (out["stat"] < min_cell_count)
-    hidden = small | _partition_complements(out, small)  # 1 and 3
+    keys = display_row_keys(out)  # each row's block
+    hidden = small | _partition_complements(out, small, keys)  # 1 and 3
     hidden |= _group_totals(out, hidden, layouts or {})  # 4
-    keys = display_row_keys(out).to_numpy()
-    block_hidden = hidden.groupby(keys).transform("any")
+    block_hidden = hidden.groupby(keys.to_numpy()).transform("any")
     few = _small_km_groups(out, min_cell_count)
     # 2: what gives a hidden count back, every statistic of a summary of the few; a count hidden
     # as a complement (it may be 5 or more) is not reported rather than shown as < m
@@ -68,28 +68,24 @@ def suppress(ard: pd.DataFrame, min_cell_count: int = 5, layouts: dict[str, dict
     return out
 
 
-def _partition_complements(ard: pd.DataFrame, small: pd.Series) -> pd.Series:
+def _partition_complements(ard: pd.DataFrame, small: pd.Series, keys: pd.Series) -> pd.Series:
     """Rule 3: for each categorical variable within one group whose levels add up to their N,
-    with exactly one level suppressed: the smallest other non-zero level."""
+    with exactly one level suppressed: the smallest other non-zero level. ``keys``: each row's
+    block (:func:`inoflow.analysis.ard.display_row_keys`)."""
     extra = pd.Series(False, index=ard.index)
     counts = ard[ard["context"].isin(("categorical", "hierarchical")) & (ard["stat_name"] == "n")]
     part_key = [*[c for c in ROW_KEY if c != "variable_level"], "context"]
     for _, levels in counts.groupby([ard.loc[counts.index, c].fillna("") for c in part_key], sort=False):
         if levels["variable_level"].eq("ANY").any():  # the 'any' row of events is not one of its parts
             levels = levels[levels["variable_level"] != "ANY"]
-        totals = ard.loc[ard.index.isin(_block_rows(ard, levels.index)) & (ard["stat_name"] == "N"), "stat"].unique()
+        in_blocks = keys.isin(set(keys.loc[levels.index]))
+        totals = ard.loc[in_blocks & (ard["stat_name"] == "N"), "stat"].unique()
         if len(totals) != 1 or levels["stat"].sum() != totals[0] or small.loc[levels.index].sum() != 1:
             continue
         shown = levels[~small.loc[levels.index] & (levels["stat"] > 0)]
         if len(shown):
             extra.loc[shown["stat"].idxmin()] = True
     return extra
-
-
-def _block_rows(ard: pd.DataFrame, rows) -> pd.Index:
-    """Every ARD row of the blocks the given rows belong to."""
-    keys = display_row_keys(ard)
-    return ard.index[keys.isin(set(keys.loc[rows]))]
 
 
 def _group_totals(ard: pd.DataFrame, hidden: pd.Series, layouts: dict[str, dict]) -> pd.Series:
