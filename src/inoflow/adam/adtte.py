@@ -1,5 +1,7 @@
 """ADTTE: overall survival (OS), relapse-free survival (RFS), duration of remission (DOR), and
-relapse and non-relapse mortality with each other as the competing event (CIR, NRM).
+relapse and non-relapse mortality with each other as the competing event (CIR, NRM); OS censored
+at HSCT (OSCHSCT), and RFS and DOR censored at the last adequate disease assessment (RFSLDA,
+DORLDA) beside the paper's convention (the last date known alive).
 
 The parameters are declared as data, admiral-style: each :class:`TteParameter` names its
 population, its start date, its event sources (:class:`EventSource`) and its censoring sources
@@ -11,7 +13,10 @@ population, its start date, its event sources (:class:`EventSource`) and its cen
   cut-off (ADSL.DCUTDT); ``CMPRSK`` says which (1 the parameter's event, 2 a competing event,
   0 censored) for a parameter that declares competing events;
 - without an event, the subject is censored at the latest censoring date, at most the cut-off
-  and at least the start date.
+  and at least the start date;
+- a parameter may declare sources that end follow-up (``ending``: OS censored at HSCT): the
+  subject is censored at such a date when it comes before the first event (an event on the
+  same date counts as the event).
 
 Filters are pandas query expressions evaluated on the source dataset joined with the ADSL
 variables of the subject (so a filter may compare a source date with ``RESPDT``). SDTM ISO
@@ -68,6 +73,7 @@ class TteParameter:
     note: str = ""  # how the definition is read (start, events, censoring)
     not_collected: tuple[str, ...] = field(default_factory=tuple)  # events the extracts cannot show
     competing: tuple[EventSource, ...] = ()  # events that preclude the parameter's own (CMPRSK 2)
+    ending: tuple[CensorSource, ...] = ()  # dates that end follow-up, censored, when before the first event
 
 
 DEATH = EventSource("DS", "DSDTHDT", "DEATH", filter="DSDECOD == 'DEAD'", srcvar="DSDTHDTC", seq="DSSEQ")
@@ -92,6 +98,19 @@ HSCT_WITHOUT_RESPONSE = EventSource(
 )
 DEATH_WITHOUT_RELAPSE = replace(DEATH, description="DEATH WITHOUT RELAPSE")  # the first of death and relapse
 LAST_ALIVE = CensorSource("ADSL", "LSTALVDT", "LAST KNOWN ALIVE", "LAST KNOWN ALIVE DATE", srcvar="LSTALVDT")
+# the last marrow with an evaluable overall response up to the cut-off (definitions: adequate_assessment)
+LAST_ADEQUATE_ASSESSMENT = CensorSource(
+    "ADRS",
+    "ADT",
+    "LAST ADEQUATE DISEASE ASSESSMENT",
+    "LAST ADEQUATE ASSESSMENT DATE",
+    filter="PARAMCD == @adequate_paramcd and AVALC in @adequate_avalc and (DCUTDT.isna() or ADT <= DCUTDT)",
+    srcvar="ADT",
+    seq="ASEQ",
+)
+HSCT = CensorSource(
+    "PR", "PRSTDT", "HSCT", "HSCT DATE", filter="PRCAT == @hsct_prcat", srcvar="PRSTDTC", seq="PRSEQ"
+)
 
 TTE_PARAMETERS: dict[str, TteParameter] = {
     "OS": TteParameter(
@@ -140,6 +159,41 @@ TTE_PARAMETERS: dict[str, TteParameter] = {
         start_date="RESPDT",
         events=(RELAPSE, DEATH),
         censors=(LAST_ALIVE,),
+    ),
+    "OSCHSCT": TteParameter(
+        paramcd="OSCHSCT",
+        param="Overall Survival, Censored at HSCT (days)",
+        definition="",  # not a registry outcome: survival without the transplant's effect (issue 16)
+        note="As OS, censored at the first HSCT on or after the first InO dose when it comes before death.",
+        population="SAFFL == 'Y'",
+        start_date="TRTSDT",
+        events=(DEATH,),
+        censors=(LAST_ALIVE,),
+        ending=(HSCT,),
+    ),
+    "RFSLDA": TteParameter(
+        paramcd="RFSLDA",
+        param="Relapse-Free Survival, Censored at Last Adequate Assessment (days)",
+        definition="",  # RFS under the FDA convention for censoring (issue 16)
+        note="As RFS, censored at the last adequate disease assessment (the last marrow with an evaluable "
+        "overall response up to the cut-off) instead of the last date known alive (FDA guidance, Clinical "
+        "Trial Endpoints for the Approval of Cancer Drugs and Biologics, 2018).",
+        population="RESPFL == 'Y'",
+        start_date="TRTSDT",
+        events=(DEATH, RELAPSE, NEW_INDUCTION, HSCT_WITHOUT_RESPONSE),
+        censors=(LAST_ADEQUATE_ASSESSMENT,),
+        not_collected=("treatment discontinuation due to global deterioration of health status",),
+    ),
+    "DORLDA": TteParameter(
+        paramcd="DORLDA",
+        param="Duration of Remission, Censored at Last Adequate Assessment (days)",
+        definition="",  # DOR under the FDA convention for censoring (issue 16)
+        note="As DOR, censored at the last adequate disease assessment (the last marrow with an evaluable "
+        "overall response up to the cut-off) instead of the last date known alive (FDA guidance, 2018).",
+        population="RESPFL == 'Y'",
+        start_date="RESPDT",
+        events=(RELAPSE, DEATH),
+        censors=(LAST_ADEQUATE_ASSESSMENT,),
     ),
     "CIR": TteParameter(
         paramcd="CIR",
@@ -209,6 +263,8 @@ def _query_values(definitions: dict) -> dict:
     return {
         "new_induction_cmcat": definitions["relapse_free_survival"]["new_induction_therapy_cmcat"],
         "hsct_prcat": definitions["hsct"]["prcat"],
+        "adequate_paramcd": definitions["adequate_assessment"]["paramcd"],
+        "adequate_avalc": list(definitions["adequate_assessment"]["avalc"]),
     }
 
 
@@ -266,10 +322,15 @@ def derive_param_tte(
 
     events = []
     kinds = [(source, 1) for source in parameter.events] + [(source, 2) for source in parameter.competing]
+    kinds += [(source, 0) for source in parameter.ending]  # after the events: an event on the same date wins
     for order, (source, kind) in enumerate(kinds):
         found = bounded(_candidates(source, datasets, population, values), order)
         found = found[(found["ADT"] >= found["STARTDT"]) & (found["_CUT"].isna() | (found["ADT"] <= found["_CUT"]))]
-        events.append(found.assign(CNSR=0, CMPRSK=kind, EVNTDESC=source.description, CNSDTDSC=None))
+        if kind == 0:  # follow-up ends, censored
+            ends = {"CNSR": source.censor, "CNSDTDSC": source.censor_date_description}
+            events.append(found.assign(CMPRSK=0, EVNTDESC=source.description, **ends))
+        else:
+            events.append(found.assign(CNSR=0, CMPRSK=kind, EVNTDESC=source.description, CNSDTDSC=None))
     event = stack(events).reindex(columns=FRAME).sort_values(["USUBJID", "ADT", "_ORDER"], kind="stable")
     event = event.drop_duplicates("USUBJID")
 
@@ -339,14 +400,14 @@ def derive_var_dorevfl(dor: pd.DataFrame, adrs: pd.DataFrame) -> pd.Series:
 def derive_adtte(
     sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, adrs: pd.DataFrame, definitions: dict
 ) -> pd.DataFrame:
-    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, RFS, DOR, CIR, NRM); partial dates imputed
+    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, OSCHSCT, RFS, RFSLDA, DOR, DORLDA, CIR, NRM); partial dates imputed
     first by the study's rules (``date_imputation:``)."""
     sdtm = impute_partial_dates(sdtm, definitions)
     datasets = {**sdtm, "ADSL": adsl, "ADRS": adrs}
     parts = []
     for parameter in TTE_PARAMETERS.values():
         records = derive_param_tte(datasets, adsl, parameter, definitions)
-        records["DOREVFL"] = derive_var_dorevfl(records, adrs) if parameter.paramcd == "DOR" else None
+        records["DOREVFL"] = derive_var_dorevfl(records, adrs) if parameter.start_date == "RESPDT" else None
         parts.append(records)
     adtte = stack(parts)
     adtte = conform(adtte, COLUMNS, dates=["STARTDT", "ADT"], integers=["SRCSEQ", "SRCROW", "CMPRSK"])

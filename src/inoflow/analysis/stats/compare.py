@@ -8,7 +8,9 @@ Hazard ratio
     R ``coxph(Surv(time, status) ~ group)``, the first level the reference: the partial
     likelihood with Efron's handling of tied event times (R's default and lifelines'), the hazard
     ratio exp(beta) of each other level with its Wald 95% interval exp(beta -+ z se) and Wald
-    p-value; lifelines ``CoxPHFitter`` without penalty, to a convergence precision of 1e-12.
+    p-value; lifelines ``CoxPHFitter`` without penalty, iterated until the log-likelihood changes
+    by less than 1e-15 of itself (lifelines' defaults stop on a Newton decrement of 1e-7 or a
+    relative change of 1e-9, which can leave the ratio 3e-7 from R's converged value on tied data).
     A level without an event has no finite estimate: its ratio is not estimable (NaN).
 """
 
@@ -65,7 +67,7 @@ def hazard_ratios(time, event, group, levels: Sequence[str], conf_level: float =
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # a level without events: reported as not estimable below
-            fitter.fit(frame, "T", "E", fit_options={"precision": 1e-12, "max_steps": 500})
+            fitter.fit(frame, "T", "E", fit_options={"precision": 1e-24, "r_precision": 1e-15, "max_steps": 500})
     except ConvergenceError:
         return out
     summary = fitter.summary

@@ -172,13 +172,15 @@ def _confint(surv: np.ndarray, se_log: np.ndarray, conf_level: float, conf_type:
         return np.exp(-np.exp(np.log(-np.log(xx)) - se2)), np.exp(-np.exp(np.log(-np.log(xx)) + se2))
 
 
-def fit_km(time, event, conf_level: float = 0.95, conf_type: str = "log-log") -> KaplanMeier:
+def fit_km(time, event, conf_level: float = 0.95, conf_type: str = "log-log", entry=None) -> KaplanMeier:
     """Kaplan-Meier estimate with Greenwood variance and pointwise confidence limits.
 
     ``time``: non-negative finite numbers; ``event``: 1 for an event, 0 for a censoring.
     ``conf_type``: ``"log-log"`` (default), ``"log"`` or ``"plain"`` (R's definitions).
     Matches R ``survfit(Surv(time, event) ~ 1, conf.type = conf_type, conf.int = conf_level)``
     with ``summary(fit, censored = TRUE)``'s standard error on the survival scale.
+    ``entry``: for counting-process data (delayed entry), each interval's start, the subject at
+    risk over (entry, time] only: R ``survfit(Surv(entry, time, event) ~ 1)``.
     """
     t = _times(time)
     d_all = _events(event, len(t))
@@ -191,6 +193,11 @@ def fit_km(time, event, conf_level: float = 0.95, conf_type: str = "log-log") ->
     n_total = np.bincount(index, minlength=len(times))
     n_censor = n_total - n_event
     n_risk = np.cumsum(n_total[::-1])[::-1]  # observed time >= t: events precede censorings
+    if entry is not None:  # not yet at risk: entry >= t
+        start = _times(entry, "entry")
+        if len(start) != len(t) or (start >= t).any():
+            raise ValueError("entry must have one value per time, each before its time")
+        n_risk = n_risk - (len(start) - np.searchsorted(np.sort(start), times, side="left"))
 
     nr, ne = n_risk.astype(float), n_event.astype(float)
     surv = np.cumprod((nr - ne) / nr)  # factor exactly 1 where there is no event
