@@ -78,14 +78,25 @@ AVALC_LEVELS = {
 # src/inoflow/adam/adtte.py
 TTE_EVENTS = {
     "OS": ["DEATH"],
+    "OSCHSCT": ["DEATH"],
     "RFS": ["DEATH", "RELAPSE FROM CR/CRI", "NEW INDUCTION THERAPY WITHOUT CR/CRI", "HSCT WITHOUT CR/CRI"],
     "DOR": ["RELAPSE FROM CR/CRI", "DEATH"],
+    "RFSLDA": ["DEATH", "RELAPSE FROM CR/CRI", "NEW INDUCTION THERAPY WITHOUT CR/CRI", "HSCT WITHOUT CR/CRI"],
+    "DORLDA": ["RELAPSE FROM CR/CRI", "DEATH"],
     "CIR": ["RELAPSE FROM CR/CRI", "DEATH WITHOUT RELAPSE"],
     "NRM": ["DEATH WITHOUT RELAPSE", "RELAPSE FROM CR/CRI"],
 }
 TTE_COMPETING = {"CIR": "DEATH WITHOUT RELAPSE", "NRM": "RELAPSE FROM CR/CRI"}  # the competing event of each
 TTE_CENSORING = ["LAST KNOWN ALIVE", "NO FOLLOW-UP"]
-TTE_CENSOR_DATES = ["LAST KNOWN ALIVE DATE", "DATA CUT-OFF", "START DATE"]
+# what ends a censored record where it is not the last date known alive
+TTE_CENSORING_OF = {
+    "OSCHSCT": [*TTE_CENSORING, "HSCT"],
+    "RFSLDA": ["LAST ADEQUATE DISEASE ASSESSMENT", "NO FOLLOW-UP"],
+    "DORLDA": ["LAST ADEQUATE DISEASE ASSESSMENT", "NO FOLLOW-UP"],
+}
+TTE_CENSOR_DATES = ["LAST KNOWN ALIVE DATE", "DATA CUT-OFF", "START DATE", "HSCT DATE", "LAST ADEQUATE ASSESSMENT DATE"]
+TTE_DOR = ["DOR", "DORLDA"]  # from the first CR/CRi, with DOREVFL
+TTE_RFS = ["RFS", "RFSLDA"]  # from the first dose, among responders
 TTE_SOURCES = ["DS", "ADRS", "CM", "PR", "ADSL"]
 
 RECORD_KEYS = {
@@ -809,9 +820,9 @@ def _parameter_dates(df: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 class ADTTE(TracedRecord):
-    """Time-to-event parameters OS, RFS, DOR, CIR and NRM, one record per subject and parameter
-    (src/inoflow/adam/adtte.py: ``AVAL`` is the number of days from ``STARTDT`` to ``ADT``;
-    ``CMPRSK`` on the competing-risks parameters CIR and NRM)."""
+    """Time-to-event parameters OS, OSCHSCT, RFS, RFSLDA, DOR, DORLDA, CIR and NRM, one record per
+    subject and parameter (src/inoflow/adam/adtte.py: ``AVAL`` is the number of days from
+    ``STARTDT`` to ``ADT``; ``CMPRSK`` on the competing-risks parameters CIR and NRM)."""
 
     PARAMCD: Series[str] = pa.Field(isin=list(TTE_EVENTS))
     PARAM: Series[str]
@@ -824,7 +835,7 @@ class ADTTE(TracedRecord):
         nullable=True, isin=[0, 1, 2], description="1 the parameter's event, 2 the competing event, 0 censored"
     )
     EVNTDESC: Series[str] = pa.Field(
-        isin=sorted({e for v in TTE_EVENTS.values() for e in v} | set(TTE_CENSORING)),
+        isin=sorted({e for v in [*TTE_EVENTS.values(), *TTE_CENSORING_OF.values()] for e in v} | set(TTE_CENSORING)),
         description="The event, or why the subject is censored",
     )
     CNSDTDSC: Series[str] = pa.Field(nullable=True, isin=TTE_CENSOR_DATES, description="The date censored at")
@@ -836,7 +847,9 @@ class ADTTE(TracedRecord):
     param_text = one_value_per("PARAM", "PARAMCD")
     adt_order = not_before("ADT", "STARTDT")
     cnsdtdsc_if_censored = present_exactly_when("CNSDTDSC", lambda df: df["CNSR"] == 1, "when CNSR is 1", "CNSR")
-    doreval_if_dor = present_exactly_when("DOREVFL", lambda df: df["PARAMCD"] == "DOR", "on DOR", "PARAMCD")
+    doreval_if_dor = present_exactly_when(
+        "DOREVFL", lambda df: df["PARAMCD"].isin(TTE_DOR), "on DOR and DORLDA", "PARAMCD"
+    )
     cmprsk_if_competing = present_exactly_when(
         "CMPRSK", lambda df: df["PARAMCD"].isin(list(TTE_COMPETING)), "on CIR and NRM", "PARAMCD"
     )
@@ -865,13 +878,14 @@ class ADTTE(TracedRecord):
         "PARAMCD",
         "CNSR",
         error=f"EVNTDESC must be an event of its PARAMCD when CNSR is 0 ({_levels_text(TTE_EVENTS)}), "
-        f"{' or '.join(TTE_CENSORING)} when CNSR is 1",
+        f"a reason for censoring of its PARAMCD when CNSR is 1 ({' or '.join(TTE_CENSORING)}; "
+        f"{_levels_text(TTE_CENSORING_OF)})",
     )
     def event_of_parameter(cls, df):  # noqa: N805
-        event = pd.Series(
-            [e in TTE_EVENTS.get(p, []) for p, e in zip(df["PARAMCD"], df["EVNTDESC"], strict=True)], index=df.index
-        )
-        return ((df["CNSR"] == 0) & event) | ((df["CNSR"] == 1) & df["EVNTDESC"].isin(TTE_CENSORING))
+        pairs = list(zip(df["PARAMCD"], df["EVNTDESC"], strict=True))
+        event = pd.Series([e in TTE_EVENTS.get(p, []) for p, e in pairs], index=df.index)
+        censor = pd.Series([e in TTE_CENSORING_OF.get(p, TTE_CENSORING) for p, e in pairs], index=df.index)
+        return ((df["CNSR"] == 0) & event) | ((df["CNSR"] == 1) & censor)
 
     @record_check("SRCDOM", "CNSR", error="an event (CNSR 0) must come from a source record, not ADSL")
     def event_source(cls, df):  # noqa: N805
@@ -879,9 +893,9 @@ class ADTTE(TracedRecord):
 
     @record_check("DOREVFL", "CNSR", error="DOR: DOREVFL must be 'Y' when the remission ends in an event (CNSR 0)")
     def dor_event_evaluable(cls, df):  # noqa: N805
-        return (df["PARAMCD"] != "DOR") | (df["CNSR"] != 0) | _yes(df, "DOREVFL")
+        return ~df["PARAMCD"].isin(TTE_DOR) | (df["CNSR"] != 0) | _yes(df, "DOREVFL")
 
-    @record_check("PARAMCD", "USUBJID", error="a subject with RFS or DOR must have all of OS, RFS, DOR, CIR and NRM")
+    @record_check("PARAMCD", "USUBJID", error=f"a subject with RFS or DOR must have all of {', '.join(TTE_EVENTS)}")
     def responder_parameters(cls, df):  # noqa: N805
         present = _parameter_dates(df, "STARTDT").notna()
         return ~(present["RFS"] | present["DOR"]) | present.all(axis=1)
@@ -892,8 +906,8 @@ class ADTTE(TracedRecord):
     def origins(cls, df):  # noqa: N805
         start = _parameter_dates(df, "STARTDT")
         os_start = start["OS"]
-        rfs_ok = (df["PARAMCD"] != "RFS") | (df["STARTDT"] == os_start)
-        dor_ok = (df["PARAMCD"] != "DOR") | (df["STARTDT"] > os_start)
+        rfs_ok = ~df["PARAMCD"].isin(TTE_RFS) | (df["STARTDT"] == os_start)
+        dor_ok = ~df["PARAMCD"].isin(TTE_DOR) | (df["STARTDT"] > os_start)
         return os_start.isna() | (rfs_ok & dor_ok)
 
     @record_check("ADT", "PARAMCD", error="RFS and DOR must end no later than OS", category="plausibility")

@@ -31,8 +31,20 @@ TIMES = [2, 4, 6, 8, 10]
 R_SM = {
     0: {
         "estimate": [0.928571428571429, 0.750360750360750, 0.643166357452072, 0.428777571634714, 0.214388785817357],
-        "std_error": [0.0688302936899594, 0.1266183540520121, 0.1470642136277025, 0.2006342278944398, 0.1817822848707207],
-        "conf_low": [0.5907668674267581, 0.4031456870658284, 0.2957132890174616, 0.0819934706739098, 0.0107709114866049],
+        "std_error": [
+            0.0688302936899594,
+            0.1266183540520121,
+            0.1470642136277025,
+            0.2006342278944398,
+            0.1817822848707207,
+        ],
+        "conf_low": [
+            0.5907668674267581,
+            0.4031456870658284,
+            0.2957132890174616,
+            0.0819934706739098,
+            0.0107709114866049,
+        ],
         "conf_high": [0.989619823136850, 0.913203748946272, 0.852246549895020, 0.750728172461445, 0.592500868928262],
         "median": (7, 4, NA),
     },
@@ -108,7 +120,9 @@ def test_landmark_at_3(intervals):
     assert km.survival_at(fit, 5)["conf_low"] == pytest.approx(0.00896162833097908, abs=1e-12)
     from inoflow.analysis.stats.compare import hazard_ratios, logrank
 
-    assert logrank(data["time"], data["event"], data["exposed"])["statistic"] == pytest.approx(0.223784943702702, abs=1e-9)
+    assert logrank(data["time"], data["event"], data["exposed"])["statistic"] == pytest.approx(
+        0.223784943702702, abs=1e-9
+    )
     hr = hazard_ratios(data["time"], data["event"], data["exposed"].astype(str), ["0", "1"])["1"]
     # R coxph (converged, eps 1e-14): 1.561163932045407 (0.282734713513281-8.620210770846814)
     assert hr["estimate"] == pytest.approx(1.561163932045407, abs=1e-12)

@@ -108,9 +108,7 @@ LAST_ADEQUATE_ASSESSMENT = CensorSource(
     srcvar="ADT",
     seq="ASEQ",
 )
-HSCT = CensorSource(
-    "PR", "PRSTDT", "HSCT", "HSCT DATE", filter="PRCAT == @hsct_prcat", srcvar="PRSTDTC", seq="PRSEQ"
-)
+HSCT = CensorSource("PR", "PRSTDT", "HSCT", "HSCT DATE", filter="PRCAT == @hsct_prcat", srcvar="PRSTDTC", seq="PRSEQ")
 
 TTE_PARAMETERS: dict[str, TteParameter] = {
     "OS": TteParameter(

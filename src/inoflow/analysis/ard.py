@@ -36,6 +36,7 @@ from inoflow.analysis.stats import cmprsk as cmprsklib
 from inoflow.analysis.stats import compare as comparelib
 from inoflow.analysis.stats import km as kmlib
 from inoflow.analysis.stats import order as orderlib
+from inoflow.analysis.stats import timedep as timedeplib
 from inoflow.analysis.stats.proportion import METHOD as CP_METHOD
 from inoflow.analysis.stats.proportion import clopper_pearson
 
@@ -93,6 +94,11 @@ STAT_LABELS = {
     "df": "Degrees of Freedom",
     "p.value": "p-value",
     "reference": "Reference Level",
+    "observed": "Observed Events",
+    "expected": "Expected Events",
+    "n.excluded": "Number Excluded",
+    "beyond.last": "Beyond the Last Observation",
+    "flat.segment": "Quantile on a Flat Segment",
 }
 
 
@@ -109,7 +115,9 @@ def _fmt(stat_name: str, value, context: str, variable: str, spec: str | None = 
     value = float(value)
     if spec:
         return format(value, spec)
-    if stat_name in ("n", "N", "n.risk", "n.event", "n.censored", "df"):
+    if stat_name in ("beyond.last", "flat.segment"):  # flags: 1 where the rule applied
+        return "yes"
+    if stat_name in ("n", "N", "n.risk", "n.event", "n.censored", "df", "n.excluded", "observed"):
         return str(int(value))
     if stat_name == "p.value":
         return "<0.0001" if value < 0.0001 else f"{value:.4f}"
@@ -359,14 +367,21 @@ def ard_survfit(
     default; 0.25 and 0.75 for the quartiles) with their Brookmeyer-Crowley intervals, n and
     n.event, Greenwood variance, log-log transform. The p-th quantile is the first time the curve
     falls to 1 - p or below (midpoint where it is flat at exactly 1 - p), as R ``quantile.survfit``.
+    Where that rule rather than the data gives a value, the block says so: ``flat.segment`` (1)
+    on a quantile from a flat at exactly 1 - p, ``beyond.last`` (1) on a nonzero estimate after
+    the last observed time, carried forward as R ``summary.survfit(extend = TRUE)`` does.
 
     ``data``: one row per subject with ``USUBJID``, ``MONTHS`` (time), ``EVENT`` (1 event,
-    0 censored) and, for a BDS parameter, ``PARAMCD``. Lineage: every row has the fit's
-    population; a time row its subjects at risk and its events so far; the median every event.
+    0 censored) and, for a BDS parameter, ``PARAMCD``; with ``ENTRY``, counting-process data
+    (a Simon-Makuch curve, :mod:`inoflow.analysis.stats.timedep`): each row at risk over
+    (ENTRY, MONTHS] only, and ``n.risk`` the risk set at the time (R's ``summary`` reports that
+    of the next recorded time instead). Lineage: every row has the fit's population; a time row
+    its subjects at risk and its events so far; the median every event.
     """
     time = np.asarray(data["MONTHS"], dtype=float)
     event = np.asarray(data["EVENT"], dtype=int)
-    fit = kmlib.fit_km(time, event, conf_level=conf_level, conf_type="log-log")
+    entry = np.asarray(data["ENTRY"], dtype=float) if "ENTRY" in data else None
+    fit = kmlib.fit_km(time, event, conf_level=conf_level, conf_type="log-log", entry=entry)
     population = subjects_of(data)
     events = subjects_of(data, event == 1)
     sources = sources_of(data)
@@ -385,11 +400,16 @@ def ard_survfit(
         },
         {"population": population, "event": events, **sources},
     )
+    last = float(fit.table["time"].iloc[-1])
     for t in variable_times:
         at = kmlib.survival_at(fit, t)
+        entered = True if entry is None else (entry < t) if t > 0 else (entry <= 0)  # at 0: who starts in it
+        at_risk = (time >= t) & entered
+        at["n_risk"] = int(at_risk.sum())
+        flags = {"beyond.last": 1} if t > last and at["estimate"] > 0 else {}  # carried past the last observation
         lineage = {
             "population": population,
-            "at_risk": subjects_of(data, time >= t),
+            "at_risk": subjects_of(data, at_risk),
             "event": subjects_of(data, (event == 1) & (time <= t)),
             **sources,
         }
@@ -399,18 +419,19 @@ def ard_survfit(
             "time",
             t,
             "survival_survfit",
-            {k: at[k] for k in ("n_risk", "estimate", "std_error", "conf_low", "conf_high")},
+            {**{k: at[k] for k in ("n_risk", "estimate", "std_error", "conf_low", "conf_high")}, **flags},
             lineage,
         )
     for prob in probs:
         q = kmlib.quantile(fit, prob)
+        flat = {"flat.segment": 1} if kmlib.quantile_on_flat(fit, prob) else {}  # the midpoint of a flat at 1 - p
         rows += _rows(
             output_id,
             group,
             "prob",
             prob,
             "survival_survfit",
-            {"estimate": q["estimate"], "conf.low": q["conf_low"], "conf.high": q["conf_high"]},
+            {"estimate": q["estimate"], "conf.low": q["conf_low"], "conf.high": q["conf_high"], **flat},
             {"population": population, "event": events, **sources},
         )
     return [_cardx_names(r) for r in rows]
@@ -593,6 +614,94 @@ def ard_coxph(data: pd.DataFrame, output_id: str, by: str, levels: Sequence[str]
         }
         stats = {**stats, "reference": levels[0], "method": comparelib.COX_METHOD}
         rows += _rows(output_id, None, by, level, "coxph", stats, lineage)
+    return rows
+
+
+def ard_time_dependent(
+    data: pd.DataFrame, output_id: str, exposure: str, variable: str, times: Sequence[float]
+) -> list[dict]:
+    """An exposure that starts during follow-up (HSCT after InO) as a time-dependent event
+    (:mod:`inoflow.analysis.stats.timedep`): ``data`` as for :func:`ard_survfit`, one row per
+    subject, with ``exposure`` the months from the start to the exposure (missing: never).
+
+    Rows: the N of each state of ``variable`` (``N`` not or not yet exposed, ``Y`` exposed: the
+    subjects with time in it), its Simon-Makuch curve at ``times`` (:func:`ard_survfit` on the
+    counting-process data), the Mantel-Byar test (context ``survival_mantel_byar``: statistic,
+    df, p.value, observed and expected deaths when exposed) and the hazard ratio of the exposed
+    state from the time-dependent Cox model (context ``coxph``, reference ``N``)."""
+    states, intervals = time_dependent_states(data, exposure, variable)
+    rows = ard_total_n(states, output_id, by=variable, by_levels=["N", "Y"])
+    for level in ("N", "Y"):
+        part = states[states[variable] == level]
+        if len(part):
+            rows += ard_survfit(part, output_id, times, group=(variable, level))
+    lineage = {
+        "population": subjects_of(data),
+        "event": subjects_of(data, data["EVENT"] == 1),
+        "exposed": subjects_of(states, states[variable] == "Y"),
+        **sources_of(data),
+    }
+    test = {**timedeplib.mantel_byar(intervals), "method": timedeplib.MANTEL_BYAR_METHOD}
+    rows += _rows(output_id, None, variable, None, "survival_mantel_byar", test, lineage)
+    ratio = {
+        **timedeplib.time_dependent_hazard_ratio(intervals),
+        "reference": "N",
+        "method": timedeplib.TIME_DEPENDENT_COX_METHOD,
+    }
+    rows += _rows(output_id, None, variable, "Y", "coxph", ratio, lineage)
+    return rows
+
+
+def time_dependent_states(data: pd.DataFrame, exposure: str, variable: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The counting-process data of :func:`ard_time_dependent`: a row of ``data`` per interval
+    with ``ENTRY``, ``MONTHS`` (its end), ``EVENT`` and ``variable`` (``N``, ``Y``), and the
+    intervals as :func:`inoflow.analysis.stats.timedep.counting_process` gives them."""
+    positions = np.arange(len(data))
+    intervals = timedeplib.counting_process(positions, data["MONTHS"], data["EVENT"], data[exposure])
+    states = data.iloc[intervals["id"].to_numpy()].copy()  # a row selection keeps the lineage tag
+    states["ENTRY"] = intervals["start"].to_numpy()
+    states["MONTHS"] = intervals["stop"].to_numpy()
+    states["EVENT"] = intervals["event"].to_numpy()
+    states[variable] = np.where(intervals["exposed"].to_numpy() == 1, "Y", "N")
+    return states, intervals
+
+
+def landmark_data(data: pd.DataFrame, exposure: str, variable: str, landmark: float) -> pd.DataFrame:
+    """The landmark data set of :func:`inoflow.analysis.stats.timedep.landmark`: the rows of
+    ``data`` followed beyond ``landmark`` months, ``MONTHS`` from it, ``variable`` ``Y`` when
+    ``exposure`` came at or before it, else ``N``."""
+    chosen = timedeplib.landmark(data["MONTHS"], data["EVENT"], data[exposure], landmark)
+    out = data.iloc[chosen["index"].to_numpy()].copy()
+    out["MONTHS"] = chosen["time"].to_numpy()
+    out[variable] = np.where(chosen["exposed"].to_numpy() == 1, "Y", "N")
+    return out
+
+
+def ard_landmark(
+    data: pd.DataFrame, output_id: str, exposure: str, variable: str, landmark: float, times: Sequence[float]
+) -> list[dict]:
+    """A landmark analysis (Anderson, Cain and Gelber, 1983) of ``data`` (as for
+    :func:`ard_survfit`) by ``exposure`` (months from the start, missing: never) at ``landmark``
+    months: the landmark (context ``landmark``: time, n included, n.excluded, those who died or
+    were censored by it), N per group of ``variable`` (``N``, ``Y``: exposed by the landmark),
+    each group's Kaplan-Meier curve at ``times`` months from the landmark, the log-rank test and
+    the hazard ratio of ``Y`` against ``N``."""
+    chosen = landmark_data(data, exposure, variable, landmark)
+    lineage = {
+        "population": subjects_of(data),
+        "included": subjects_of(chosen),
+        "excluded": subjects_of(data, data["MONTHS"] <= landmark),
+        **sources_of(data),
+    }
+    stats = {"time": float(landmark), "n": len(chosen), "n.excluded": len(data) - len(chosen)}
+    rows = _rows(output_id, None, "landmark", None, "landmark", stats, lineage)
+    rows += ard_total_n(chosen, output_id, by=variable, by_levels=["N", "Y"])
+    for level in ("N", "Y"):
+        part = chosen[chosen[variable] == level]
+        if len(part):
+            rows += ard_survfit(part, output_id, times, group=(variable, level))
+    rows += ard_survdiff(chosen, output_id, variable, ["N", "Y"])
+    rows += ard_coxph(chosen, output_id, variable, ["N", "Y"])
     return rows
 
 

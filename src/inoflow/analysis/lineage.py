@@ -66,6 +66,9 @@ ROLES = {
     "at_risk": "at risk at that time",
     "event": "an event by that time",
     "censored": "censored (no event): an event of the reverse Kaplan-Meier fit of the follow-up",
+    "exposed": "counted as transplanted from the HSCT on (the exposure as a time-dependent event)",
+    "included": "followed beyond the landmark: in the landmark analysis",
+    "excluded": "died or censored by the landmark: not in the landmark analysis",
 }
 
 LINEAGE_KEY = "_lineage"

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from inoflow.analysis import ard as cards
 from inoflow.analysis.ard import finish, finish_with_lineage
 from inoflow.analysis.endpoints import ADAM_INPUTS
 from inoflow.analysis.lineage import Lineage, tag
@@ -209,6 +210,14 @@ def run_endpoint(
                 footer=provenance.short_footer(),
                 xlabel=time_axis("CIR"),
             )
+        hsct = survival.with_exposure(survival.analysis_set(adam, "OS", definitions), "HSCTDT", definitions)
+        for output_id, kind, var in (("SF11", "time_dependent", "HSCTTD"), ("SF12", "landmark", "HSCTLM")):
+            if output_id in output_ids:
+                spec = {"analysis": kind, "paramcd": "OS", "variable": var, "landmark": "hsct__landmark_months"}
+                spec["figure"] = {"title": outputs[output_id]["title"].split(" (")[0], "grid": grid}
+                result.figures += hsct_figure(
+                    hsct, spec, definitions, ard, output_id, figures, provenance.short_footer()
+                )
         for output_id, paramcd, var, levels in survival.STRATIFIED_FIGURES:
             title = outputs[output_id]["title"].removeprefix("Kaplan-Meier ")
             result.figures += report.km_figure_by(
@@ -247,6 +256,39 @@ def time_axis(paramcd: str) -> str:
     return load_display().get("time_axes", {}).get(paramcd, "Months")
 
 
+def hsct_figure(
+    data: pd.DataFrame, spec: dict, definitions: dict, ard: pd.DataFrame, output_id: str, figures: Path, footer: str
+) -> list[Path]:
+    """The figure of a ``time_dependent`` analysis (Simon-Makuch curves of the states of its
+    ``variable``) or of a ``landmark`` analysis (the groups' curves from the landmark), ``data``
+    holding the exposure's months (:func:`inoflow.analysis.endpoints.survival.with_exposure`)."""
+    from inoflow.analysis.endpoints.plan import lookup
+    from inoflow.analysis.endpoints.survival import EXPOSURE
+
+    var, levels = spec["variable"], ["N", "Y"]
+    if spec["analysis"] == "time_dependent":
+        shown, _ = cards.time_dependent_states(data, EXPOSURE, var)
+        xlabel = time_axis(spec["paramcd"])
+    else:
+        at = lookup(definitions, spec["landmark"])
+        shown = cards.landmark_data(data, EXPOSURE, var, at)
+        xlabel = f"Months since the landmark ({at:g} months after the first InO dose)"
+    labels = Labels(load_display())
+    return report.km_figure_by(
+        shown,
+        var,
+        levels,
+        ard,
+        output_id,
+        spec["figure"]["title"],
+        spec["figure"]["grid"],
+        figures / f"{output_id}_KM_{spec['paramcd']}_by_{var}",
+        {level: labels.level(var, level) for level in levels},
+        footer=footer,
+        xlabel=xlabel,
+    )
+
+
 def plan_figures(
     adam: dict[str, pd.DataFrame],
     definitions: dict,
@@ -262,6 +304,9 @@ def plan_figures(
     labels = Labels(load_display())
     for output_id, spec in plan.figures_of(definitions, output_ids):
         data = plan.analysis_data(adam, spec, definitions)
+        if spec["analysis"] in ("time_dependent", "landmark"):
+            written += hsct_figure(data, spec, definitions, ard, output_id, figures, footer)
+            continue
         if spec["analysis"] == "cuminc":  # the competing outcomes' cumulative incidence
             written += report.cuminc_figure(
                 data,

@@ -363,8 +363,9 @@ def km_figure_by(
 ) -> list[Path]:
     """Kaplan-Meier curves of each group of ``by`` (``MONTHS``, ``EVENT`` of ``data``), with
     censoring marks, the number at risk of each group at every tick (the ARD's n.risk of the
-    group's block), and the comparison the ARD holds (log-rank p-value, hazard ratios) in the
-    plot. ``labels``: level -> legend label. Writes PNG and SVG."""
+    group's block), and the comparison of ``by`` the ARD holds (log-rank or Mantel-Byar p-value,
+    hazard ratios) in the plot. With ``ENTRY`` in ``data`` (counting-process data), Simon-Makuch
+    curves. ``labels``: level -> legend label. Writes PNG and SVG."""
     rows = ard[ard["output_id"] == output_id]
     colours = GROUP_COLOURS.get(len(levels)) or [None] * len(levels)
     plt = pyplot()
@@ -379,9 +380,11 @@ def km_figure_by(
         part = data[data[by].astype(str) == str(level)]
         if part.empty:
             continue
-        fit = kmlib.fit_km(np.asarray(part["MONTHS"], float), np.asarray(part["EVENT"], int))
+        entry = np.asarray(part["ENTRY"], float) if "ENTRY" in part else None  # Simon-Makuch: delayed entry
+        fit = kmlib.fit_km(np.asarray(part["MONTHS"], float), np.asarray(part["EVENT"], int), entry=entry)
         table = fit.table
-        times = np.concatenate([[0.0], table["time"].to_numpy()])
+        start = 0.0 if entry is None else float(entry.min())  # a state's curve starts when its first patient enters it
+        times = np.concatenate([[start], table["time"].to_numpy()])
         surv = np.concatenate([[1.0], table["estimate"].to_numpy()])
         ax.step(times, surv, where="post", color=colour, label=f"{labels[level]} (n = {len(part)})")
         censored = table[table["n_censor"] > 0]
@@ -401,9 +404,10 @@ def km_figure_by(
             color=colour,
             transform=ax_risk.get_yaxis_transform(),
         )
-    test = rows[(rows["context"] == "survival_survdiff") & (rows["stat_name"] == "p.value")]["stat_fmt"]
-    ratios = rows[rows["context"] == "coxph"]
-    notes = [f"Log-rank p = {test.iloc[0]}"] if len(test) else []
+    tests = {"survival_survdiff": "Log-rank", "survival_mantel_byar": "Mantel-Byar"}
+    test = rows[rows["context"].isin(tests) & (rows["variable"] == by) & (rows["stat_name"] == "p.value")]
+    ratios = rows[(rows["context"] == "coxph") & (rows["variable"] == by)]
+    notes = [f"{tests[test['context'].iloc[0]]} p = {test['stat_fmt'].iloc[0]}"] if len(test) else []
     for level in dict.fromkeys(ratios["variable_level"]):
         s = dict(
             zip(

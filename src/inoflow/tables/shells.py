@@ -10,7 +10,10 @@ What a table looks like is configuration, not code:
   ungrouped results, named by ``total`` where that is not the right word), ``nest`` (grouping
   variables whose results go under the row of their level, as a term's grades under the term);
 - the study's definitions file: ``footnotes``, each definition shown under the outputs that use
-  one of its ``variables`` or ``populations`` or are named in its ``outputs``.
+  one of its ``variables`` or ``populations`` or are named in its ``outputs``;
+- ``cell_flags`` of display.yaml: a value a stated rule gives rather than the data (a Kaplan-Meier
+  estimate after the last observation, a median on a flat at 50%), flagged in the ARD, is marked
+  in its cell and the rule stated once in the table's footnotes.
 
 Rows nest as the ARD groups them: a grouping variable other than the column one heads a section
 (its label, then each level), then the variable (its label, then each level, or one row for a
@@ -196,9 +199,12 @@ def display_table(
             else:
                 path += [("group", var), ("glevel", var, group_level)]
         anchor: list[tuple] | None = None  # the row of a block's unlabelled first line, heading its other lines
+        marks = [flag for flag in display.get("cell_flags", []) if flag["stat"] in values]
         for line in lines_of(display, context, variable):
             where = f"output {output_id}, {variable} {level or ''} ({context})"
-            cell = Cell(_cell_text(line, values, where), ids, number)
+            text = _cell_text(line, values, where)
+            flagged = [flag["mark"] for flag in marks if "{" + flag["on"] + "}" in line["cell"]]
+            cell = Cell(" ".join([text, *flagged]) if text != NOT_REPORTED else text, ids, number)
             level_label = labels.level(variable, level) if level is not None else ""
             label = line.get("label")
             if label is not None:
@@ -343,6 +349,8 @@ def footnotes(
     ]
     prefix = "As derived here: " if spec.get("definition") and applied else ""
     notes += [prefix + text if i == 0 else text for i, text in enumerate(applied)]
+    stats = set(rows["stat_name"])
+    notes += [" ".join(flag["note"].split()) for flag in display.get("cell_flags", []) if flag["stat"] in stats]
     study_values = {k: str(v) for k, v in definitions.items() if isinstance(v, (int, float, str))}
     for context in dict.fromkeys(rows["context"]):
         template = display.get("methods", {}).get(context)

@@ -24,7 +24,11 @@ Keys of an analysis:
     :func:`inoflow.analysis.ard.ard_coxph`), ``cuminc`` (the cumulative incidence of a competing-risks
     parameter's outcomes, CIR: relapse and death without relapse, at ``times`` months, with Gray's
     test across ``by_levels``, :func:`inoflow.analysis.ard.ard_cuminc`; with a ``figure``, the curves
-    with the number at risk at its ticks), ``followup`` (median follow-up by reverse Kaplan-Meier) or ``events``
+    with the number at risk at its ticks), ``time_dependent`` (an ``exposure`` date of ADSL, HSCTDT,
+    as a time-dependent event: Simon-Makuch curves of the states of ``variable`` at ``times``, the
+    Mantel-Byar test and the time-dependent Cox model, :func:`inoflow.analysis.ard.ard_time_dependent`),
+    ``landmark`` (the landmark analysis by ``exposure`` at the months of the definitions key named
+    by ``landmark``, groups in ``variable``, :func:`inoflow.analysis.ard.ard_landmark`), ``followup`` (median follow-up by reverse Kaplan-Meier) or ``events``
     (subjects with at least one ADAE record meeting ``where``, overall and by ``variable``, by the
     groups named in ``groups`` and, with ``worst_grade``, each term and group by worst grade).
 ``data``
@@ -41,7 +45,11 @@ Keys of an analysis:
 ``groups``
     ``events``: a definitions key (``__`` for nesting) holding group name -> terms.
 ``figure``
-    ``km``: ``{title, grid}``, a Kaplan-Meier plot with the number at risk at the ``grid`` months.
+    ``km``: ``{title, grid}``, a Kaplan-Meier plot with the number at risk at the ``grid`` months
+    (also ``cuminc``, ``time_dependent``: Simon-Makuch curves, ``landmark``: curves from the landmark).
+``group``
+    ``km``: a mapping of grouping variables to the level its rows carry, for results that differ by
+    how they were derived rather than by a variable of the data (``{CNSRULE: LASTASMT, ENDPOINT: DOR}``).
 
 The same builders serve the coded outputs of the Indian study (``inoflow.analysis.endpoints.<endpoint>``);
 a study whose definitions hold ``analyses`` gets its outputs from here
@@ -66,6 +74,8 @@ ANALYSES = (
     "km",
     "compare",
     "cuminc",
+    "time_dependent",
+    "landmark",
     "followup",
     "events",
 )
@@ -128,9 +138,11 @@ def analysis_data(adam: dict[str, pd.DataFrame], spec: dict, definitions: dict) 
     selected."""
     name = spec.get("data", "ADSL")
     if name == "ADTTE":
-        from inoflow.analysis.endpoints.survival import tte
+        from inoflow.analysis.endpoints.survival import tte, with_exposure
 
         data = tte(adam, spec["paramcd"], definitions)
+        if spec.get("exposure"):
+            data = with_exposure(data, spec["exposure"], definitions)
     elif name == "ADSL_SAFETY":
         from inoflow.analysis.endpoints.safety import adsl_with_safety_flags
 
@@ -164,6 +176,14 @@ def run_analysis(adam: dict[str, pd.DataFrame], output_id: str, spec: dict, defi
     if kind == "cuminc":
         times = sorted(set(spec.get("times", [])) | set(spec.get("figure", {}).get("grid", [])))
         return cards.ard_cuminc(data, output_id, times, by=by, by_levels=by_levels)
+    if kind in ("time_dependent", "landmark"):
+        from inoflow.analysis.endpoints.survival import EXPOSURE
+
+        times = sorted(set(spec.get("times", [])) | set(spec.get("figure", {}).get("grid", [])))
+        if kind == "time_dependent":
+            return cards.ard_time_dependent(data, output_id, EXPOSURE, spec["variable"], times)
+        at = lookup(definitions, spec["landmark"])
+        return cards.ard_landmark(data, output_id, EXPOSURE, spec["variable"], at, times)
     if kind == "followup":
         return cards.ard_followup(data, output_id)
     return _events(adam, data, output_id, spec, definitions)
@@ -174,7 +194,9 @@ def _km(data: pd.DataFrame, output_id: str, spec: dict) -> list[dict]:
     probs = spec.get("probs", [0.5])
     by = spec.get("by")
     if by is None:
-        return cards.ard_survfit(data, output_id, times, probs=probs)
+        group = tuple((var, level) for var, level in (spec.get("group") or {}).items())
+        group = (group[0] if len(group) == 1 else group) if group else None
+        return cards.ard_survfit(data, output_id, times, group=group, probs=probs)
     rows = []
     for level in spec.get("by_levels") or sorted(data[by].dropna().unique()):
         part = data[data[by] == level]
@@ -228,11 +250,11 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict, output_ids: Seque
 
 
 def figures_of(definitions: dict, output_ids: Sequence[str]) -> list[tuple[str, dict]]:
-    """The figures the plan asks for: (output id, analysis) of each ``km`` or ``cuminc`` analysis
-    with a ``figure``."""
+    """The figures the plan asks for: (output id, analysis) of each ``km``, ``cuminc``,
+    ``time_dependent`` or ``landmark`` analysis with a ``figure``."""
     return [
         (output_id, spec)
         for output_id, specs in analyses_of(definitions, output_ids).items()
         for spec in specs
-        if spec["analysis"] in ("km", "cuminc") and spec.get("figure")
+        if spec["analysis"] in ("km", "cuminc", "time_dependent", "landmark") and spec.get("figure")
     ]

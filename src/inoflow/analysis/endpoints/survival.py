@@ -1,5 +1,8 @@
 """Survival: overall survival (Figure 2), relapse-free survival (OM21), duration of remission
-(OM11), and survival at 6 and 12 months by HSCT status and subgroup (OM16-OM19).
+(OM11), and survival at 6 and 12 months by HSCT status and subgroup (OM16-OM19); beyond the
+paper (issue 16): relapse and death without relapse as competing risks (SF9, SF10), HSCT as a
+time-dependent event (SF11 Simon-Makuch and Mantel-Byar, SF12 landmark, SF13 OS censored at
+HSCT) and DOR and RFS censored at the last adequate disease assessment (SF14).
 
 Kaplan-Meier with Greenwood variance and the log-log interval, medians with the
 Brookmeyer-Crowley interval; the crude proportion known alive at each landmark is reported
@@ -101,7 +104,44 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     # SF1-SF5: stratified curves at every tick of their figure, and the comparison
     for output, paramcd, var, levels in STRATIFIED_FIGURES:
         rows += stratified(analysis_set(adam, paramcd, definitions), output, var, levels, figure_times)
+    # SF11-SF13: HSCT as a time-dependent event beside the fixed grouping of SF4 and OM16-OM19:
+    # Simon-Makuch curves, the Mantel-Byar test and the time-dependent Cox model (with the fixed
+    # hazard ratio for comparison), the landmark analysis, and OS censored at HSCT
+    hsct = with_exposure(os_, "HSCTDT", definitions)
+    rows += cards.ard_total_n(hsct, "SF11")
+    rows += cards.ard_time_dependent(hsct, "SF11", EXPOSURE, "HSCTTD", figure_times)
+    rows += cards.ard_survdiff(hsct, "SF11", "HSCTFL", ["N", "Y"]) + cards.ard_coxph(hsct, "SF11", "HSCTFL", ["N", "Y"])
+    landmark = definitions["hsct"]["landmark_months"]
+    rows += cards.ard_total_n(hsct, "SF12")
+    rows += cards.ard_landmark(hsct, "SF12", EXPOSURE, "HSCTLM", landmark, figure_times)
+    censored_at_hsct = tte(adam, "OSCHSCT", definitions)
+    censored_at_hsct = censored_at_hsct[censored_at_hsct["FASFL"] == "Y"]
+    rows += cards.ard_total_n(censored_at_hsct, "SF13")
+    _km(rows, censored_at_hsct, "SF13", figure_times)
+    # SF14: DOR and RFS under both censoring conventions (the paper's and the FDA's)
+    for rule, (dor_code, rfs_code) in CENSORING_RULES.items():
+        dor = tte(adam, dor_code, definitions)
+        dor = dor[dor["DOREVFL"] == "Y"]
+        _km(rows, dor, "SF14", landmarks, group=(("CNSRULE", rule), ("ENDPOINT", "DOR")))
+        rfs = tte(adam, rfs_code, definitions)
+        _km(rows, rfs[rfs["RESPFL"] == "Y"], "SF14", landmarks, group=(("CNSRULE", rule), ("ENDPOINT", "RFS")))
     return rows
+
+
+# The censoring conventions of DOR and RFS (SF14): the paper's (the last date known alive), which
+# reproduces its figures, and the FDA's (the last adequate disease assessment); rule -> the ADTTE
+# parameters of DOR and RFS under it.
+CENSORING_RULES = {"LSTALV": ("DOR", "RFS"), "LASTASMT": ("DORLDA", "RFSLDA")}
+EXPOSURE = "EXPMONTHS"  # months from the start of a parameter to the exposure (HSCT)
+
+
+def with_exposure(data: pd.DataFrame, date: str, definitions: dict) -> pd.DataFrame:
+    """``data`` (a parameter joined to ADSL) with :data:`EXPOSURE`, the months from its start
+    date (STARTDT) to the ADSL date ``date`` (HSCTDT), missing without one."""
+    data = data.copy()
+    days = (pd.to_datetime(data[date]) - pd.to_datetime(data["STARTDT"])).dt.days
+    data[EXPOSURE] = days / definitions["month_days"]
+    return data
 
 
 def analysis_set(adam: dict[str, pd.DataFrame], paramcd: str, definitions: dict) -> pd.DataFrame:

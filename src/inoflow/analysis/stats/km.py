@@ -71,6 +71,7 @@ __all__ = [
     "median",
     "number_at_risk",
     "quantile",
+    "quantile_on_flat",
     "reverse_km",
     "survival_at",
 ]
@@ -336,6 +337,15 @@ def quantile(km: KaplanMeier, p: float = 0.5) -> dict:
         "conf_low": _findq(x, cdf("conf_low"), p, tol),  # the lower band reaches 1 - p first
         "conf_high": _findq(x, cdf("conf_high"), p, tol),
     }
+
+
+def quantile_on_flat(km: KaplanMeier, p: float = 0.5) -> bool:
+    """True when the curve is exactly 1 - ``p`` (within R's tolerance) over an interval, so that
+    :func:`quantile` returns that interval's midpoint (R ``quantile.survfit``'s rule) rather than
+    a time at which the curve drops through 1 - p: the median of a curve flat at 50%."""
+    cdf = 1.0 - km.table["estimate"].to_numpy(dtype=float)
+    first = _first_reaching(cdf, p - QUANTILE_TOLERANCE)
+    return first is not None and abs(cdf[first] - p) < QUANTILE_TOLERANCE
 
 
 def median(km: KaplanMeier) -> dict:

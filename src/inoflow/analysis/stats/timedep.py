@@ -151,5 +151,10 @@ def landmark(time, event, switch, at: float) -> pd.DataFrame:
     keep = time > at
     exposed = ~np.isnan(switch) & (switch <= at)
     return pd.DataFrame(
-        {"index": np.flatnonzero(keep), "time": time[keep] - at, "event": event[keep], "exposed": exposed[keep].astype(int)}
+        {
+            "index": np.flatnonzero(keep),
+            "time": time[keep] - at,
+            "event": event[keep],
+            "exposed": exposed[keep].astype(int),
+        }
     )
