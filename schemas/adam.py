@@ -78,9 +78,9 @@ AVALC_LEVELS = {
 # src/inoflow/adam/adtte.py
 TTE_EVENTS = {
     "OS": ["DEATH"],
-    "OSCHSCT": ["DEATH"],
     "RFS": ["DEATH", "RELAPSE FROM CR/CRI", "NEW INDUCTION THERAPY WITHOUT CR/CRI", "HSCT WITHOUT CR/CRI"],
     "DOR": ["RELAPSE FROM CR/CRI", "DEATH"],
+    "OSCHSCT": ["DEATH"],
     "RFSLDA": ["DEATH", "RELAPSE FROM CR/CRI", "NEW INDUCTION THERAPY WITHOUT CR/CRI", "HSCT WITHOUT CR/CRI"],
     "DORLDA": ["RELAPSE FROM CR/CRI", "DEATH"],
     "CIR": ["RELAPSE FROM CR/CRI", "DEATH WITHOUT RELAPSE"],
@@ -820,7 +820,7 @@ def _parameter_dates(df: pd.DataFrame, column: str) -> pd.DataFrame:
 
 
 class ADTTE(TracedRecord):
-    """Time-to-event parameters OS, OSCHSCT, RFS, RFSLDA, DOR, DORLDA, CIR and NRM, one record per
+    """Time-to-event parameters OS, RFS, DOR, OSCHSCT, RFSLDA, DORLDA, CIR and NRM, one record per
     subject and parameter (src/inoflow/adam/adtte.py: ``AVAL`` is the number of days from
     ``STARTDT`` to ``ADT``; ``CMPRSK`` on the competing-risks parameters CIR and NRM)."""
 

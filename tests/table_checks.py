@@ -37,7 +37,7 @@ def check_tables(ard: pd.DataFrame, study: str, definitions: dict, folder) -> No
         for cell in table.cells():
             values = set(by_id.loc[list(cell.ard_row_ids), "stat_fmt"])
             text = cell.text.replace("95% CI", "")  # the only figure a format writes itself
-            for value in (v for v in values if " " in v):  # text statistics (a source) as a whole
+            for value in (v for v in values if " " in v or v.startswith("<")):  # text statistics, "<0.0001", whole
                 text = text.replace(value, "")
             assert set(NUMBER.findall(text)) <= values, (output_id, cell.text, values)
         rows = ard[ard["output_id"] == output_id]

@@ -150,8 +150,44 @@ def test_08b_relapse_and_death_without_relapse_compete():
     assert adtte.loc[("2", "NRM"), columns].tolist() == [90, 0, 1, "DEATH WITHOUT RELAPSE"]
     assert adtte.loc[("3", "CIR"), columns].tolist() == [300, 1, 0, "LAST KNOWN ALIVE"]
     assert adtte.loc[("3", "NRM"), "CMPRSK"] == 0
-    assert sorted(adtte.loc["4"].index) == ["OS"]
+    assert sorted(adtte.loc["4"].index) == ["OS", "OSCHSCT"]
     assert adtte.xs("OS", level="PARAMCD")["CMPRSK"].isna().all()  # only the competing-risks parameters have it
+
+
+def test_08c_os_censored_at_hsct():
+    """OSCHSCT (issue 16): OS with follow-up ending at the first HSCT after the first dose when it
+    comes before death (censored, EVNTDESC HSCT, its date the PR record's); a death on the day of
+    the HSCT is the event; without HSCT it is OS."""
+    sdtm = MiniSdtm()
+    responder(sdtm, "1", followup=("DEAD", 200)).hsct("1", 60)  # transplanted, then died
+    responder(sdtm, "2", followup=("DEAD", 60)).hsct("2", 60)  # died on the day of the HSCT
+    responder(sdtm, "3", followup=("ALIVE", 300))  # never transplanted
+    adtte = adtte_of(sdtm)
+    columns = ["AVAL", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM", "SRCVAR"]
+    assert adtte.loc[("1", "OSCHSCT"), columns].tolist() == [60, 1, "HSCT", "HSCT DATE", "PR", "PRSTDTC"]
+    assert adtte.loc[("1", "OS"), ["AVAL", "CNSR"]].tolist() == [200, 0]
+    assert adtte.loc[("2", "OSCHSCT"), ["AVAL", "CNSR", "EVNTDESC"]].tolist() == [60, 0, "DEATH"]
+    assert adtte.loc[("3", "OSCHSCT"), columns[:3]].tolist() == adtte.loc[("3", "OS"), columns[:3]].tolist()
+
+
+def test_08d_rfs_and_dor_censored_at_the_last_adequate_assessment():
+    """RFSLDA and DORLDA (issue 16): without an event, censored at the last marrow with an
+    evaluable overall response (CR, CRi, NR) up to the cut-off instead of the last date known
+    alive; events as RFS and DOR. A marrow after the cut-off does not count."""
+    sdtm = MiniSdtm()
+    responder(sdtm, "1", followup=("ALIVE", 400)).marrow("1", 90, 1.0, plat=150.0, neut=2.0)
+    responder(sdtm, "2", followup=("DEAD", 180)).marrow("2", 120, 40.0, plat=30.0, neut=0.5)  # relapse
+    responder(sdtm, "3", followup=("ALIVE", 400))  # no marrow after the first CR
+    adtte = adtte_of(sdtm, cutoff="2020-04-09")  # day 99: a marrow on day 120 is after the cut
+    columns = ["AVAL", "CNSR", "EVNTDESC", "CNSDTDSC", "SRCDOM"]
+    lda = "LAST ADEQUATE DISEASE ASSESSMENT"
+    assert adtte.loc[("1", "RFSLDA"), columns].tolist() == [90, 1, lda, "LAST ADEQUATE ASSESSMENT DATE", "ADRS"]
+    assert adtte.loc[("1", "DORLDA"), ["STARTDT", "AVAL", "CNSR", "DOREVFL"]].tolist() == [T(25), 65, 1, "Y"]
+    assert adtte.loc[("1", "RFS"), ["AVAL", "EVNTDESC"]].tolist() == [99, "LAST KNOWN ALIVE"]  # capped at the cut
+    assert adtte.loc[("2", "RFSLDA"), ["AVAL", "CNSR", "EVNTDESC"]].tolist() == [25, 1, lda]  # day 120 after the cut
+    assert adtte.loc[("3", "DORLDA"), ["AVAL", "CNSR", "DOREVFL"]].tolist() == [0, 1, "N"]
+    full = adtte_of(responder(MiniSdtm(), "2", followup=("DEAD", 180)).marrow("2", 120, 40.0, plat=30.0, neut=0.5))
+    assert full.loc[("2", "RFSLDA"), ["AVAL", "CNSR", "EVNTDESC"]].tolist() == [120, 0, "RELAPSE FROM CR/CRI"]
 
 
 def test_09_dor_evaluable_needs_a_later_marrow_or_an_event():
@@ -168,7 +204,7 @@ def test_10_non_responders_have_os_only():
     sdtm = MiniSdtm()
     standard_subject(sdtm, "1", followup=("DEAD", 60)).marrow("1", 25, 30.0)
     adtte = adtte_of(sdtm)
-    assert [p for s, p in adtte.index] == ["OS"]
+    assert [p for s, p in adtte.index] == ["OS", "OSCHSCT"]  # OS, and OS censored at HSCT (issue 16)
     assert adtte["AVALU"].eq("DAYS").all()
 
 

@@ -104,7 +104,16 @@ def test_demo_sizes(adam):
     """The datasets validated are the real demo ones (sizes as the demo cohort defines them)."""
     assert adam["ADSL"]["USUBJID"].is_unique and len(adam["ADSL"]) == 32
     assert len(adam["ADELIG"]) == 50 and (adam["ADELIG"]["ELIGFL"] == "Y").sum() == 32
-    assert adam["ADTTE"]["PARAMCD"].value_counts().to_dict() == {"OS": 32, "RFS": 19, "DOR": 19, "CIR": 19, "NRM": 19}
+    assert adam["ADTTE"]["PARAMCD"].value_counts().to_dict() == {
+        "OS": 32,
+        "OSCHSCT": 32,
+        "RFS": 19,
+        "DOR": 19,
+        "RFSLDA": 19,
+        "DORLDA": 19,
+        "CIR": 19,
+        "NRM": 19,
+    }
 
 
 def test_adsl_with_safety_flags_passes(adam, adsl_safety):
@@ -234,11 +243,14 @@ def test_time_to_event_counts_days_from_start(adam):
 
 def test_unknown_paramcd(adam):
     adtte = adam["ADTTE"].copy()
-    os_only = adtte.groupby("USUBJID")["PARAMCD"].transform("size") == 1
-    i = adtte.index[os_only & (adtte["CNSR"] == 1)][0]  # censored at the last date known alive (from ADSL)
+    os_only = adtte.groupby("USUBJID")["PARAMCD"].transform("size") == 2  # OS and OSCHSCT: no CR/CRi
+    i = adtte.index[os_only & (adtte["PARAMCD"] == "OS") & (adtte["CNSR"] == 1)][
+        0
+    ]  # censored at the last date known alive (ADSL)
     adtte.loc[i, "PARAMCD"] = "PFS"
     error = failures("ADTTE", adtte)
-    finding = only(error, "PARAMCD", "ADTTE: PARAMCD must be one of 'OS', 'RFS', 'DOR', 'CIR' or 'NRM'")
+    known = "'OS', 'RFS', 'DOR', 'OSCHSCT', 'RFSLDA', 'DORLDA', 'CIR' or 'NRM'"
+    finding = only(error, "PARAMCD", f"ADTTE: PARAMCD must be one of {known}")
     assert finding.value == "PFS"
     assert (finding.site, finding.file, finding.row) == (adtte.loc[i, "SITEID"], "", None)  # no source row
     assert len(error.findings) == 1
@@ -454,9 +466,10 @@ def test_levels_agree_with_the_derivations():
     for paramcd, parameter in TTE_PARAMETERS.items():
         assert schema.TTE_EVENTS[paramcd] == [e.description for e in (*parameter.events, *parameter.competing)]
         assert schema.TTE_COMPETING.get(paramcd) == next((e.description for e in parameter.competing), None)
-        assert {c.description for c in parameter.censors} <= set(schema.TTE_CENSORING)
-        assert {c.censor_date_description for c in parameter.censors} <= set(schema.TTE_CENSOR_DATES)
-        assert {s.dataset_name for s in (*parameter.events, *parameter.censors)} <= set(schema.TTE_SOURCES)
+        censors = (*parameter.censors, *parameter.ending)
+        assert {c.description for c in censors} <= set(schema.TTE_CENSORING_OF.get(paramcd, schema.TTE_CENSORING))
+        assert {c.censor_date_description for c in censors} <= set(schema.TTE_CENSOR_DATES)
+        assert {s.dataset_name for s in (*parameter.events, *censors)} <= set(schema.TTE_SOURCES)
 
 
 def test_levels_agree_with_the_contract():

@@ -81,7 +81,9 @@ def test_survfit_rows_follow_cardx_names():
         "conf.low",
         "conf.high",
     }
-    assert set(ard.loc[ard["variable"] == "prob", "stat_name"]) == {"estimate", "conf.low", "conf.high"}
+    # S is 1/2 from 2 to the death at 4: the median is the midpoint 3 (R quantile.survfit), flagged
+    assert set(ard.loc[ard["variable"] == "prob", "stat_name"]) == {"estimate", "conf.low", "conf.high", "flat.segment"}
+    assert cards.stat_value(ard, "F2", "estimate", variable="prob") == 3.0
     at2 = ard[(ard["variable"] == "time") & (ard["variable_level"] == "2")].set_index("stat_name")["stat"]
     assert at2["n.risk"] == 3 and at2["estimate"] == pytest.approx(0.5)  # (1 - 1/4)(1 - 1/3)
     assert ard.loc[ard["stat_name"] == "conf.type", "stat_fmt"].item() == "log-log"

@@ -265,3 +265,85 @@ def test_relapse_and_death_without_relapse_compete_as_in_r(ard):
     assert got["relapse", "statistic"] == pytest.approx(4.9199856556794, abs=1e-8)
     assert got["relapse", "p.value"] == pytest.approx(0.0265477375324, abs=1e-8)
     assert got["death without relapse", "statistic"] == pytest.approx(2.3404809324305, abs=1e-8)
+
+
+def test_hsct_as_a_time_dependent_event_is_rs(ard):
+    """SF11-SF13 (issue 16) against R 4.2.2 survival 3.5.3 on the demo's ADaM (OS in the full
+    analysis set, HSCT months = (HSCTDT - TRTSDT) / 30.4375): tmerge counting-process data;
+    survfit(Surv(tstart, tstop, death) ~ exposed, conf.type = "log-log"); coxph on them (Efron,
+    eps 1e-14) HR 0.364585042913797 (0.098916018677183-1.343788956470774), where the fixed
+    grouping of SF4 gives 0.26; Mantel-Byar (coxph ties = "exact" score test, and by hand)
+    2.47002453082584 with 3 deaths after HSCT where 5.83272764407323 were expected; the landmark
+    at 3 months: 25 patients (18 without HSCT by it, 7 with), survdiff 0.828362991556319, coxph
+    HR 0.497208886730627 (0.107108162888769-2.308103046269603); OS censored at HSCT (ADTTE
+    OSCHSCT): median 5.190965092402 (3.679671457906-NE), 25.8% at 12 months."""
+
+    def value(output_id, stat, **where):
+        return cards.stat_value(ard, output_id, stat, **where)
+
+    sm = {("N", 6): (0.387595760580131, 0.1796065687882134, 0.592627007498355),
+          ("N", 12): (0.258397173720087, 0.0615033903680259, 0.518561484239251),
+          ("Y", 6): (0.691358024691358, 0.3173957420736785, 0.888064804657530),
+          ("Y", 24): (0.691358024691358, 0.3173957420736785, 0.888064804657530)}  # fmt: skip
+    for (state, months), expected in sm.items():
+        where = {"group1": "HSCTTD", "group1_level": state, "variable": "time", "variable_level": months}
+        got = [value("SF11", s, **where) for s in ("estimate", "conf.low", "conf.high")]
+        assert got == pytest.approx(list(expected), abs=1e-9), (state, months)
+    at_6 = {"group1": "HSCTTD", "variable": "time", "variable_level": 6}
+    # the patients in each state at 6 months (R's summary reports 7 and 8, the same here)
+    assert (value("SF11", "n.risk", group1_level="N", **at_6), value("SF11", "n.risk", group1_level="Y", **at_6)) == (
+        7,
+        8,
+    )
+    median = {"group1": "HSCTTD", "group1_level": "N", "variable": "prob", "variable_level": 0.5}
+    assert value("SF11", "estimate", **median) == pytest.approx(5.19096509240246, abs=1e-9)
+    test = {"context": "survival_mantel_byar", "variable": "HSCTTD"}
+    assert value("SF11", "statistic", **test) == pytest.approx(2.47002453082584, abs=1e-9)
+    assert value("SF11", "expected", **test) == pytest.approx(5.83272764407323, abs=1e-9)
+    assert value("SF11", "observed", **test) == 3
+    cox = {"context": "coxph", "variable": "HSCTTD", "variable_level": "Y"}
+    got = [value("SF11", s, **cox) for s in ("estimate", "conf.low", "conf.high", "p.value")]
+    assert got == pytest.approx([0.364585042913797, 0.098916018677183, 1.343788956470774, 0.129521302422725], abs=1e-9)
+    assert value("SF11", "estimate", context="coxph", variable="HSCTFL") == pytest.approx(0.2628888507, abs=1e-6)
+
+    assert value("SF12", "n", context="landmark") == 25 and value("SF12", "n.excluded", context="landmark") == 7
+    assert value("SF12", "statistic", context="survival_survdiff") == pytest.approx(0.828362991556319, abs=1e-9)
+    got = [value("SF12", s, context="coxph") for s in ("estimate", "conf.low", "conf.high", "p.value")]
+    assert got == pytest.approx([0.497208886730627, 0.107108162888769, 2.308103046269603, 0.37234316165678], abs=1e-9)
+    landmark_6 = {"group1": "HSCTLM", "variable": "time", "variable_level": 6}
+    assert value("SF12", "estimate", group1_level="N", **landmark_6) == pytest.approx(0.555555555555556, abs=1e-12)
+    assert value("SF12", "conf.low", group1_level="Y", **landmark_6) == pytest.approx(0.258153665458795, abs=1e-9)
+    assert value("SF12", "estimate", group1_level="N", variable="prob") == pytest.approx(6.88911704312115, abs=1e-9)
+
+    assert value("SF13", "estimate", variable="prob", group1=None) == pytest.approx(5.190965092402, abs=1e-9)
+    at_12 = {"variable": "time", "variable_level": 12, "group1": None}
+    assert value("SF13", "estimate", **at_12) == pytest.approx(0.2583971737201, abs=1e-12)
+    assert value("SF13", "n.event", variable="..ard_survfit..", group1=None) == 14
+
+
+def test_dor_and_rfs_under_both_censoring_conventions_are_rs(ard):
+    """SF14 (issue 16): DOR (evaluable) and RFS among responders, censored at the last date known
+    alive (the paper's, ADTTE DOR and RFS) and at the last adequate disease assessment (the FDA's,
+    DORLDA and RFSLDA), against R 4.2.2 survfit(conf.type = "log-log") on the demo's ADTTE:
+    median DOR 6.275154004107 months (paper) and 3.679671457906 (FDA), RFS 6.99794661191 and
+    4.796714579055; at 12 months the FDA's estimates are carried past the last observation and
+    flagged (beyond.last)."""
+    r = {  # (rule, endpoint): (median, lower, estimate at 6, at 12, at risk at 12)
+        ("LSTALV", "DOR"): (6.275154004107, 2.759753593429, 0.5294117647059, 0.4537815126050, 4),
+        ("LASTASMT", "DOR"): (3.679671457906, 2.726899383984, 0.4206730769231, 0.2804487179487, 0),
+        ("LSTALV", "RFS"): (6.99794661191, 4.106776180698, 0.5789473684211, 0.4962406015038, 6),
+        ("LASTASMT", "RFS"): (4.796714579055, 3.548254620123, 0.4223227752640, 0.3378582202112, 0),
+    }
+    for (rule, endpoint), (median, low, at6, at12, risk12) in r.items():
+        group = {"group1": "CNSRULE", "group1_level": rule, "group2": "ENDPOINT", "group2_level": endpoint}
+        assert cards.stat_value(ard, "SF14", "estimate", variable="prob", **group) == pytest.approx(median, abs=1e-9)
+        assert cards.stat_value(ard, "SF14", "conf.low", variable="prob", **group) == pytest.approx(low, abs=1e-9)
+        for months, expected in ((6, at6), (12, at12)):
+            got = cards.stat_value(ard, "SF14", "estimate", variable="time", variable_level=months, **group)
+            assert got == pytest.approx(expected, abs=1e-12)
+        assert cards.stat_value(ard, "SF14", "n.risk", variable="time", variable_level=12, **group) == risk12
+    flagged = ard[(ard["output_id"] == "SF14") & (ard["stat_name"] == "beyond.last")]
+    assert sorted(zip(flagged["group1_level"], flagged["group2_level"], flagged["variable_level"], strict=True)) == [
+        ("LASTASMT", "DOR", "12"),
+        ("LASTASMT", "RFS", "12"),
+    ]

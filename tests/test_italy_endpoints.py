@@ -12,6 +12,7 @@ import pytest
 from conftest import PROJECT_ROOT
 
 from inoflow.adam.derive import derive_datasets
+from inoflow.analysis import ard as cards
 from inoflow.analysis import costs
 from inoflow.analysis.ard import finish_with_lineage
 from inoflow.analysis.endpoints import ADAM_INPUTS
@@ -53,7 +54,7 @@ def stat(ard, output_id, stat_name, **where):
 
 def test_every_italian_output_is_in_the_ard_and_renders(ard):
     catalogue = read_yaml(PROJECT_ROOT / "config/reference/outputs.yaml")["italy"]
-    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT{i:02d}" for i in range(1, 14)}
+    assert set(ard["output_id"]) == set(catalogue["outputs"]) == {f"IT{i:02d}" for i in range(1, 18)}
     for output_id in catalogue["outputs"]:
         assert len(render_table(ard, output_id)) > 0
 
@@ -237,3 +238,51 @@ def test_relapse_and_death_without_relapse_compete_as_in_r(ard):
     assert value("relapse", 36, "std.error") ** 2 == pytest.approx(0.00441175743294, abs=1e-12)
     assert value("death without relapse", 36, "estimate") == pytest.approx(0.129629629630, abs=1e-10)
     assert value("death without relapse", 12, "std.error") ** 2 == pytest.approx(0.00217291458503, abs=1e-12)
+
+
+def test_hsct_as_a_time_dependent_event_and_the_censoring_conventions_are_rs(ard):
+    """IT14-IT17 (issue 16) against R 4.2.2 survival 3.5.3 on the demo's ADaM (as India's SF11-SF14,
+    landmark 6 months): time-dependent HR 0.235169985337595 (0.117495998077933-0.470696218666119)
+    where the fixed grouping gives 0.168460697115522; Mantel-Byar 18.52846783996 (the Efron score
+    test would give 18.553059285478: tied deaths); landmark: 46 patients, survdiff
+    12.9728870503127, HR 0.278385085342199 (0.133383743802558-0.581017247916662); OS censored at
+    HSCT: median 6.932238193018 (4.501026694045-7.457905544148); DOR censored at the last adequate
+    assessment: 17.7% at 3 years where the paper's convention gives 19.4%."""
+
+    def value(output_id, stat, **where):
+        return cards.stat_value(ard, output_id, stat, **where)
+
+    cox = {"context": "coxph", "variable": "HSCTTD", "variable_level": "Y"}
+    got = [value("IT14", s, **cox) for s in ("estimate", "conf.low", "conf.high", "p.value")]
+    assert got == pytest.approx(
+        [0.235169985337595, 0.117495998077933, 0.470696218666119, 4.34399326780526e-05], abs=1e-9
+    )
+    assert value("IT14", "estimate", context="coxph", variable="HSCTFL") == pytest.approx(0.168460697115522, abs=1e-9)
+    mantel_byar = {"context": "survival_mantel_byar", "variable": "HSCTTD"}
+    assert value("IT14", "statistic", **mantel_byar) == pytest.approx(18.52846783996, abs=1e-9)
+    assert value("IT14", "expected", **mantel_byar) == pytest.approx(26.2882228138333, abs=1e-9)
+    after = {"group1": "HSCTTD", "group1_level": "Y"}
+    assert value("IT14", "estimate", variable="time", variable_level=36, **after) == pytest.approx(
+        0.5121219337937605, abs=1e-12
+    )
+    assert value("IT14", "estimate", variable="prob", **after) == pytest.approx(51.97535934291581, abs=1e-9)
+    assert value("IT14", "conf.low", variable="prob", **after) == pytest.approx(27.86036960985626, abs=1e-9)
+
+    assert value("IT15", "n", context="landmark") == 46 and value("IT15", "n.excluded", context="landmark") == 27
+    assert value("IT15", "statistic", context="survival_survdiff") == pytest.approx(12.9728870503127, abs=1e-9)
+    got = [value("IT15", s, context="coxph") for s in ("estimate", "conf.low", "conf.high")]
+    assert got == pytest.approx([0.278385085342199, 0.133383743802558, 0.581017247916662], abs=1e-9)
+    by_landmark = {"group1": "HSCTLM", "variable": "time", "variable_level": 12}
+    assert value("IT15", "estimate", group1_level="N", **by_landmark) == pytest.approx(0.315789473684211, abs=1e-12)
+    assert value("IT15", "n.risk", group1_level="Y", **by_landmark) == 20
+
+    median = [value("IT16", s, variable="prob", group1=None) for s in ("estimate", "conf.low", "conf.high")]
+    assert median == pytest.approx([6.932238193018, 4.501026694045, 7.457905544148], abs=1e-9)
+
+    def dor(rule, months):
+        group = {"group1": "CNSRULE", "group1_level": rule, "group2": "ENDPOINT", "group2_level": "DOR"}
+        return value("IT17", "estimate", variable="time", variable_level=months, **group)
+
+    assert dor("LSTALV", 12) == dor("LASTASMT", 12) == pytest.approx(0.2407407407407, abs=1e-12)
+    assert dor("LSTALV", 36) == pytest.approx(0.1944444444444, abs=1e-12)
+    assert dor("LASTASMT", 36) == pytest.approx(0.1765432098765, abs=1e-12)

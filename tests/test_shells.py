@@ -193,3 +193,33 @@ def test_an_outcome_measure_quotes_the_registry_then_the_applied_definition():
     assert notes[0] == "Population: Full analysis set, all eligible patients who received InO."
     assert notes[1].startswith("Registry definition: CR was defined as 5 percent (%) bone marrow blasts, no evidence")
     assert notes[2] == "As derived here: CR: blasts <= 5%."
+
+
+def test_values_a_stated_rule_gives_are_marked_and_the_rule_stated_once():
+    """Issue 16: four patients, deaths at 2 and 4 months, censored at 3 and 8: the curve is 3/4
+    from 2 and 3/8 from 4 months, never exactly 1/2; two patients, a death at 2 and a censoring at
+    6: the curve is flat at exactly 50% from 2 to the end, so the median is (2 + 6) / 2 = 4 by
+    R's quantile.survfit rule (flagged); at 12 months, after the last observation (8), the
+    estimate 3/8 is carried forward (flagged); where it is 0 it is not. (Two deaths at 1 and 2 would
+    be flat at 50% over [1, 2): R's median 1.5, flagged too.)"""
+    four = patients(MONTHS=[2.0, 3.0, 4.0, 8.0], EVENT=[1, 0, 1, 0])
+    two = patients(MONTHS=[2.0, 6.0], EVENT=[1, 0])
+    dead = patients(MONTHS=[1.0, 2.0, 3.0], EVENT=[1, 1, 1])  # 2/3, 1/3, 0: never flat at 50%
+    rows = cards.ard_survfit(four, "X9", [6, 12], group=("HSCTFL", "Y"))
+    rows += cards.ard_survfit(two, "X9", [6, 12], group=("HSCTFL", "N"))
+    rows += cards.ard_survfit(dead, "X9", [12])
+    ard = cards.finish(rows)
+    flags = ard[ard["stat_name"].isin(["beyond.last", "flat.segment"])]
+    got = sorted(zip(flags["group1_level"].fillna("-"), flags["variable_level"], flags["stat_name"], strict=True))
+    assert got == [("N", "0.5", "flat.segment"), ("N", "12", "beyond.last"), ("Y", "12", "beyond.last")]
+    assert cards.stat_value(ard, "X9", "estimate", group1_level="N", variable="prob") == 4.0
+    frame = display_table(ard, "X9", {"columns": "HSCTFL"}, DISPLAY).frame().set_index("")
+    at_12 = frame.loc["At 12 months, % (95% CI)"].tolist()
+    assert at_12[0].startswith("37.5 (") and at_12[0].endswith(") †") and at_12[1] == "50.0 (0.6-91.0) †"
+    assert frame.loc["At 6 months, % (95% CI)"].tolist()[1] == "50.0 (0.6-91.0)"  # observed at 6: not marked
+    assert frame.loc["At 12 months, % (95% CI)"].tolist()[2] == "0.0 (NE-NE)"  # 0 is no extrapolation
+    assert frame.loc["Median, months (95% CI)"].tolist()[1] == "4.0 (2.0-NE) ‡"
+    assert frame.loc["At risk at 12 months"].tolist()[:2] == ["0", "0"]  # the count itself is not marked
+    notes = footnotes(ard, "X9", {}, {"month_days": 30.4375}, DISPLAY)
+    assert sum(note.startswith("† After the last observed time") for note in notes) == 1
+    assert sum(note.startswith("‡ The curve is exactly at 50%") for note in notes) == 1

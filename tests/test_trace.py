@@ -96,6 +96,8 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
         ("n.event", "survival_survfit"): "event",
         ("N", "total_n"): "denominator",
         ("n.risk", "tidycmprsk_cuminc"): "at_risk",
+        ("n", "landmark"): "included",
+        ("n.excluded", "landmark"): "excluded",
     }
     checked = 0
     for row in ard.itertuples(index=False):
@@ -109,8 +111,13 @@ def test_the_lineage_counts_are_the_statistics(ard, lineage):
     # SF1-SF5 (11 groups: N, n, n.event and 9 numbers at risk each), SF6's 12 proportions (n, N),
     # SF8's 4 counts (n, N) and N, F1's 3 statuses at the end of follow-up (n, N), and the
     # competing risks' header counts (SF9 1, SF10 3) and numbers at risk (SF9 9 months x 2
-    # outcomes, SF10 2 groups x 3 months x 2 outcomes)
-    assert checked == 436 + 14 + 49 + 11 * 12 + 12 * 2 + (4 * 2 + 1) + 3 * 2 + 4 + (18 + 12)
+    # outcomes, SF10 2 groups x 3 months x 2 outcomes); issue 16's HSCT analyses: SF11 and SF12
+    # (3 header counts each, 2 curves each with n, n.event and 9 numbers at risk: the patients
+    # in the state at the time for SF11's Simon-Makuch curves), SF12's landmark (included,
+    # excluded), SF13 (1 header count, n, n.event, 9 numbers at risk) and SF14 (4 curves: n,
+    # n.event, 2 numbers at risk)
+    hsct = 2 * (3 + 2 * 11) + 2 + (1 + 11) + 4 * 4
+    assert checked == 436 + 14 + 49 + 11 * 12 + 12 * 2 + (4 * 2 + 1) + 3 * 2 + 4 + (18 + 12) + hsct
 
 
 def test_the_os_at_risk_set_at_3_months_is_who_was_followed_that_long(ard, lineage, cut_dir):
@@ -190,7 +197,7 @@ def test_a_table_row_number_selects_the_cell_the_html_table_shows(ard):
         (
             ["--output", "OM1"],
             "unknown output 'OM1' for india/2023-04-30 (did you mean OM01?); valid: F1, F2, OM01, OM02, OM03, OM04,"
-            " OM05, OM06, OM07, OM08, OM09, OM10, ... (48 in all)",
+            " OM05, OM06, OM07, OM08, OM09, OM10, ... (52 in all)",
         ),
         (["--output", "OM99", "--row", "1"], "unknown output 'OM99' for india/2023-04-30"),
         (["--output", "OM01", "--row", "9"], "unknown row 9 of OM01 for india/2023-04-30; valid: 1-5"),
@@ -289,8 +296,13 @@ def test_the_command_prints_the_chain_and_writes_the_audit_files(cut_dir, capsys
     # SF6 (12 proportions of 7), SF7 (6 hazard ratios of 7), SF8 (N, 4 counts of 3) and F1's 3
     # statuses (of 3); F2's median follow-up (7); and the competing risks (192): SF9, 9 months x 2
     # outcomes of 6 statistics and its N; SF10, 2 groups x 3 months x 2 outcomes of 6, its 3 N and
-    # 2 Gray's tests of 4
-    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2374 ARD row(s) in 48 output(s)"
+    # 2 Gray's tests of 4; and issue 16's 397: SF11 133 (3 N, 2 Simon-Makuch curves of 53, the
+    # Mantel-Byar test of 6, the time-dependent hazard ratio of 7, the fixed log-rank test of 4 and
+    # hazard ratio of 7), SF12 123 (the landmark's 3, 3 N, 2 curves of 53, a log-rank test of 4, a
+    # hazard ratio of 7), SF13 54 (N, a curve of 53), SF14 74 (4 curves of 18: the fit's 5, 2
+    # months x 5, the median's 3; and 2 flags) and 13 flags of a stated rule in OM17-OM19, OM21,
+    # SF1-SF3 and SF5 (beyond.last, flat.segment)
+    assert reverse[0] == "IN02/IN02_bone_marrow.csv row 3: feeds 2771 ARD row(s) in 52 output(s)"
     assert any(" OM01 RESPFL Y n = 19" in line for line in reverse[1:])
 
 
@@ -347,7 +359,7 @@ def test_one_changed_raw_value_changes_only_cells_whose_trace_contains_it(
     changes is one whose trace contains that row (the row feeds them), and the cells that must
     move do: best response CR 18 -> 17 and CRi 1 -> 2, MRD by response (T5), relapse-free
     survival (OM21, and its curves by HSCT, SF5) and duration of remission (OM11), which start at
-    the first CR/CRi."""
+    the first CR/CRi, and both under the FDA's censoring convention (SF14)."""
     key = ("IN02/IN02_bone_marrow.csv", "", 3)
     changed_raw = raw.copy()
     at = (changed_raw["SRCFILE"] == key[0]) & (changed_raw["SRCSHEET"] == key[1]) & (changed_raw["SRCROW"] == key[2])
@@ -362,16 +374,24 @@ def test_one_changed_raw_value_changes_only_cells_whose_trace_contains_it(
             for e in ENDPOINTS
         ]
     ).set_index("ard_row_id")
-    assert set(after.index) == set(before.index)  # the same cells, some with other values
-    changed = {
+    # the same cells, some with other values; only the flags of a stated rule (issue 16: an
+    # estimate beyond the last observation, a median on a flat at 50%) come and go with the data
+    gone, new = set(before.index) - set(after.index), set(after.index) - set(before.index)
+    assert set(before.loc[sorted(gone), "stat_name"]) | set(after.loc[sorted(new), "stat_name"]) <= {
+        "beyond.last",
+        "flat.segment",
+    }
+    changed = gone | {
         i
-        for i in before.index
+        for i in set(before.index) & set(after.index)
         if not same(float(before.at[i, "stat"]), float(after.at[i, "stat"]))
         or before.at[i, "stat_fmt"] != after.at[i, "stat_fmt"]
     }
     fed = set(tr.rows_fed_by(cut_dir, key[0], key[2], key[1], ard)["ard_row_id"])
     assert changed <= fed
-    assert set(before.loc[sorted(changed), "output_id"]) == {"OM01", "T5", "OM21", "OM11", "SF5"}
+    assert set(after.loc[sorted(new), "output_id"]) <= set(before.loc[sorted(changed), "output_id"])
+    # SF14: DOR and RFS under both censoring conventions
+    assert set(before.loc[sorted(changed), "output_id"]) == {"OM01", "T5", "OM21", "OM11", "SF5", "SF14"}
 
     def value(output_id, variable, level, stat_name, frame):
         rows = frame[

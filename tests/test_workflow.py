@@ -166,7 +166,7 @@ def test_the_book_as_docx_and_pdf_with_contents_tables_and_figures(run):
     got = [[c.text for c in row.cells] for row in doc.tables[order.index("T6")].rows]
     assert got == [list(t6.columns)] + t6.values.tolist()
     figures = sorted((cut / "figures").glob("*/*.png"))
-    assert len(figures) == 13 and len(doc.inline_shapes) == len(figures)  # F1, F2, OM11, OM21, SF1-SF9
+    assert len(figures) == 15 and len(doc.inline_shapes) == len(figures)  # F1, F2, OM11, OM21, SF1-SF9, SF11, SF12
     pdf = (cut / "book.pdf").read_bytes()
     assert pdf.startswith(b"%PDF-") and len(re.findall(rb"/Type /Page\b", pdf)) >= 20
     text = pdf.decode("latin-1")
@@ -209,13 +209,13 @@ def test_the_italian_study_runs_in_the_same_workflow(run):
     assert len(recon) == sum(len(site.domains) for site in italy.sites.values())
     assert recon["balanced"].all() and recon["rows_unaccounted"].sum() == 0
     ard = pd.read_parquet(cut / "ard" / "all_outputs.parquet")
-    assert set(ard["output_id"]) == {f"IT{i:02d}" for i in range(1, 14)}
+    assert set(ard["output_id"]) == {f"IT{i:02d}" for i in range(1, 18)}
     comparison = pd.read_csv(cut / "comparison_with_publication.csv")
     assert comparison["status"].value_counts().to_dict() == {"reproduced": 34, "documented difference": 5}
     book = (cut / "book.html").read_text(encoding="utf-8")
-    assert all(f"id='IT{i:02d}'" in book for i in range(1, 14))
+    assert all(f"id='IT{i:02d}'" in book for i in range(1, 18))
     assert "ILLUSTRATIVE demo unit costs" in book and "Synthetic demo data" in book
-    for stem in ("IT04_KM_OS", "IT03_KM_DOR"):
+    for stem in ("IT04_KM_OS", "IT03_KM_DOR", "IT14_KM_OS_by_HSCTTD", "IT15_KM_OS_by_HSCTLM"):
         assert (cut / "figures" / "survival" / f"{stem}.png").exists()
     assert len(pd.read_parquet(cut / "adam" / "ADRU.parquet")) == 73 * 11
     assert (cut / "audit" / "italy_2022-12-31_audit.zip").exists()

@@ -398,7 +398,7 @@ def derive_var_dorevfl(dor: pd.DataFrame, adrs: pd.DataFrame) -> pd.Series:
 def derive_adtte(
     sdtm: dict[str, pd.DataFrame], adsl: pd.DataFrame, adrs: pd.DataFrame, definitions: dict
 ) -> pd.DataFrame:
-    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, OSCHSCT, RFS, RFSLDA, DOR, DORLDA, CIR, NRM); partial dates imputed
+    """ADTTE with the parameters of :data:`TTE_PARAMETERS` (OS, RFS, DOR, OSCHSCT, RFSLDA, DORLDA, CIR, NRM); partial dates imputed
     first by the study's rules (``date_imputation:``)."""
     sdtm = impute_partial_dates(sdtm, definitions)
     datasets = {**sdtm, "ADSL": adsl, "ADRS": adrs}
