@@ -99,3 +99,22 @@ def test_summaries_and_kaplan_meier_of_fewer_than_five_are_not_reported():
     group = ard[ard["group1"] == "HSCTFL"]
     assert set(group["stat_fmt"]) <= {"<5", "NR"} and group["stat"].isna().all()
     assert np.isnan(group["stat"]).all()
+
+
+def test_the_deaths_of_a_mantel_byar_test_and_the_excluded_of_a_landmark_are_counts():
+    """Issue 16: six patients, three transplanted (at 1, 2 and 3 months), two deaths after HSCT:
+    the observed deaths (2) and the patients left out at a landmark of 2.5 months (died or
+    censored by it: 1) are shown as <5; the expected deaths and the test are not counts."""
+    data = patients(
+        MONTHS=[2.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+        EVENT=[1, 1, 0, 1, 0, 1],
+        EXP=[np.nan, 1.0, np.nan, 2.0, 3.0, np.nan],
+    )
+    rows = cards.ard_time_dependent(data, "X", "EXP", "HSCTTD", [3])
+    rows += cards.ard_landmark(data, "X", "EXP", "HSCTLM", 2.5, [3])
+    ard = cards.finish(rows)
+    before = shown(ard, context="survival_mantel_byar")
+    assert before["observed"] == "2" and shown(ard, context="landmark")["n.excluded"] == "1"
+    after = shown(suppress(ard), context="survival_mantel_byar")
+    assert after == {**before, "observed": "<5"}  # the expected deaths, the statistic and p stay
+    assert shown(suppress(ard), context="landmark") == {"time": "2.5", "n": "5", "n.excluded": "<5"}

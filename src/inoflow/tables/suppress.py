@@ -4,7 +4,8 @@ registry, a journal's supplement).
 The rule, with ``m`` the minimum cell count (``shareable: min_cell_count`` of config/config.yaml,
 default 5, the ``minCellCount`` convention of OHDSI Strategus):
 
-1. **Primary.** A count (``n``, ``N``, ``n.risk``, ``n.event``, ``n.censored``) from 1 to m - 1 is
+1. **Primary.** A count (``n``, ``N``, ``n.risk``, ``n.event``, ``n.censored``, and the deaths
+   ``observed`` of a Mantel-Byar test and the patients ``n.excluded`` of a landmark) from 1 to m - 1 is
    shown as ``<m``. Zero is shown (it describes no patient). Every other figure suppressed by the
    rules below is shown as ``NR`` (a complementary count may well be m or more).
 2. **Within a result.** The statistics of a proportion that would give its count back (the
@@ -30,7 +31,7 @@ import pandas as pd
 
 from inoflow.analysis.ard import ROW_KEY, TOTAL_N, display_row_keys
 
-COUNTS = ("n", "N", "n.risk", "n.event", "n.censored")
+COUNTS = ("n", "N", "n.risk", "n.event", "n.censored", "observed", "n.excluded")
 DERIVED = ("p", "estimate", "conf.low", "conf.high", "total")  # give the count back, with N
 PROPORTIONS = ("proportion_ci", "categorical", "hierarchical", "crude_proportion", "cost_per_responder")
 WHOLE = ("continuous", "median_ci", "survival_followup")  # contexts whose every statistic describes the few
