@@ -403,8 +403,7 @@ def ard_survfit(
     last = float(fit.table["time"].iloc[-1])
     for t in variable_times:
         at = kmlib.survival_at(fit, t)
-        entered = True if entry is None else (entry < t) if t > 0 else (entry <= 0)  # at 0: who starts in it
-        at_risk = (time >= t) & entered
+        at_risk = kmlib.at_risk(time, t, entry)
         at["n_risk"] = int(at_risk.sum())
         flags = {"beyond.last": 1} if t > last and at["estimate"] > 0 else {}  # carried past the last observation
         lineage = {
@@ -630,11 +629,7 @@ def ard_time_dependent(
     df, p.value, observed and expected deaths when exposed) and the hazard ratio of the exposed
     state from the time-dependent Cox model (context ``coxph``, reference ``N``)."""
     states, intervals = time_dependent_states(data, exposure, variable)
-    rows = ard_total_n(states, output_id, by=variable, by_levels=["N", "Y"])
-    for level in ("N", "Y"):
-        part = states[states[variable] == level]
-        if len(part):
-            rows += ard_survfit(part, output_id, times, group=(variable, level))
+    rows = ard_curves(states, output_id, variable, ["N", "Y"], times)
     lineage = {
         "population": subjects_of(data),
         "event": subjects_of(data, data["EVENT"] == 1),
@@ -695,14 +690,26 @@ def ard_landmark(
     }
     stats = {"time": float(landmark), "n": len(chosen), "n.excluded": len(data) - len(chosen)}
     rows = _rows(output_id, None, "landmark", None, "landmark", stats, lineage)
-    rows += ard_total_n(chosen, output_id, by=variable, by_levels=["N", "Y"])
-    for level in ("N", "Y"):
-        part = chosen[chosen[variable] == level]
+    return rows + ard_stratified(chosen, output_id, variable, ["N", "Y"], times)
+
+
+def ard_curves(data: pd.DataFrame, output_id: str, by: str, levels: Sequence, times: Sequence[float]) -> list[dict]:
+    """N per level of ``by`` (the column headers) and each level's Kaplan-Meier curve at ``times``
+    (:func:`ard_survfit`; a level without patients has none)."""
+    rows = ard_total_n(data, output_id, by=by, by_levels=levels)
+    for level in levels:
+        part = data[data[by] == level]
         if len(part):
-            rows += ard_survfit(part, output_id, times, group=(variable, level))
-    rows += ard_survdiff(chosen, output_id, variable, ["N", "Y"])
-    rows += ard_coxph(chosen, output_id, variable, ["N", "Y"])
+            rows += ard_survfit(part, output_id, times, group=(by, level))
     return rows
+
+
+def ard_stratified(data: pd.DataFrame, output_id: str, by: str, levels: Sequence, times: Sequence[float]) -> list[dict]:
+    """A stratified Kaplan-Meier output: :func:`ard_curves`, then the groups compared (the
+    log-rank test, :func:`ard_survdiff`, and the hazard ratios against ``levels[0]``,
+    :func:`ard_coxph`)."""
+    rows = ard_curves(data, output_id, by, levels, times)
+    return rows + ard_survdiff(data, output_id, by, levels) + ard_coxph(data, output_id, by, levels)
 
 
 COMPETING_OUTCOMES = {1: "relapse", 2: "death without relapse"}  # CMPRSK of ADTTE CIR

@@ -220,18 +220,10 @@ def run_endpoint(
                 )
         for output_id, paramcd, var, levels in survival.STRATIFIED_FIGURES:
             title = outputs[output_id]["title"].removeprefix("Kaplan-Meier ")
-            result.figures += report.km_figure_by(
-                survival.analysis_set(adam, paramcd, definitions),
-                var,
-                levels,
-                ard,
-                output_id,
-                title[:1].upper() + title[1:],
-                grid,
-                figures / f"{output_id}_KM_{paramcd}_by_{var}",
-                {level: labels.level(var, level) for level in levels},
-                footer=provenance.short_footer(),
-                xlabel=time_axis(paramcd),
+            data = survival.analysis_set(adam, paramcd, definitions)
+            figure = {"title": title[:1].upper() + title[1:], "grid": grid}
+            result.figures += km_by_figure(
+                data, var, levels, ard, output_id, paramcd, figure, figures, provenance.short_footer()
             )
     if endpoint == "mrd" and "SF8" in output_ids:
         result.figures += report.swimmer_figure(
@@ -265,27 +257,45 @@ def hsct_figure(
     from inoflow.analysis.endpoints.plan import lookup
     from inoflow.analysis.endpoints.survival import EXPOSURE
 
-    var, levels = spec["variable"], ["N", "Y"]
+    var, paramcd = spec["variable"], spec["paramcd"]
     if spec["analysis"] == "time_dependent":
         shown, _ = cards.time_dependent_states(data, EXPOSURE, var)
-        xlabel = time_axis(spec["paramcd"])
+        xlabel = None
     else:
         at = lookup(definitions, spec["landmark"])
         shown = cards.landmark_data(data, EXPOSURE, var, at)
         xlabel = f"Months since the landmark ({at:g} months after the first InO dose)"
+    return km_by_figure(shown, var, ["N", "Y"], ard, output_id, paramcd, spec["figure"], figures, footer, xlabel)
+
+
+def km_by_figure(
+    data: pd.DataFrame,
+    by: str,
+    levels: list[str],
+    ard: pd.DataFrame,
+    output_id: str,
+    paramcd: str,
+    figure: dict,
+    figures: Path,
+    footer: str,
+    xlabel: str | None = None,
+) -> list[Path]:
+    """One curve per level of ``by`` (:func:`inoflow.tables.report.km_figure_by`), ``figure``
+    its ``title`` and ``grid``, written as ``<output>_KM_<paramcd>_by_<by>``, the levels by their
+    labels, the time axis from the parameter's origin unless ``xlabel`` says otherwise."""
     labels = Labels(load_display())
     return report.km_figure_by(
-        shown,
-        var,
+        data,
+        by,
         levels,
         ard,
         output_id,
-        spec["figure"]["title"],
-        spec["figure"]["grid"],
-        figures / f"{output_id}_KM_{spec['paramcd']}_by_{var}",
-        {level: labels.level(var, level) for level in levels},
+        figure["title"],
+        figure["grid"],
+        figures / f"{output_id}_KM_{paramcd}_by_{by}",
+        {level: labels.level(by, level) for level in levels},
         footer=footer,
-        xlabel=xlabel,
+        xlabel=xlabel or time_axis(paramcd),
     )
 
 
@@ -321,19 +331,9 @@ def plan_figures(
             )
             continue
         if spec.get("by"):  # one curve per group
-            by, levels = spec["by"], [str(level) for level in spec["by_levels"]]
-            written += report.km_figure_by(
-                data,
-                by,
-                levels,
-                ard,
-                output_id,
-                spec["figure"]["title"],
-                spec["figure"]["grid"],
-                figures / f"{output_id}_KM_{spec['paramcd']}_by_{by}",
-                {level: labels.level(by, level) for level in levels},
-                footer=footer,
-                xlabel=time_axis(spec["paramcd"]),
+            levels = [str(level) for level in spec["by_levels"]]
+            written += km_by_figure(
+                data, spec["by"], levels, ard, output_id, spec["paramcd"], spec["figure"], figures, footer
             )
             continue
         written += report.km_figure(

@@ -174,12 +174,11 @@ def run_analysis(adam: dict[str, pd.DataFrame], output_id: str, spec: dict, defi
     if kind == "compare":
         return cards.ard_survdiff(data, output_id, by, by_levels) + cards.ard_coxph(data, output_id, by, by_levels)
     if kind == "cuminc":
-        times = sorted(set(spec.get("times", [])) | set(spec.get("figure", {}).get("grid", [])))
-        return cards.ard_cuminc(data, output_id, times, by=by, by_levels=by_levels)
+        return cards.ard_cuminc(data, output_id, times_of(spec), by=by, by_levels=by_levels)
     if kind in ("time_dependent", "landmark"):
         from inoflow.analysis.endpoints.survival import EXPOSURE
 
-        times = sorted(set(spec.get("times", [])) | set(spec.get("figure", {}).get("grid", [])))
+        times = times_of(spec)
         if kind == "time_dependent":
             return cards.ard_time_dependent(data, output_id, EXPOSURE, spec["variable"], times)
         at = lookup(definitions, spec["landmark"])
@@ -189,8 +188,13 @@ def run_analysis(adam: dict[str, pd.DataFrame], output_id: str, spec: dict, defi
     return _events(adam, data, output_id, spec, definitions)
 
 
+def times_of(spec: dict) -> list:
+    """The months an analysis reports: its ``times`` and the ticks of its figure."""
+    return sorted(set(spec.get("times", [])) | set(spec.get("figure", {}).get("grid", [])))
+
+
 def _km(data: pd.DataFrame, output_id: str, spec: dict) -> list[dict]:
-    times = sorted(set(spec.get("times", [])) | set(spec.get("figure", {}).get("grid", [])))
+    times = times_of(spec)
     probs = spec.get("probs", [0.5])
     by = spec.get("by")
     if by is None:

@@ -103,7 +103,7 @@ def ard_rows(adam: dict[str, pd.DataFrame], definitions: dict) -> list[dict]:
     rows += cards.ard_cuminc(cir, "SF10", sorted({*landmarks, 24}), by="HSCTFL", by_levels=YN)
     # SF1-SF5: stratified curves at every tick of their figure, and the comparison
     for output, paramcd, var, levels in STRATIFIED_FIGURES:
-        rows += stratified(analysis_set(adam, paramcd, definitions), output, var, levels, figure_times)
+        rows += cards.ard_stratified(analysis_set(adam, paramcd, definitions), output, var, levels, figure_times)
     # SF11-SF13: HSCT as a time-dependent event beside the fixed grouping of SF4 and OM16-OM19:
     # Simon-Makuch curves, the Mantel-Byar test and the time-dependent Cox model (with the fixed
     # hazard ratio for comparison), the landmark analysis, and OS censored at HSCT
@@ -148,14 +148,3 @@ def analysis_set(adam: dict[str, pd.DataFrame], paramcd: str, definitions: dict)
     """A parameter's analysis population: OS in the full analysis set, RFS among responders."""
     data = tte(adam, paramcd, definitions)
     return data[data["RESPFL" if paramcd == "RFS" else "FASFL"] == "Y"]
-
-
-def stratified(data: pd.DataFrame, output: str, var: str, levels, times) -> list[dict]:
-    """A stratified Kaplan-Meier output: N per group, each group's curve at ``times`` and the
-    groups compared (log-rank test, hazard ratios against ``levels[0]``)."""
-    rows = cards.ard_total_n(data, output, by=var, by_levels=levels)
-    for level in levels:
-        _km(rows, data[data[var] == level], output, times, group=(var, level))
-    rows += cards.ard_survdiff(data, output, var, levels)
-    rows += cards.ard_coxph(data, output, var, levels)
-    return rows

@@ -66,6 +66,7 @@ import pandas as pd
 __all__ = [
     "CONF_TYPES",
     "KaplanMeier",
+    "at_risk",
     "crude_proportion_alive",
     "fit_km",
     "median",
@@ -355,6 +356,16 @@ def median(km: KaplanMeier) -> dict:
 
 
 # --- counts ----------------------------------------------------------------------------------
+
+
+def at_risk(time, t: float, entry=None) -> np.ndarray:
+    """Who is at risk at ``t``: observed time >= t; with ``entry`` (counting-process data) also
+    entered before t (entry < t <= time), and at t = 0 the subjects who start at 0."""
+    time = np.asarray(time, dtype=float)
+    if entry is None:
+        return time >= t
+    entry = np.asarray(entry, dtype=float)
+    return (time >= t) & ((entry < t) if t > 0 else (entry <= 0))
 
 
 def number_at_risk(time, times_grid: Sequence[float]) -> list[int]:

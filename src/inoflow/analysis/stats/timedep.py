@@ -83,9 +83,10 @@ def simon_makuch(intervals: pd.DataFrame, exposed: int, conf_level: float = 0.95
 
 
 def at_risk(intervals: pd.DataFrame, exposed: int, t: float) -> int:
-    """Subjects at risk in a state at time ``t``: intervals with start < t <= stop."""
+    """Subjects at risk in a state at time ``t``: intervals with start < t <= stop
+    (:func:`inoflow.analysis.stats.km.at_risk`)."""
     part = intervals[intervals["exposed"] == exposed]
-    return int(((part["start"] < t) & (part["stop"] >= t)).sum())
+    return int(kmlib.at_risk(part["stop"], t, part["start"]).sum())
 
 
 def mantel_byar(intervals: pd.DataFrame) -> dict[str, float]:
